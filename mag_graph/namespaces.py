@@ -43,7 +43,177 @@ class MAG(DefinedNamespace):
 
     _NS = Namespace(BASE + "def/mag#")
     _fail = True
-    # The term list is filled in with the ontology (see docs/model.md).
+
+    # Classes
+    Advice: URIRef
+    AffiliatedParty: URIRef
+    Alderman: URIRef
+    BaselineSnapshot: URIRef
+    BreakthroughBudget: URIRef
+    Budget: URIRef
+    Business: URIRef
+    Consultation: URIRef
+    CoreTeam: URIRef
+    Dashboard: URIRef
+    DashboardUpdate: URIRef
+    DataGraph: URIRef
+    Decision: URIRef
+    Deliverable: URIRef
+    Document: URIRef
+    EditorialGroup: URIRef
+    Evaluation: URIRef
+    ExecutingOrganisation: URIRef
+    Goal: URIRef
+    GoverningBody: URIRef
+    Grant: URIRef
+    Group: URIRef
+    ImplementationPlan: URIRef
+    ImportanceAssessment: URIRef
+    Indicator: URIRef
+    IndicatorDataSet: URIRef
+    IndicatorObservation: URIRef
+    Initiative: URIRef
+    MagAssignment: URIRef
+    Meeting: URIRef
+    MunicipalCouncil: URIRef
+    MunicipalExecutive: URIRef
+    Municipality: URIRef
+    OuterCircle: URIRef
+    Participation: URIRef
+    PartnerOrganisation: URIRef
+    Partnership: URIRef
+    PerformanceDialogue: URIRef
+    Plan: URIRef
+    PlanActivity: URIRef
+    Post: URIRef
+    ProcessMoment: URIRef
+    ProfessionalOrganisation: URIRef
+    Project: URIRef
+    ProjectGroup: URIRef
+    Resident: URIRef
+    Responsibility: URIRef
+    RoleAssignment: URIRef
+    SocialAgenda: URIRef
+    SocialIssue: URIRef
+    SoundingBoardGroup: URIRef
+    SourceDocument: URIRef
+    SourceLocation: URIRef
+    Term: URIRef
+    Theme: URIRef
+    VoluntaryAssociation: URIRef
+    VolunteerOrganisation: URIRef
+
+    # Object properties
+    about: URIRef
+    accountableTo: URIRef
+    accounthouder: URIRef
+    addressesIssue: URIRef
+    adviser: URIRef
+    afterEvaluation: URIRef
+    amount: URIRef
+    angle: URIRef
+    applicant: URIRef
+    assesses: URIRef
+    assignedTo: URIRef
+    attendee: URIRef
+    audience: URIRef
+    basedOn: URIRef
+    budgetKind: URIRef
+    carriedOutBy: URIRef
+    chair: URIRef
+    commissionedBy: URIRef
+    concerns: URIRef
+    consultationKind: URIRef
+    contractedBy: URIRef
+    contributesToGoal: URIRef
+    dashboardOf: URIRef
+    decisionKind: URIRef
+    decisionOn: URIRef
+    derivedFrom: URIRef
+    documentKind: URIRef
+    evaluates: URIRef
+    executingBody: URIRef
+    extensionOf: URIRef
+    forInitiative: URIRef
+    foundingDocument: URIRef
+    frequencyPeriod: URIRef
+    goalKind: URIRef
+    grantedBy: URIRef
+    grantedTo: URIRef
+    hasActivity: URIRef
+    hasBudget: URIRef
+    hasConsultation: URIRef
+    hasDashboard: URIRef
+    assignmentDocument: URIRef
+    hasDeliverable: URIRef
+    hasGoal: URIRef
+    hasIndicator: URIRef
+    hasInterestIn: URIRef
+    hasPart: URIRef
+    hasPerformanceDialogue: URIRef
+    hasPlan: URIRef
+    hasProjectGroup: URIRef
+    hasTheme: URIRef
+    hasUpdate: URIRef
+    heldBy: URIRef
+    holder: URIRef
+    importanceLevel: URIRef
+    inContext: URIRef
+    inSourceDocument: URIRef
+    indicator: URIRef
+    involvedIn: URIRef
+    legalForm: URIRef
+    linksDocument: URIRef
+    managedBy: URIRef
+    meetingOf: URIRef
+    meetingPurpose: URIRef
+    momentKind: URIRef
+    municipality: URIRef
+    observationKind: URIRef
+    onTimelineOf: URIRef
+    overallImportance: URIRef
+    partOfBudget: URIRef
+    participant: URIRef
+    participatesIn: URIRef
+    period: URIRef
+    phase: URIRef
+    raciKind: URIRef
+    representedBy: URIRef
+    requestedAmount: URIRef
+    residentOf: URIRef
+    spokesperson: URIRef
+    submittedTo: URIRef
+    taskKind: URIRef
+    theme: URIRef
+    towards: URIRef
+    withDocument: URIRef
+    writtenBy: URIRef
+
+    # Datatype properties
+    accessionDate: URIRef
+    cbsCode: URIRef
+    dueDate: URIRef
+    fileName: URIRef
+    fiscalYear: URIRef
+    forYear: URIRef
+    illustrative: URIRef
+    inPersonalCapacity: URIRef
+    locator: URIRef
+    minimumFrequency: URIRef
+    order: URIRef
+    purpose: URIRef
+    rationale: URIRef
+    referenceYear: URIRef
+    rooId: URIRef
+    topic: URIRef
+    unitOfMeasure: URIRef
+    value: URIRef
+
+    # Data Cube structure
+    IndicatorStructure: URIRef
+
+    # SHACL shapes (shapes/*.ttl) are added here with the shapes; the ontology test
+    # compares only classes, properties and the DSD above with ontology/mag.ttl.
 
 
 class MAGB(DefinedNamespace):
@@ -51,6 +221,180 @@ class MAGB(DefinedNamespace):
 
     _NS = Namespace(BASE + "def/mag/begrip/")
     _fail = True
+
+    # Phases of the MAG cycle
+    Fasen: URIRef
+    Opstellen: URIRef
+    Vaststellen: URIRef
+    Uitvoering: URIRef
+    MonitoringEnControle: URIRef
+
+    # RACI kinds
+    RaciSoorten: URIRef
+    Responsible: URIRef
+    Accountable: URIRef
+    Consulted: URIRef
+    Informed: URIRef
+
+    # Task kinds
+    Taaksoorten: URIRef
+    TaakOpstellen: URIRef
+    TaakVaststellen: URIRef
+    TaakFaciliteren: URIRef
+    TaakVoorbereiden: URIRef
+    TaakVertalen: URIRef
+    TaakBudgetVerdelen: URIRef
+    TaakContracteren: URIRef
+    TaakUitvoeren: URIRef
+    TaakSturen: URIRef
+    TaakOndersteunen: URIRef
+    TaakVerbinden: URIRef
+    TaakSamenwerken: URIRef
+    TaakStimuleren: URIRef
+    TaakBeheren: URIRef
+    TaakVertegenwoordigen: URIRef
+    TaakVerantwoorden: URIRef
+    TaakFinancieelVerantwoorden: URIRef
+    TaakInhoudelijkVerantwoorden: URIRef
+    TaakControleren: URIRef
+    TaakBeoordelen: URIRef
+    TaakMonitoren: URIRef
+    TaakAdviseren: URIRef
+    TaakInformeren: URIRef
+    TaakOverleggen: URIRef
+    TaakVoorzitten: URIRef
+    TaakRapporteren: URIRef
+    TaakSignaleren: URIRef
+    TaakPromoten: URIRef
+    TaakActualiseren: URIRef
+
+    # Roles
+    Rollen: URIRef
+    Penvoerder: URIRef
+    MagPartner: URIRef
+    Adviseur: URIRef
+    Voorzitter: URIRef
+    Lid: URIRef
+    BestuurlijkOpdrachtgever: URIRef
+    AmbtelijkOpdrachtgever: URIRef
+    AmbtelijkOpdrachtnemer: URIRef
+    Projectleider: URIRef
+    Buurtnetwerker: URIRef
+    Accounthouder: URIRef
+    Portefeuillehouder: URIRef
+    Uitvoerder: URIRef
+    Deelnemer: URIRef
+    Besluitvormer: URIRef
+
+    # Goal kinds
+    Doelsoorten: URIRef
+    Verbetering: URIRef
+    Versterking: URIRef
+    Verbinding: URIRef
+    Behoud: URIRef
+
+    # Document kinds
+    Documentsoorten: URIRef
+    Kadernota: URIRef
+    Ontwerpbegroting: URIRef
+    Begroting: URIRef
+    VoorlopigJaarverslag: URIRef
+    Jaarverslag: URIRef
+    Jaarrekening: URIRef
+    Kwartaalrapportage: URIRef
+    Voortgangsrapportage: URIRef
+    Halfjaarrapportage: URIRef
+    Jaarrapportage: URIRef
+    Uitvoeringsplan: URIRef
+    Zienswijze: URIRef
+    Verordening: URIRef
+    GemeenschappelijkeRegeling: URIRef
+    Statuten: URIRef
+    Projectopdracht: URIRef
+    MagKader: URIRef
+    Uitvoeringskader: URIRef
+
+    # Process moment kinds
+    Momentsoorten: URIRef
+    Informatiemoment: URIRef
+    Invloedsmoment: URIRef
+    PolitiekeKeuze: URIRef
+    Bijeenkomst: URIRef
+
+    # Consultation kinds
+    Overlegsoorten: URIRef
+    AmbtelijkOverleg: URIRef
+    WethouderOverleg: URIRef
+    RaadsOverleg: URIRef
+    KlankbordgroepOverleg: URIRef
+    Voortgangsgesprek: URIRef
+    Driehoeksoverleg: URIRef
+    KernteamOverleg: URIRef
+    SchilOverleg: URIRef
+    RedactiegroepOverleg: URIRef
+
+    # Frequency periods
+    Frequentieperioden: URIRef
+    PerKwartaal: URIRef
+    PerHalfjaar: URIRef
+    PerJaar: URIRef
+
+    # Importance angles
+    Invalshoeken: URIRef
+    ZwaarwegendeOpgave: URIRef
+    GroteKansen: URIRef
+    GroteRisicos: URIRef
+    VeelMiddelen: URIRef
+
+    # Importance
+    Belangrijkheid: URIRef
+    PolitiekZeerBelangrijk: URIRef
+    PolitiekBelangrijk: URIRef
+    BestuurlijkBelangrijk: URIRef
+    AmbtelijkBelangrijk: URIRef
+    Belangrijk: URIRef
+    MinderBelangrijk: URIRef
+
+    # Legal forms of collaboration
+    Bestuursorgaansoorten: URIRef
+    Gemeenteraad: URIRef
+    CollegeVanBenW: URIRef
+    Burgemeester: URIRef
+    Samenwerkingsvormen: URIRef
+    OpenbaarLichaam: URIRef
+    GemeenschappelijkOrgaan: URIRef
+    Bedrijfsvoeringsorganisatie: URIRef
+    CentrumgemeenteConstructie: URIRef
+    RegelingZonderMeer: URIRef
+    Stichting: URIRef
+
+    # Observation kinds
+    Waarnemingssoorten: URIRef
+    Nulmeting: URIRef
+    Streefwaarde: URIRef
+    Meting: URIRef
+
+    # Budget kinds
+    Budgetsoorten: URIRef
+    Totaalbudget: URIRef
+    Themabudget: URIRef
+    Planbudget: URIRef
+    Projectbudget: URIRef
+    StructureleRaming: URIRef
+    Doorbraakbudget: URIRef
+
+    # Decision kinds
+    Besluitsoorten: URIRef
+    Vaststelling: URIRef
+    Bekrachtiging: URIRef
+    Verdeling: URIRef
+    Gunning: URIRef
+
+    # Meeting purposes
+    Bijeenkomstdoelen: URIRef
+    UitvoeringsplanVolgendJaar: URIRef
+    VerantwoordingVorigJaar: URIRef
+    Voortgang: URIRef
 
 
 class Graphs:
