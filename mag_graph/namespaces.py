@@ -96,6 +96,8 @@ class MAG(DefinedNamespace):
     SocialAgenda: URIRef
     SocialIssue: URIRef
     SoundingBoardGroup: URIRef
+    rule: URIRef
+    referenceDate: URIRef
     SourceDocument: URIRef
     SourceLocation: URIRef
     Term: URIRef
