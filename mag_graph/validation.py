@@ -1,0 +1,724 @@
+"""Validating a role model against the rules of the rolverdeling (SHACL shapes R01-R28).
+
+One public entry point, :func:`validate`, serves the CLI and the HTTP service alike.
+pySHACL does the validation; it runs directly on a pyoxigraph store, so SPARQL-based
+constraints are evaluated by Oxigraph (which, unlike rdflib's engine, does xsd:date
+arithmetic) and the data is never copied into rdflib.
+
+Two things are prepared on a copy of the shapes graph before each run:
+
+* the reference date: time-dependent constraints contain the token ``$referenceDate``
+  (see docs/shapes-contract.md), replaced here by the typed date literal;
+* plain string literals in ``sh:in`` / ``sh:hasValue`` become ``xsd:string`` literals:
+  through pySHACL's Oxigraph bridge every plain literal of the data arrives typed
+  ``xsd:string``, and rdflib does not consider ``"a"`` and ``"a"^^xsd:string`` equal, which
+  would report false ``sh:in`` violations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pyshacl
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from .namespaces import DCTERMS, MAG, MAGG, RDF, RDFS, SH, SKOS, XSD, Graphs
+from .resources import resource_files
+from .store import MEMORY, Store, from_rdflib_term
+
+SHAPES_ONTOLOGY = URIRef("https://data.mag-graph.nl/def/mag-shapes")
+INFERENCE_GRAPH = MAGG["inferentie"]
+INFERENCE_MODES = ("none", "rdfs", "owlrl")
+LANGUAGES = ("nl", "en")
+_SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+_REFERENCE_TOKEN = "$referenceDate"
+
+log = logging.getLogger(__name__)
+
+
+def _check_each_query_once() -> None:
+    """pySHACL re-checks the text of every SPARQL constraint (for MINUS, VALUES, SERVICE
+    ...) with regular expressions that grow quadratically with the query's length, once
+    per focus node: measured at two thirds of a validation run here. The outcome depends
+    only on the text, so it is remembered. Applied once, on import."""
+    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+
+    original = SPARQLQueryHelper.check_invalid_sparql
+    if getattr(original, "_checks_once", False):
+        return
+    passed: set[tuple[str, bool, frozenset[str]]] = set()
+
+    def check_once(self: Any, sparql_text: str, valuenode: Any = None, extravars: Any = None) -> bool:
+        key = (sparql_text, valuenode is not None, frozenset(extravars or ()))
+        if key not in passed:
+            original(self, sparql_text, valuenode=valuenode, extravars=extravars)
+            passed.add(key)
+        return True
+
+    check_once._checks_once = True  # type: ignore[attr-defined]
+    SPARQLQueryHelper.check_invalid_sparql = check_once  # type: ignore[method-assign]
+
+
+_check_each_query_once()
+
+
+class ValidationInputError(ValueError):
+    """Bad input to a validation (unknown rule, unknown language, unreadable file)."""
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One finding, readable without knowing SHACL: the rule it breaks, where, and why."""
+
+    rule: str | None
+    severity: str
+    focusNode: str
+    focusLabel: str
+    path: str | None
+    value: str | None
+    sourceShape: str
+    message: str
+
+
+@dataclass
+class RuleInfo:
+    """What a rule says and where it comes from, for reports and the API."""
+
+    rule: str
+    name: dict[str, str]
+    description: dict[str, str]
+    severity: str
+    source: str | None
+    sourceLabel: dict[str, str]
+    shapes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of a validation: ``conforms`` is false only for Violations."""
+
+    conforms: bool
+    date: dt.date
+    lang: str
+    results: list[ValidationResult]
+    report_graph: Graph
+    rules: dict[str, RuleInfo]
+
+    @property
+    def violations(self) -> list[ValidationResult]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[ValidationResult]:
+        return [r for r in self.results if r.severity == "Warning"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "conforms": self.conforms,
+            "date": self.date.isoformat(),
+            "results": [asdict(r) for r in self.results],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def to_turtle(self) -> str:
+        return self.report_graph.serialize(format="turtle")
+
+    def to_text(self) -> str:
+        return format_text(self)
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+@lru_cache(maxsize=1)
+def _shapes_source() -> Graph:
+    graph = Graph()
+    for path in resource_files("shapes", "*.ttl"):
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def shapes_graph() -> Graph:
+    """A fresh copy of all shipped shapes (the files in ``shapes/``)."""
+    copy = Graph()
+    for prefix, namespace in _shapes_source().namespaces():
+        copy.bind(prefix, namespace)
+    for triple in _shapes_source():
+        copy.add(triple)
+    return copy
+
+
+def _rule_of(shapes: Graph, shape: Node) -> str | None:
+    """The rule id of a shape, or of the node shape that holds it as a property shape."""
+    seen: set[Node] = set()
+    frontier = [shape]
+    while frontier:
+        node = frontier.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        rule = shapes.value(node, MAG.rule)
+        if rule is not None:
+            return str(rule)
+        frontier.extend(shapes.subjects(SH.property, node))
+        frontier.extend(shapes.subjects(SH.sparql, node))
+    return None
+
+
+def _texts(graph: Graph, subject: Node, predicate: URIRef) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for value in graph.objects(subject, predicate):
+        if isinstance(value, Literal):
+            found.setdefault(value.language or "", str(value))
+    return found
+
+
+@lru_cache(maxsize=1)
+def _rules_cached() -> dict[str, RuleInfo]:
+    shapes = _shapes_source()
+    sources = _source_labels()
+    rules: dict[str, RuleInfo] = {}
+    for shape, rule in sorted(shapes.subject_objects(MAG.rule), key=lambda so: (str(so[1]), str(so[0]))):
+        rule_id = str(rule)
+        severity = _SEVERITIES.get(shapes.value(shape, SH.severity), "Violation")
+        source = shapes.value(shape, DCTERMS.source)
+        info = rules.get(rule_id)
+        if info is None:
+            info = rules[rule_id] = RuleInfo(
+                rule=rule_id,
+                name=_texts(shapes, shape, SH.name),
+                description=_texts(shapes, shape, SH.description),
+                severity=severity,
+                source=str(source) if source is not None else None,
+                sourceLabel=sources.get(source, {}) if source is not None else {},
+            )
+        info.shapes.append(str(shape))
+    return rules
+
+
+def rules() -> dict[str, RuleInfo]:
+    """Every rule the shapes enforce, by id (``R01`` ...), with names and sources."""
+    return dict(_rules_cached())
+
+
+@lru_cache(maxsize=1)
+def _source_labels() -> dict[Node, dict[str, str]]:
+    graph = Graph()
+    for path in resource_files("data", "bronnen.ttl"):
+        graph.parse(path, format="turtle")
+    return {s: _texts(graph, s, RDFS.label) for s in set(graph.subjects(RDFS.label))}
+
+
+def prepared_shapes(reference_date: dt.date, rule_ids: Iterable[str] | None = None) -> tuple[Graph, list[URIRef] | None]:
+    """The shapes graph ready for one run, and the shapes to use when rules are selected.
+
+    Cached per date and rule selection: preparing the graph costs more than validating
+    one changed resource, and pySHACL does not modify the shapes graph it is given."""
+    key = tuple(sorted({r.upper() for r in rule_ids})) if rule_ids is not None else None
+    return _prepared(reference_date, key)
+
+
+@lru_cache(maxsize=16)
+def _prepared(reference_date: dt.date, rule_ids: tuple[str, ...] | None) -> tuple[Graph, list[URIRef] | None]:
+    shapes = shapes_graph()
+    date_literal = f'"{reference_date.isoformat()}"^^<{XSD.date}>'
+    for node, query in list(shapes.subject_objects(SH.select)) + list(shapes.subject_objects(SH.ask)):
+        if _REFERENCE_TOKEN in str(query):
+            predicate = SH.select if (node, SH.select, query) in shapes else SH.ask
+            shapes.remove((node, predicate, query))
+            shapes.add((node, predicate, Literal(str(query).replace(_REFERENCE_TOKEN, date_literal))))
+    _type_plain_literals(shapes)
+    use_shapes = None
+    if rule_ids is not None:
+        wanted = set(rule_ids)
+        known = _rules_cached()
+        unknown = sorted(wanted - set(known))
+        if unknown:
+            raise ValidationInputError(
+                f"onbekende regel / unknown rule: {', '.join(unknown)} "
+                f"(bekend / known: {', '.join(sorted(known))})"
+            )
+        use_shapes = sorted({URIRef(s) for r in wanted for s in known[r].shapes})
+    return shapes, use_shapes
+
+
+def _type_plain_literals(shapes: Graph) -> None:
+    def typed(value: Node) -> Node:
+        if isinstance(value, Literal) and value.datatype is None and not value.language:
+            return Literal(str(value), datatype=XSD.string)
+        return value
+
+    for subject, value in list(shapes.subject_objects(SH.hasValue)):
+        if typed(value) is not value:
+            shapes.remove((subject, SH.hasValue, value))
+            shapes.add((subject, SH.hasValue, typed(value)))
+    for _, head in list(shapes.subject_objects(SH["in"])):
+        node = head
+        while node not in (None, RDF.nil):
+            first = shapes.value(node, RDF.first)
+            if first is not None and typed(first) is not first:
+                shapes.set((node, RDF.first, typed(first)))
+            node = shapes.value(node, RDF.rest)
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _oxigraph_store(data: Any) -> ox.Store | None:
+    """The pyoxigraph store behind ``data`` when it is one (or mag-graph's wrapper of one)."""
+    if isinstance(data, ox.Store):
+        return data
+    for attribute in ("oxigraph", "raw", "_store", "store"):
+        inner = getattr(data, attribute, None)
+        if isinstance(inner, ox.Store):
+            return inner
+    return None
+
+
+def _rdflib_to_oxigraph(data: Graph) -> ox.Store:
+    """An in-memory pyoxigraph copy of an rdflib graph or dataset (graphs kept)."""
+    blank_nodes: dict[str, ox.BlankNode] = {}
+    store = ox.Store()
+    if isinstance(data, Dataset):
+        quads = []
+        for s, p, o, g in data.quads((None, None, None, None)):
+            name = g.identifier if isinstance(g, Graph) else g
+            graph = ox.DefaultGraph() if name is None or name == DATASET_DEFAULT_GRAPH_ID else from_rdflib_term(name, blank_nodes=blank_nodes)
+            quads.append(ox.Quad(*(from_rdflib_term(t, blank_nodes=blank_nodes) for t in (s, p, o)), graph))
+        store.extend(quads)
+    else:
+        store.extend(
+            ox.Quad(*(from_rdflib_term(t, blank_nodes=blank_nodes) for t in triple))
+            for triple in data
+        )
+    return store
+
+
+def load_files(paths: Sequence[str | Path], *, with_ontology: bool = True) -> ox.Store:
+    """An in-memory store holding the given RDF files (and the ontology, for class
+    hierarchies), so external files can be validated without touching the real store."""
+    store = ox.Store()
+    if with_ontology:
+        for path in resource_files("ontology", "*.ttl"):
+            store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(Graphs.ONTOLOGY)))
+    for raw in paths:
+        path = Path(raw)
+        fmt = _format_for(path)
+        try:
+            if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+                store.load(path=str(path), format=fmt)
+            else:
+                store.load(path=str(path), format=fmt, to_graph=ox.NamedNode(path.resolve().as_uri()))
+        except FileNotFoundError as error:
+            raise ValidationInputError(f"bestand niet gevonden / file not found: {path}") from error
+        except (SyntaxError, ValueError, OSError) as error:
+            raise ValidationInputError(f"{path}: {error}") from error
+    return store
+
+
+def _format_for(path: Path) -> ox.RdfFormat:
+    suffix = path.suffix.lower().lstrip(".")
+    formats = {
+        "ttl": ox.RdfFormat.TURTLE, "turtle": ox.RdfFormat.TURTLE, "trig": ox.RdfFormat.TRIG,
+        "nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS, "rdf": ox.RdfFormat.RDF_XML,
+        "owl": ox.RdfFormat.RDF_XML, "xml": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD,
+        "json": ox.RdfFormat.JSON_LD,
+    }
+    if suffix not in formats:
+        raise ValidationInputError(f"onbekend formaat / unknown format: {path}")
+    return formats[suffix]
+
+
+def example_store() -> ox.Store:
+    """A fresh in-memory store with the ontology and the whole example graph, for tests,
+    demos and fixtures (a copy each call, so callers may change it)."""
+    store = ox.Store()
+    store.extend(_example_quads())
+    return store
+
+
+@lru_cache(maxsize=1)
+def _example_quads() -> tuple[ox.Quad, ...]:
+    store = ox.Store()
+    for path in resource_files("ontology", "*.ttl"):
+        store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(Graphs.ONTOLOGY)))
+    named = {"bronnen": Graphs.SOURCES, "catalogus": Graphs.CATALOGUE}
+    for path in resource_files("data", "*.ttl"):
+        graph = named.get(path.stem, MAGG[path.stem])
+        store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(graph)))
+    for path in resource_files("data", "*.trig"):
+        store.load(path=str(path), format=ox.RdfFormat.TRIG)
+    return tuple(store)
+
+
+def example_dataset() -> Dataset:
+    """The example graph as an rdflib Dataset (same content as :func:`example_store`)."""
+    return Store(example_store(), MEMORY, in_memory=True).to_dataset()
+
+
+def _restrict_to_graph(store: ox.Store, graph: str) -> ox.Store:
+    """A copy holding one named graph plus the ontology and the sources (for labels and
+    the class hierarchy), so ``--graph`` validates that graph alone."""
+    wanted = {ox.NamedNode(graph), ox.NamedNode(str(Graphs.ONTOLOGY)), ox.NamedNode(str(Graphs.SOURCES))}
+    if ox.NamedNode(graph) not in set(store.named_graphs()):
+        raise ValidationInputError(f"onbekende graaf / unknown graph: {graph}")
+    copy = ox.Store()
+    for name in wanted:
+        if name in set(store.named_graphs()):
+            copy.extend(store.quads_for_pattern(None, None, None, name))
+    return copy
+
+
+def _with_inference(store: ox.Store, mode: str) -> ox.Store:
+    """A copy of the store with inferred triples in their own graph."""
+    from .inference import infer
+
+    copy = ox.Store()
+    copy.extend(store)
+    infer(copy, mode=mode)
+    return copy
+
+
+# --------------------------------------------------------------------------- running
+
+
+def validate(
+    data: Any,
+    *,
+    date: dt.date | None = None,
+    lang: str = "nl",
+    rules: Iterable[str] | None = None,
+    graph: str | None = None,
+    inference: str = "none",
+    focus_nodes: Iterable[Node] | None = None,
+) -> ValidationReport:
+    """Validate a store, a named graph of it, an rdflib graph or a list of files.
+
+    ``date`` is the reference date for time-dependent rules (default: today); ``lang``
+    picks the language of messages and labels; ``rules`` restricts to some rule ids;
+    ``inference`` adds RDFS or OWL RL entailments (in a copy) before validating;
+    ``focus_nodes`` validates only those nodes (incremental validation).
+    """
+    if lang not in LANGUAGES:
+        raise ValidationInputError(f"onbekende taal / unknown language: {lang} (nl, en)")
+    if inference not in INFERENCE_MODES:
+        raise ValidationInputError(f"onbekende inferentie / unknown inference: {inference} ({', '.join(INFERENCE_MODES)})")
+    reference_date = date or dt.date.today()
+    store = _coerce(data)
+    if graph is not None:
+        store = _restrict_to_graph(store, graph)
+    if inference != "none":
+        store = _with_inference(store, inference)
+    shapes, use_shapes = prepared_shapes(reference_date, rules)
+    options: dict[str, Any] = {"shacl_graph": shapes, "inplace": True, "allow_warnings": False}
+    if focus_nodes is not None:
+        nodes = [str(n) for n in focus_nodes if not isinstance(n, (BNode, Literal))]
+        if not nodes:
+            return ValidationReport(True, reference_date, lang, [], _empty_report(), _rules_cached())
+        options["focus_nodes"] = nodes
+    if use_shapes is not None:
+        options["use_shapes"] = [str(s) for s in use_shapes]
+    _, report_graph, _ = pyshacl.validate(store, **options)
+    results = _read_results(report_graph, shapes, store, lang)
+    if focus_nodes is not None:
+        wanted = {str(n) for n in focus_nodes}
+        results = [r for r in results if r.focusNode in wanted]
+    conforms = not any(r.severity == "Violation" for r in results)
+    return ValidationReport(conforms, reference_date, lang, results, report_graph, _rules_cached())
+
+
+# Nodes a change never spreads through: vocabulary terms, concept schemes, municipalities,
+# sources and graph names are linked to by almost everything, so walking through them
+# would make every change "affect" the whole graph without any shape needing it.
+_HUB_PREFIXES = (
+    "https://data.mag-graph.nl/def/",
+    "https://data.mag-graph.nl/id/bron/",
+    "https://data.mag-graph.nl/graph/",
+    "https://identifier.overheid.nl/tooi/",
+    "http://www.w3.org/",
+    "http://purl.org/",
+    "https://schema.org/",
+    "http://xmlns.com/",
+)
+_SKIP_PREDICATES = {
+    ox.NamedNode(str(RDF.type)),
+    ox.NamedNode(str(DCTERMS.source)),
+    ox.NamedNode(str(MAG.municipality)),
+}
+AFFECTED_HOPS = 2
+
+
+def affected_nodes(store: Any, changed: Iterable[Node], *, hops: int = AFFECTED_HOPS) -> set[URIRef]:
+    """The resources whose validation a change to ``changed`` can alter.
+
+    The shapes reach at most two steps from their focus node (a budget's amount's value,
+    a term's end's date, a consultation's meetings' dates, a dashboard's partnership's
+    importance), in either direction, so everything within ``hops`` links of a changed
+    resource is revalidated. The property-based test in tests/test_incremental.py checks
+    this against full validation on random edits."""
+    ox_store = _coerce(store)
+    frontier: set[ox.NamedNode | ox.BlankNode] = set()
+    for node in changed:
+        if isinstance(node, URIRef):
+            frontier.add(ox.NamedNode(str(node)))
+        elif isinstance(node, BNode):
+            frontier.add(ox.BlankNode(str(node)))
+        elif isinstance(node, (ox.NamedNode, ox.BlankNode)):
+            frontier.add(node)
+    seen = set(frontier)
+    for _ in range(hops):
+        following: set[ox.NamedNode | ox.BlankNode] = set()
+        for node in frontier:
+            if isinstance(node, ox.NamedNode) and node.value.startswith(_HUB_PREFIXES):
+                continue
+            for quad in ox_store.quads_for_pattern(node, None, None, None):
+                if quad.predicate not in _SKIP_PREDICATES and isinstance(quad.object, (ox.NamedNode, ox.BlankNode)):
+                    following.add(quad.object)
+            for quad in ox_store.quads_for_pattern(None, None, node, None):
+                if quad.predicate not in _SKIP_PREDICATES:
+                    following.add(quad.subject)
+        frontier = following - seen
+        seen |= following
+    return {
+        URIRef(n.value)
+        for n in seen
+        if isinstance(n, ox.NamedNode) and not n.value.startswith(_HUB_PREFIXES)
+    }
+
+
+def validate_change(
+    store: Any,
+    changed: Iterable[Node],
+    *,
+    date: dt.date | None = None,
+    lang: str = "nl",
+) -> ValidationReport:
+    """Incremental validation: only the resources a change can affect (see
+    :func:`affected_nodes`), with the results a full validation gives for them."""
+    return validate(store, date=date, lang=lang, focus_nodes=affected_nodes(store, changed))
+
+
+def _coerce(data: Any) -> ox.Store:
+    store = _oxigraph_store(data)
+    if store is not None:
+        return store
+    if isinstance(data, Graph):
+        return _rdflib_to_oxigraph(data)
+    if isinstance(data, (list, tuple)) and all(isinstance(p, (str, Path)) for p in data):
+        return load_files(data)
+    raise ValidationInputError(f"kan niet valideren / cannot validate: {type(data).__name__}")
+
+
+def _empty_report() -> Graph:
+    graph = Graph()
+    report = BNode()
+    graph.add((report, RDF.type, SH.ValidationReport))
+    graph.add((report, SH.conforms, Literal(True)))
+    return graph
+
+
+def _pick(values: dict[str, str], lang: str) -> str:
+    for key in (lang, "nl", "en", ""):
+        if key in values:
+            return values[key]
+    return next(iter(values.values()), "")
+
+
+def _read_results(report: Graph, shapes: Graph, store: ox.Store, lang: str) -> list[ValidationResult]:
+    """The report's top-level results (``sh:result`` of the report; results nested
+    under ``sh:detail`` explain a parent result and are not findings of their own)."""
+    results: list[ValidationResult] = []
+    labels = _Labeller(store, lang)
+    for node in report.objects(None, SH.result):
+        focus = report.value(node, SH.focusNode)
+        shape = report.value(node, SH.sourceShape)
+        path = report.value(node, SH.resultPath)
+        value = report.value(node, SH.value)
+        severity = _SEVERITIES.get(report.value(node, SH.resultSeverity), "Violation")
+        messages = _result_messages(report, node, shapes, shape)
+        results.append(
+            ValidationResult(
+                rule=_rule_of(shapes, shape) if shape is not None else None,
+                severity=severity,
+                focusNode=str(focus),
+                focusLabel=labels.label(focus),
+                path=_path_text(report, path),
+                value=str(value) if value is not None else None,
+                sourceShape=str(shape),
+                message=_pick(messages, lang),
+            )
+        )
+    results.sort(key=lambda r: (r.rule or "~", r.severity != "Violation", r.focusLabel, r.path or "", r.value or ""))
+    return results
+
+
+def _path_text(report: Graph, path: Node | None) -> str | None:
+    """A result path: the property IRI, or for a sequence path the SPARQL property path
+    of full IRIs (``<a>/<b>``)."""
+    if path is None:
+        return None
+    if isinstance(path, URIRef):
+        return str(path)
+    steps: list[str] = []
+    node: Node | None = path
+    while node is not None and node != RDF.nil:
+        first = report.value(node, RDF.first)
+        if not isinstance(first, URIRef):
+            return None
+        steps.append(f"<{first}>")
+        node = report.value(node, RDF.rest)
+    return "/".join(steps) or None
+
+
+_PLACEHOLDER = re.compile(r"\\\{\\[?$][A-Za-z_][A-Za-z0-9_]*\\\}")
+
+
+def _result_messages(report: Graph, node: Node, shapes: Graph, shape: Node | None) -> dict[str, str]:
+    """The result's messages by language.
+
+    pySHACL fills in the templates of SPARQL constraints as untagged literals, so the
+    language is recovered by matching each filled-in message against the language-tagged
+    templates of its source constraint or shape."""
+    messages: dict[str, str] = {}
+    untagged: list[str] = []
+    for value in report.objects(node, SH.resultMessage):
+        if isinstance(value, Literal):
+            if value.language:
+                messages.setdefault(value.language, str(value))
+            else:
+                untagged.append(str(value))
+    templates: list[Literal] = []
+    for holder in (report.value(node, SH.sourceConstraint), shape):
+        if holder is not None:
+            templates.extend(t for t in shapes.objects(holder, SH.message) if isinstance(t, Literal))
+    for text in untagged:
+        for template in templates:
+            pattern = _PLACEHOLDER.sub(".*?", re.escape(str(template)))
+            if template.language and re.fullmatch(pattern, text, flags=re.DOTALL):
+                messages.setdefault(template.language, text)
+                break
+        else:
+            messages.setdefault("", text)
+    if not messages and shape is not None:
+        messages = _texts(shapes, shape, SH.message)
+    return messages
+
+
+class _Labeller:
+    """Labels of focus nodes, read from the validated store, in the wanted language."""
+
+    def __init__(self, store: ox.Store, lang: str) -> None:
+        self.store = store
+        self.lang = lang
+        self.cache: dict[Node, str] = {}
+
+    def label(self, node: Node | None) -> str:
+        if node is None:
+            return ""
+        if node not in self.cache:
+            self.cache[node] = self._lookup(node)
+        return self.cache[node]
+
+    def _lookup(self, node: Node) -> str:
+        if isinstance(node, URIRef):
+            subject = ox.NamedNode(str(node))
+            found: dict[str, str] = {}
+            for predicate in (RDFS.label, SKOS.prefLabel):
+                for quad in self.store.quads_for_pattern(subject, ox.NamedNode(str(predicate)), None, None):
+                    obj = quad.object
+                    if isinstance(obj, ox.Literal):
+                        found.setdefault(obj.language or "", obj.value)
+                if found:
+                    break
+            if found:
+                return _pick(found, self.lang)
+            text = str(node)
+            return text.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        return str(node)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def format_text(report: ValidationReport) -> str:
+    """The report for people: grouped by rule, then by the resource concerned, with
+    labels instead of IRIs, the rule's source, and a summary line."""
+    lang = report.lang
+    nl = lang == "nl"
+    lines: list[str] = []
+    heading = (
+        f"Validatie van de rolverdeling op peildatum {report.date.isoformat()}"
+        if nl
+        else f"Validation of the role division at reference date {report.date.isoformat()}"
+    )
+    lines.append(heading)
+    lines.append("=" * len(heading))
+    by_rule: dict[str, list[ValidationResult]] = defaultdict(list)
+    for result in report.results:
+        by_rule[result.rule or "?"].append(result)
+    for rule_id in sorted(by_rule):
+        info = report.rules.get(rule_id)
+        name = _pick(info.name, lang) if info else ""
+        lines.append("")
+        lines.append(f"{rule_id} {name}".rstrip())
+        if info and info.sourceLabel:
+            lines.append(("  bron: " if nl else "  source: ") + _pick(info.sourceLabel, lang))
+        by_focus: dict[str, list[ValidationResult]] = defaultdict(list)
+        for result in by_rule[rule_id]:
+            by_focus[result.focusLabel].append(result)
+        for focus_label in sorted(by_focus):
+            lines.append(f"  - {focus_label}")
+            for result in by_focus[focus_label]:
+                severity = _severity_word(result.severity, lang)
+                lines.append(f"      [{severity}] {result.message}")
+    violations, warnings = len(report.violations), len(report.warnings)
+    lines.append("")
+    if nl:
+        verdict = "voldoet" if report.conforms else "voldoet niet"
+        lines.append(f"Samenvatting: {violations} overtreding(en), {warnings} waarschuwing(en); het rolmodel {verdict}.")
+    else:
+        verdict = "conforms" if report.conforms else "does not conform"
+        lines.append(f"Summary: {violations} violation(s), {warnings} warning(s); the role model {verdict}.")
+    return "\n".join(lines) + "\n"
+
+
+def _severity_word(severity: str, lang: str) -> str:
+    words = {
+        "nl": {"Violation": "overtreding", "Warning": "waarschuwing", "Info": "informatie"},
+        "en": {"Violation": "violation", "Warning": "warning", "Info": "info"},
+    }
+    return words[lang].get(severity, severity)
+
+
+__all__ = [
+    "INFERENCE_MODES",
+    "RuleInfo",
+    "ValidationInputError",
+    "ValidationReport",
+    "ValidationResult",
+    "example_dataset",
+    "example_store",
+    "format_text",
+    "load_files",
+    "prepared_shapes",
+    "rules",
+    "shapes_graph",
+    "affected_nodes",
+    "validate",
+    "validate_change",
+]
