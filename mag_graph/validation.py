@@ -75,6 +75,20 @@ def _check_each_query_once() -> None:
 _check_each_query_once()
 
 
+def _oxigraph_graph_is_truthy() -> None:
+    """pySHACL tests its data graph for truth while describing each result; the Oxigraph
+    bridge has no ``__bool__``, so Python falls back to ``__len__`` and counts every quad
+    of the store (about 10 ms per result on the example, growing with the store). A data
+    graph is always "something", so it answers True at once. Applied once, on import."""
+    from pyshacl.graph_abstraction import OxigraphDataGraph
+
+    if "__bool__" not in vars(OxigraphDataGraph):
+        OxigraphDataGraph.__bool__ = lambda self: True  # type: ignore[attr-defined]
+
+
+_oxigraph_graph_is_truthy()
+
+
 class ValidationInputError(ValueError):
     """Bad input to a validation (unknown rule, unknown language, unreadable file)."""
 
@@ -568,21 +582,45 @@ def _read_results(report: Graph, shapes: Graph, store: ox.Store, lang: str) -> l
 
 
 def _path_text(report: Graph, path: Node | None) -> str | None:
-    """A result path: the property IRI, or for a sequence path the SPARQL property path
-    of full IRIs (``<a>/<b>``)."""
+    """A result path: the property IRI for a plain path; otherwise the SPARQL property
+    path written with full IRIs (``<a>/<b>``, ``^<a>``, ``<a>|<b>``, ``<a>*``)."""
     if path is None:
         return None
     if isinstance(path, URIRef):
         return str(path)
-    steps: list[str] = []
-    node: Node | None = path
+    return _path_expression(report, path)
+
+
+def _path_expression(graph: Graph, path: Node) -> str | None:
+    if isinstance(path, URIRef):
+        return f"<{path}>"
+    inverse = graph.value(path, SH.inversePath)
+    if inverse is not None:
+        inner = _path_expression(graph, inverse)
+        return f"^{inner}" if inner else None
+    for predicate, suffix in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+        inner_node = graph.value(path, predicate)
+        if inner_node is not None:
+            inner = _path_expression(graph, inner_node)
+            return f"({inner}){suffix}" if inner else None
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        parts = [_path_expression(graph, p) for p in _list_items(graph, alternatives)]
+        return "(" + "|".join(parts) + ")" if parts and all(parts) else None
+    parts = [_path_expression(graph, p) for p in _list_items(graph, path)]
+    return "/".join(parts) if parts and all(parts) else None
+
+
+def _list_items(graph: Graph, head: Node) -> list[Node]:
+    items: list[Node] = []
+    node: Node | None = head
     while node is not None and node != RDF.nil:
-        first = report.value(node, RDF.first)
-        if not isinstance(first, URIRef):
-            return None
-        steps.append(f"<{first}>")
-        node = report.value(node, RDF.rest)
-    return "/".join(steps) or None
+        first = graph.value(node, RDF.first)
+        if first is None:
+            return []
+        items.append(first)
+        node = graph.value(node, RDF.rest)
+    return items
 
 
 _PLACEHOLDER = re.compile(r"\\\{\\[?$][A-Za-z_][A-Za-z0-9_]*\\\}")
@@ -602,17 +640,19 @@ def _result_messages(report: Graph, node: Node, shapes: Graph, shape: Node | Non
                 messages.setdefault(value.language, str(value))
             else:
                 untagged.append(str(value))
-    templates: list[Literal] = []
-    for holder in (report.value(node, SH.sourceConstraint), shape):
-        if holder is not None:
-            templates.extend(t for t in shapes.objects(holder, SH.message) if isinstance(t, Literal))
-    for text in untagged:
-        for template in templates:
-            pattern = _PLACEHOLDER.sub(".*?", re.escape(str(template)))
-            if template.language and re.fullmatch(pattern, text, flags=re.DOTALL):
-                messages.setdefault(template.language, text)
-                break
-        else:
+    # The most specific templates first: those of the SPARQL constraint that produced the
+    # result, then the shape's own, so a generic shape message never wins over them.
+    holders = [h for h in (report.value(node, SH.sourceConstraint), shape) if h is not None]
+    for holder in holders:
+        templates = [t for t in shapes.objects(holder, SH.message) if isinstance(t, Literal) and t.language]
+        for text in untagged:
+            for template in templates:
+                pattern = _PLACEHOLDER.sub(".*?", re.escape(str(template)))
+                if re.fullmatch(pattern, text, flags=re.DOTALL):
+                    messages.setdefault(template.language, text)
+                    break
+    if not messages:
+        for text in untagged:
             messages.setdefault("", text)
     if not messages and shape is not None:
         messages = _texts(shapes, shape, SH.message)

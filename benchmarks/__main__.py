@@ -1,0 +1,60 @@
+"""Benchmarks of mag-graph, each against a real alternative in the same run.
+
+    python -m benchmarks                 # store and validation at all sizes
+    python -m benchmarks store           # load + query: mag-graph vs pyoxigraph vs rdflib
+    python -m benchmarks validation      # full validation vs plain pySHACL; incremental latency
+    python -m benchmarks --quick         # smaller sizes (a few minutes instead of ~15)
+
+Synthetic national-scale data comes from benchmarks/generate.py and is cached in
+benchmarks/out/ (not committed).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from . import generate
+
+OUT = Path(__file__).resolve().parent / "out"
+# Municipalities per size: about 3,700 quads each.
+SIZES = {"10k": 3, "100k": 27, "1M": 342}
+QUICK_SIZES = {"10k": 3, "100k": 27}
+
+
+def dataset(label: str, municipalities: int) -> tuple[Path, int]:
+    path = OUT / f"synthetic-{label}.nq"
+    if not path.exists():
+        quads = generate.write(path, municipalities)
+    else:
+        with path.open("rb") as handle:
+            quads = sum(1 for _ in handle)
+    return path, quads
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("which", nargs="?", choices=["all", "store", "validation"], default="all")
+    parser.add_argument("--quick", action="store_true", help="skip the 1M-triple size")
+    parser.add_argument("--no-pyshacl", action="store_true", help="skip plain pySHACL (slow at 1M)")
+    args = parser.parse_args(argv)
+    sizes = QUICK_SIZES if args.quick else SIZES
+    files = {}
+    for label, count in sizes.items():
+        path, quads = dataset(label, count)
+        files[label] = path
+        print(f"{label}: {quads:,} quads in {path.name}")
+    if args.which in ("all", "store"):
+        from . import store
+
+        largest = list(files)[-1]
+        store.report(files[largest], dataset(largest, sizes[largest])[1])
+    if args.which in ("all", "validation"):
+        from . import validation
+
+        validation.report(files, with_pyshacl=not args.no_pyshacl)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
