@@ -14,15 +14,34 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from .namespaces import MAGG
-from .store import from_rdflib_term, to_rdflib_term
+from .store import Store, from_rdflib_term, to_rdflib_term
 
 INFERENCE_GRAPH = MAGG["inferentie"]
 MODES = ("rdfs", "owlrl")
 
 
 def infer(store: ox.Store, *, mode: str = "owlrl") -> int:
-    """Replace the inference graph of ``store`` with the entailments of all other graphs
-    under ``mode`` (``rdfs`` or ``owlrl``); returns the number of inferred triples."""
+    """Replace the inference graph of a pyoxigraph store (a scratch copy, as validation
+    with ``--inference`` uses) with the entailments of all its other graphs."""
+    inferred = entailments(store, mode=mode)
+    store.update(f"DROP SILENT GRAPH <{INFERENCE_GRAPH}>")
+    store.extend(inferred)
+    return len(inferred)
+
+
+def materialise(store: Store, *, mode: str = "owlrl") -> int:
+    """Replace the inference graph of mag-graph's store with the entailments of all
+    other graphs, in one transaction (readers never see half an inference graph)."""
+    inferred = entailments(store.oxigraph, mode=mode)
+    with store.transaction() as tx:
+        tx.remove_graph(INFERENCE_GRAPH)
+        tx.add_many(inferred)
+    return len(inferred)
+
+
+def entailments(store: ox.Store, *, mode: str = "owlrl") -> list[ox.Quad]:
+    """The triples ``mode`` (``rdfs`` or ``owlrl``) entails from all graphs but the
+    inference graph itself, minus what is asserted, as quads in the inference graph."""
     if mode not in MODES:
         raise ValueError(f"onbekende inferentie / unknown inference: {mode} ({', '.join(MODES)})")
     target = ox.NamedNode(str(INFERENCE_GRAPH))
@@ -37,14 +56,11 @@ def infer(store: ox.Store, *, mode: str = "owlrl") -> int:
     semantics = owlrl.OWLRL_Semantics if mode == "owlrl" else owlrl.RDFS_Semantics
     owlrl.DeductiveClosure(semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
     blank_nodes: dict[str, ox.BlankNode] = {}
-    inferred = [
+    return [
         ox.Quad(*(from_rdflib_term(t, blank_nodes=blank_nodes) for t in triple), target)
         for triple in closure
         if triple not in asserted and _useful(triple)
     ]
-    store.update(f"DROP SILENT GRAPH <{INFERENCE_GRAPH}>")
-    store.extend(inferred)
-    return len(inferred)
 
 
 def _useful(triple: tuple) -> bool:

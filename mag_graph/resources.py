@@ -7,7 +7,6 @@ a wheel, and a plain source checkout.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 _FOLDERS = ("ontology", "shapes", "queries", "data")
@@ -17,13 +16,14 @@ def resource_dir(name: str) -> Path:
     """The directory holding one kind of shipped resource (``ontology``, ``shapes``, ...)."""
     if name not in _FOLDERS:
         raise ValueError(f"unknown resource folder {name!r}; expected one of {_FOLDERS}")
-    try:
-        path = Path(str(resources.files(f"mag_graph.{name}")))
-        if path.is_dir():
-            return path
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent / name
+    package_dir = Path(__file__).resolve().parent
+    # Installed (wheel): the folder sits inside the package. Editable installs and source
+    # checkouts: it sits beside the package, at the top of the repository. The folders
+    # have no __init__.py, so importlib.resources would return a MultiplexedPath.
+    for candidate in (package_dir / name, package_dir.parent / name):
+        if candidate.is_dir():
+            return candidate
+    return package_dir.parent / name
 
 
 def resource_files(name: str, *patterns: str) -> list[Path]:

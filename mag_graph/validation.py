@@ -89,6 +89,37 @@ def _oxigraph_graph_is_truthy() -> None:
 _oxigraph_graph_is_truthy()
 
 
+def _focus_filter_only_at_the_top() -> None:
+    """pySHACL's ``focus_nodes`` option is meant to pick the focus nodes of the top-level
+    shapes, but pySHACL 0.40 also applies it when a shape is evaluated for the value nodes
+    of another (``sh:node``, ``sh:qualifiedValueShape``, logical constraints): value nodes
+    outside the option are then skipped as if they conformed, and a count such as "exactly
+    one bestuurlijk opdrachtgever" goes wrong. Nested evaluations (those handed their
+    focus by the caller) therefore run without the filter. Found by the property-based
+    test in tests/test_incremental.py. Applied once, on import."""
+    from pyshacl.shape import Shape
+
+    original = Shape.validate
+    if getattr(original, "_top_level_focus_only", False):
+        return
+
+    def validate_shape(self: Any, executor: Any, target_graph: Any, focus: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if focus is None or not executor.focus_nodes:
+            return original(self, executor, target_graph, focus, *args, **kwargs)
+        chosen = executor.focus_nodes
+        executor.focus_nodes = None
+        try:
+            return original(self, executor, target_graph, focus, *args, **kwargs)
+        finally:
+            executor.focus_nodes = chosen
+
+    validate_shape._top_level_focus_only = True  # type: ignore[attr-defined]
+    Shape.validate = validate_shape  # type: ignore[method-assign]
+
+
+_focus_filter_only_at_the_top()
+
+
 class ValidationInputError(ValueError):
     """Bad input to a validation (unknown rule, unknown language, unreadable file)."""
 

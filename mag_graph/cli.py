@@ -1,0 +1,306 @@
+"""The ``mag-graph`` command: a thin face on :mod:`mag_graph.store` and friends.
+
+Every command opens the store, calls one core function and prints the result; nothing
+here knows Oxigraph. Errors people can cause (a missing or broken file, bad SPARQL, an
+unknown graph, a locked store) end as one line on stderr, Dutch first, and exit code 2,
+never as a traceback; the store is then as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rdflib import Literal
+from rdflib.namespace import XSD
+
+from mag_graph import __version__
+from mag_graph.commands.common import (
+    CommandFailed,
+    cell,
+    echo_bytes,
+    expand_iri,
+    graph_name,
+    municipality_iri,
+    open_store,
+    render_table,
+    shorten,
+    store_option,
+)
+from mag_graph.resources import resource_files
+from mag_graph.store import (
+    MagGraphError,
+    QueryResult,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+QUERY_FORMATS = ["table", "json", "xml", "csv", "tsv", "turtle", "ntriples"]
+EXPORT_FORMATS = ["trig", "nquads", "turtle", "ntriples", "rdfxml", "jsonld"]
+LOAD_FORMATS = ["turtle", "trig", "ntriples", "nquads", "jsonld", "rdfxml"]
+_PLAIN_TYPES = {XSD.integer, XSD.decimal, XSD.double, XSD.boolean, XSD.date, XSD.gYear}
+_MAX_CELL = 80
+
+
+class _Group(click.Group):
+    """Turns mag-graph's own errors into :class:`CommandFailed` for every command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # `mag-graph export | head`: the reader has had enough
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(1)
+        except MagGraphError as exc:
+            # Drop the traceback: its frames would keep the store (and its lock) alive
+            # for as long as the error is remembered (CliRunner, an embedding program).
+            raise CommandFailed(str(exc.with_traceback(None))) from None
+        except OSError as exc:  # writing an export file, reading a query file, ...
+            detail = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+            exc.with_traceback(None)
+            raise CommandFailed(f"bestandsfout / file error: {detail}") from None
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="mag-graph", message="%(prog)s %(version)s")
+def main() -> None:
+    """mag-graph: wie is verantwoordelijk voor wat? / who is responsible for what?
+
+    Een kennisgraaf van gemeentelijke rollen en verantwoordelijkheden (Maatschappelijke
+    Agenda, samenwerkingsverbanden, projecten) in een RDF-store.
+    A knowledge graph of municipal roles and responsibilities in an RDF store.
+    """
+
+
+@main.command()
+@click.option("--reset", is_flag=True, help="Maak eerst de hele store leeg / empty the whole store first.")
+@store_option
+def init(reset: bool, store_path: str | None) -> None:
+    """Maak de store en laad ontologie, shapes en voorbeelddata.
+
+    Create the store and load the ontology, shapes and example data. Running it again
+    replaces what it loaded before (other graphs stay, unless --reset).
+    """
+    from mag_graph.bootstrap import initialise
+
+    with open_store(store_path, create=True) as store:
+        counts = initialise(store, reset=reset, progress=True)
+        rows = [[graph_name(g), str(n)] for g, n in counts.items()]
+        click.echo(f"store: {store.location}")
+        click.echo(render_table(["graaf / graph", "triples"], rows))
+        click.echo(f"totaal / total: {len(store)} triples")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--graph", "-g", metavar="IRI", help="Doelgraaf / target graph (IRI of magg:naam).")
+@click.option(
+    "--format", "-f", "fmt", metavar="FORMAT",
+    help=f"Formaat, anders volgens extensie / format, else by extension: {', '.join(LOAD_FORMATS)}.",
+)
+@click.option("--replace", is_flag=True, help="Vervang de doelgrafen / replace the target graphs.")
+@store_option
+def load(files: tuple[str, ...], graph: str | None, fmt: str | None, replace: bool, store_path: str | None) -> None:
+    """Laad RDF-bestanden, alles of niets / load RDF files, all or nothing.
+
+    Triples go to --graph (default: the default graph); quads keep their graph unless
+    --graph is given. If any file is broken, none of them is loaded.
+    """
+    target = expand_iri(graph) if graph else None
+    with open_store(store_path, create=True) as store:
+        result = store.load(list(files), format=fmt, graph=target, replace=replace, progress=True)
+        graphs = ", ".join(graph_name(g) for g in result.graphs) or "-"
+        click.echo(
+            f"{result.triples} triples geladen in / loaded into: {graphs}"
+        )
+
+
+@main.command()
+@click.option("--graph", "-g", metavar="IRI", help="Alleen deze graaf / only this graph ('default' = standaardgraaf).")
+@click.option(
+    "--format", "-f", "fmt", metavar="FORMAT",
+    help=f"Formaat / format: {', '.join(EXPORT_FORMATS)} (standaard trig, of turtle met --graph).",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str), help="Schrijf naar bestand / write to a file.")
+@store_option
+def export(graph: str | None, fmt: str | None, output: str | None, store_path: str | None) -> None:
+    """Schrijf de store (of één graaf) weg / serialise the store (or one graph).
+
+    All graphs: TriG (default), N-Quads or JSON-LD. One graph: also Turtle (default),
+    N-Triples or RDF/XML.
+    """
+    target = expand_iri(graph) if graph else None
+    with open_store(store_path, create=False) as store:
+        data = store.export(graph=target, format=fmt, destination=output)
+        if output is None:
+            echo_bytes(data)
+        else:
+            click.echo(f"geschreven / written: {output}", err=True)
+
+
+@main.command()
+@click.argument("sparql", required=False)
+@click.option("--file", "query_file", type=click.Path(exists=False, dir_okay=False, path_type=str), help="Lees de query uit een bestand / read the query from a file.")
+@click.option("--format", "-f", "fmt", type=click.Choice(QUERY_FORMATS, case_sensitive=False), default="table", show_default=True)
+@store_option
+def query(sparql: str | None, query_file: str | None, fmt: str, store_path: str | None) -> None:
+    """Voer een SPARQL-query uit / run a SPARQL query.
+
+    The project's prefixes (mag:, magb:, magg:, rdfs:, skos:, ...) are predeclared and the
+    default graph is the union of all graphs. ASK prints true/false; CONSTRUCT and
+    DESCRIBE print Turtle in table format.
+    """
+    if (sparql is None) == (query_file is None):
+        raise click.UsageError("geef een query of --file / give a query or --file")
+    if query_file is not None:
+        path = Path(query_file)
+        if not path.is_file():
+            raise CommandFailed(f"bestand niet gevonden / file not found: {query_file}")
+        sparql = path.read_text(encoding="utf-8")
+    assert sparql is not None
+    fmt = fmt.lower()
+    with open_store(store_path, create=False) as store:
+        if fmt == "table":
+            _print_result(store.query(sparql))
+        else:
+            data, _media_type = store.query_to(sparql, fmt)
+            echo_bytes(data)
+
+
+def _print_result(result: QueryResult) -> None:
+    if result.kind == "ask":
+        click.echo("true" if result.boolean else "false")
+    elif result.kind == "graph":
+        assert result.graph is not None
+        click.echo(result.graph.serialize(format="turtle").rstrip())
+    else:
+        rows = [[cell(v) for v in row] for row in result.rows]
+        click.echo(render_table(list(result.variables), rows))
+        click.echo(f"({len(rows)} rij(en) / row(s))")
+
+
+@main.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"], case_sensitive=False), default="table", show_default=True)
+@store_option
+def stats(fmt: str, store_path: str | None) -> None:
+    """Omvang van de store / size of the store.
+
+    Triples per named graph (and the default graph) and instances per class.
+    """
+    with open_store(store_path, create=False) as store:
+        result = store.stats()
+    if fmt.lower() == "json":
+        click.echo(json.dumps(result.to_json(shorten), indent=2, ensure_ascii=False))
+        return
+    graph_rows = [[graph_name(g), str(n)] for g, n in result.graphs.items()]
+    click.echo(render_table(["graaf / graph", "triples"], graph_rows))
+    click.echo(f"totaal / total: {result.total}")
+    click.echo("")
+    class_rows = [[shorten(c), str(n)] for c, n in result.classes]
+    click.echo(render_table(["klasse / class", "instanties / instances"], class_rows))
+
+
+@main.command()
+@click.option("--municipality", "-m", metavar="NAAM|IRI", help="Alleen deze gemeente / only this municipality.")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+@store_option
+def matrix(municipality: str | None, lang: str, store_path: str | None) -> None:
+    """Wie is verantwoordelijk voor wat? De rollenmatrix / the role matrix.
+
+    Per phase (in order) and per actor: the responsibilities with their RACI kind.
+    """
+    bindings: dict[str, Any] = {"lang": Literal(lang)}
+    if municipality:
+        bindings["municipality"] = municipality_iri(municipality)
+    queries = resource_files("queries", "role-matrix.rq")
+    if not queries:
+        raise CommandFailed("queries/role-matrix.rq ontbreekt in de installatie / is missing from the install")
+    sparql = queries[0].read_text(encoding="utf-8")
+    with open_store(store_path, create=False) as store:
+        result = store.query(sparql, bindings=bindings)
+    rows = result.bindings()
+    if not rows:
+        where = f" voor {municipality}" if municipality else ""
+        click.echo(
+            f"Geen verantwoordelijkheden gevonden{where} (nog niets geladen? `mag-graph init`).\n"
+            "No responsibilities found (nothing loaded yet? run `mag-graph init`)."
+        )
+        return
+    click.echo(_render_matrix(rows, lang))
+
+
+def _render_matrix(rows: list[dict[str, Any]], lang: str) -> str:
+    def num(value: Any, default: int = 10**6) -> int:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return default
+
+    def text(row: dict[str, Any], key: str, fallback: str) -> str:
+        value = row.get(key)
+        return " ".join(str(value).split()) if value is not None else shorten(row.get(fallback))
+
+    rows = sorted(
+        rows,
+        key=lambda r: (
+            text(r, "municipalityLabel", "municipality"),
+            num(r.get("phaseOrder")),
+            str(r.get("phase")),
+            text(r, "actorLabel", "actor").lower(),
+            num(r.get("order")),
+            text(r, "label", "responsibility"),
+        ),
+    )
+    title = "Wie is verantwoordelijk voor wat?" if lang == "nl" else "Who is responsible for what?"
+    out = [title, "=" * len(title)]
+    current: tuple[Any, ...] = (None, None, None)
+    for row in rows:
+        m, p, a = row.get("municipality"), row.get("phase"), row.get("actor")
+        if m != current[0]:
+            out += ["", f"{text(row, 'municipalityLabel', 'municipality')}  ({shorten(m)})"]
+            current = (m, None, None)
+        if p != current[1]:
+            order = row.get("phaseOrder")
+            prefix = f"{order}. " if order is not None else ""
+            out += ["", f"  {prefix}{text(row, 'phaseLabel', 'phase')}"]
+            current = (m, p, None)
+        if a != current[2]:
+            out.append(f"    {text(row, 'actorLabel', 'actor')}")
+            current = (m, p, a)
+        raci = text(row, "raciLabel", "raci") if row.get("raci") is not None else "-"
+        out.append(f"      [{raci}] {text(row, 'label', 'responsibility')}")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # python -m mag_graph.cli
+    sys.exit(main())
+
+
+# --------------------------------------------------------------------------- feature commands
+
+
+def _register_feature_commands() -> None:
+    """Attach the commands of each area (mag_graph/commands/*.py) to the main group."""
+    from importlib import import_module
+
+    for name in ("validation", "questions", "importing", "serve", "users"):
+        try:
+            module = import_module(f"mag_graph.commands.{name}")
+        except ModuleNotFoundError as error:
+            if error.name == f"mag_graph.commands.{name}":
+                continue  # an area not built yet
+            raise
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register_feature_commands()

@@ -1,0 +1,111 @@
+"""``mag-graph validate`` and ``mag-graph reason``: checking a role model against the
+rules of the rolverdeling, and OWL reasoning over the ontology and the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import click
+
+from mag_graph.commands.common import CommandFailed, expand_iri, open_store, store_option
+from mag_graph.inference import MODES as INFERENCE_MODES
+from mag_graph.inference import materialise
+from mag_graph.reasoning import ReasonerFailed, ReasonerUnavailable, check_consistency
+from mag_graph.validation import ValidationInputError, load_files, validate
+
+EXIT_VIOLATIONS = 1
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"geen datum (JJJJ-MM-DD) / not a date (YYYY-MM-DD): {value!r}") from None
+
+
+@click.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--graph", "-g", metavar="IRI", help="Alleen deze graaf / only this named graph.")
+@click.option("--date", "reference_date", metavar="JJJJ-MM-DD", callback=_date,
+              help="Peildatum voor tijdsafhankelijke regels (standaard vandaag) / reference date (default today).")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+@click.option("--rule", "rules", multiple=True, metavar="RNN", help="Alleen deze regel(s) / only these rule(s), e.g. R15.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True)
+@click.option("--inference", type=click.Choice(["none", *INFERENCE_MODES]), default="none", show_default=True,
+              help="Valideer met afgeleide kennis / validate with inferred triples (in a copy).")
+@store_option
+def validate_command(
+    files: tuple[str, ...],
+    graph: str | None,
+    reference_date: dt.date | None,
+    lang: str,
+    rules: tuple[str, ...],
+    fmt: str,
+    inference: str,
+    store_path: str | None,
+) -> None:
+    """Toets het rolmodel aan de regels R01-R28 / check the role model against the rules.
+
+    Without FILE arguments the store is validated; with them, the files are validated on
+    their own (with the ontology), without loading them into the store. Exit code 0: no
+    violations (warnings allowed); 1: violations; 2: a usage or input error.
+    """
+    try:
+        if files:
+            if graph:
+                raise CommandFailed("--graph gaat niet samen met bestanden / --graph cannot be combined with files")
+            report = validate(load_files(files), date=reference_date, lang=lang,
+                              rules=rules or None, inference=inference)
+        else:
+            with open_store(store_path) as store:
+                report = validate(store, date=reference_date, lang=lang, rules=rules or None,
+                                  graph=str(expand_iri(graph)) if graph else None, inference=inference)
+    except ValidationInputError as error:
+        raise CommandFailed(str(error)) from None
+    if fmt == "json":
+        click.echo(report.to_json())
+    elif fmt == "turtle":
+        click.echo(report.to_turtle())
+    else:
+        click.echo(report.to_text(), nl=False)
+    if not report.conforms:
+        sys.exit(EXIT_VIOLATIONS)
+
+
+@click.command("reason")
+@click.option("--mode", type=click.Choice(list(INFERENCE_MODES)), default="owlrl", show_default=True,
+              help="OWL RL of RDFS / OWL RL or RDFS entailment.")
+@click.option("--materialise/--no-materialise", "materialise_graph", default=True, show_default=True,
+              help="Schrijf afgeleide triples naar magg:inferentie / write inferred triples to magg:inferentie.")
+@click.option("--check/--no-check", default=True, show_default=True,
+              help="Consistentiecontrole met HermiT / consistency check with HermiT (needs Java).")
+@store_option
+def reason_command(mode: str, materialise_graph: bool, check: bool, store_path: str | None) -> None:
+    """Redeneren over ontologie en gegevens / reasoning over ontology and data.
+
+    (a) materialises OWL RL (or RDFS) entailments into their own named graph, so asserted
+    data stays clean; (b) checks ontology + data for consistency with HermiT and names
+    unsatisfiable classes in plain words. Exit code 1 when inconsistent.
+    """
+    with open_store(store_path) as store:
+        if materialise_graph:
+            count = materialise(store, mode=mode)
+            click.echo(f"{count} afgeleide triples in magg:inferentie / inferred triples written ({mode})")
+        if not check:
+            return
+        graph = store.to_rdflib(union=True)
+    try:
+        report = check_consistency(graph)
+    except ReasonerUnavailable as error:
+        raise CommandFailed(str(error)) from None
+    except ReasonerFailed as error:
+        raise CommandFailed(f"redeneerder faalde / reasoner failed: {error}") from None
+    click.echo(report.explanation)
+    if not report.consistent:
+        sys.exit(EXIT_VIOLATIONS)
+
+
+COMMANDS = [validate_command, reason_command]

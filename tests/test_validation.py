@@ -1,0 +1,228 @@
+"""The validation API, the report formats, the CLI's exit codes, and reasoning."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pyshacl
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, SH, XSD
+
+from mag_graph import validation
+from mag_graph.cli import main
+from mag_graph.inference import INFERENCE_GRAPH
+from mag_graph.namespaces import MAG
+from mag_graph.store import Store
+
+DATE = dt.date(2026, 11, 1)
+EX = Namespace("http://example.org/")
+BROKEN_MODEL = """
+@prefix mag: <https://data.mag-graph.nl/def/mag#> .
+@prefix magb: <https://data.mag-graph.nl/def/mag/begrip/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<http://example.org/taak> a mag:Responsibility ; rdfs:label "Stelt de agenda vast"@nl ;
+    mag:phase magb:Vaststellen, magb:Uitvoering .
+"""
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("validation") / "store"
+    result = CliRunner().invoke(main, ["init", "--store", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+@pytest.fixture()
+def broken_file(tmp_path: Path) -> Path:
+    path = tmp_path / "model.ttl"
+    path.write_text(BROKEN_MODEL, encoding="utf-8")
+    return path
+
+
+def test_every_rule_has_shapes_names_and_a_source() -> None:
+    rules = validation.rules()
+    assert sorted(r for r in rules if r.startswith("R")) == [f"R{n:02d}" for n in range(1, 29)]
+    for rule_id, info in rules.items():
+        assert info.name.get("nl") and info.name.get("en"), rule_id
+        assert info.sourceLabel.get("nl"), rule_id
+        assert info.shapes, rule_id
+
+
+def test_the_example_conforms_at_the_reference_date() -> None:
+    report = validation.validate(validation.example_store(), date=DATE)
+    assert report.conforms
+    assert report.violations == []
+    assert report.to_dict() == {"conforms": True, "date": "2026-11-01", "results": []}
+
+
+def test_a_result_names_rule_focus_path_and_message_in_both_languages() -> None:
+    store = validation.example_store()
+    store.load(BROKEN_MODEL.encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(EX.g)))
+    nl = validation.validate(store, date=DATE, rules=["R01"], lang="nl")
+    en = validation.validate(store, date=DATE, rules=["R01"], lang="en")
+    assert not nl.conforms
+    (result,) = nl.results
+    assert (result.rule, result.severity, result.focusNode) == ("R01", "Violation", str(EX.taak))
+    assert result.path == str(MAG.phase)
+    assert result.focusLabel == "Stelt de agenda vast"
+    assert result.sourceShape.startswith(str(MAG) + "R01")
+    assert en.results[0].message != result.message
+    assert "fase" in result.message and "phase" in en.results[0].message
+
+
+def test_rules_restrict_the_run_and_unknown_rules_are_refused() -> None:
+    store = validation.example_store()
+    store.load(BROKEN_MODEL.encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(EX.g)))
+    assert validation.validate(store, date=DATE, rules=["R15"]).conforms
+    with pytest.raises(validation.ValidationInputError, match="R99"):
+        validation.validate(store, date=DATE, rules=["R99"])
+
+
+def test_validating_a_named_graph_alone(store_dir: Path) -> None:
+    with Store.open(store_dir) as store:
+        report = validation.validate(store, date=DATE, graph="https://data.mag-graph.nl/graph/maassluis-illustratief",
+                                     rules=["R27"])
+    # The process moments live in the illustrative graph, with their kinds and dates.
+    assert report.conforms
+    with Store.open(store_dir) as store, pytest.raises(validation.ValidationInputError, match="graph"):
+        validation.validate(store, date=DATE, graph="https://example.org/no-such-graph")
+
+
+def test_plain_string_literals_in_shapes_match_oxigraph_values() -> None:
+    """The known trap: through pySHACL's Oxigraph bridge a plain "a" arrives as
+    "a"^^xsd:string, and rdflib does not consider them equal. The prepared shapes type
+    their literals so that sh:in holds again."""
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <http://example.org/S> a sh:NodeShape ; sh:targetClass <http://example.org/C> ;
+            sh:property [ sh:path <http://example.org/p> ; sh:in ("ja" "nee") ] .
+    """, format="turtle")
+    store = ox.Store()
+    store.load(b'<http://example.org/a> a <http://example.org/C> ; <http://example.org/p> "ja" .',
+               format=ox.RdfFormat.TURTLE)
+    assert not pyshacl.validate(store, shacl_graph=shapes)[0]  # the trap, unprepared
+    validation._type_plain_literals(shapes)
+    assert pyshacl.validate(store, shacl_graph=shapes)[0]
+    members = list(shapes.objects(None, RDF.first))
+    assert Literal("ja", datatype=XSD.string) in members
+
+
+def test_the_reference_date_decides_time_dependent_rules() -> None:
+    """Dashboards of important Maassluis partnerships are updated quarterly in the
+    example; a year later they are all overdue (R26)."""
+    store = validation.example_store()
+    assert validation.validate(store, date=DATE, rules=["R26"]).conforms
+    late = validation.validate(store, date=dt.date(2027, 11, 1), rules=["R26"])
+    assert not late.conforms
+    assert {r.rule for r in late.results} == {"R26"}
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_exit_code_0_for_a_conforming_store(store_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", "--store", str(store_dir), "--date", "2026-11-01"])
+    assert result.exit_code == 0, result.output
+    assert "Samenvatting: 0 overtreding(en)" in result.output
+
+
+def test_cli_text_report_for_people(broken_file: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(broken_file), "--date", "2026-11-01"])
+    assert result.exit_code == 1
+    out = result.output
+    assert "R01" in out and "Stelt de agenda vast" in out  # the label, not the IRI
+    assert "bron: 000, sheet 3" in out
+    assert "1 overtreding(en)" in out and "voldoet niet" in out
+    english = CliRunner().invoke(main, ["validate", str(broken_file), "--date", "2026-11-01", "--lang", "en"])
+    assert "Summary: 1 violation(s)" in english.output
+
+
+def test_cli_json_report(broken_file: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(broken_file), "--date", "2026-11-01", "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["conforms"] is False and report["date"] == "2026-11-01"
+    (finding,) = report["results"]
+    assert set(finding) == {"rule", "severity", "focusNode", "focusLabel", "path", "value", "sourceShape", "message"}
+    assert finding["rule"] == "R01" and finding["focusNode"] == str(EX.taak)
+
+
+def test_cli_turtle_report_is_a_shacl_validation_report(broken_file: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(broken_file), "--date", "2026-11-01", "--format", "turtle"])
+    assert result.exit_code == 1
+    graph = Graph().parse(data=result.output, format="turtle")
+    (report,) = graph.subjects(RDF.type, SH.ValidationReport)
+    assert graph.value(report, SH.conforms) == Literal(False)
+    assert len(list(graph.objects(report, SH.result))) == 1
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--rule", "R99"], "R99"),
+        (["--date", "2026-13-01"], "--date"),
+        (["--lang", "fr"], "--lang"),
+        (["/no/such/file.ttl"], "file.ttl"),
+        (["--graph", "https://example.org/none"], "graph"),
+    ],
+)
+def test_cli_usage_and_input_errors_exit_2(store_dir: Path, args: list[str], fragment: str) -> None:
+    result = CliRunner().invoke(main, ["validate", "--store", str(store_dir), *args])
+    assert result.exit_code == 2, result.output
+    assert fragment in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_unparseable_file_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "broken.ttl"
+    path.write_text("<a> <b> .", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "broken.ttl" in result.output
+
+
+# --------------------------------------------------------------------------- reasoning
+
+
+def test_validation_with_inference_still_conforms() -> None:
+    report = validation.validate(validation.example_store(), date=DATE, inference="owlrl", rules=["R01", "R16", "R28"])
+    assert report.conforms
+
+
+def test_reason_materialises_into_its_own_graph_and_checks_consistency(store_dir: Path) -> None:
+    with Store.open(store_dir) as store:
+        before = {g: store.count(g) for g in store.graphs() if g != INFERENCE_GRAPH}
+    result = CliRunner().invoke(main, ["reason", "--store", str(store_dir)])
+    assert result.exit_code == 0, result.output
+    assert "consistent" in result.output
+    with Store.open(store_dir) as store:
+        assert store.count(INFERENCE_GRAPH) > 0
+        assert {g: store.count(g) for g in store.graphs() if g != INFERENCE_GRAPH} == before
+        # An entailment of the class hierarchy: the college is a governing body (bestuursorgaan).
+        ask = store.query(
+            "ASK { GRAPH <https://data.mag-graph.nl/graph/inferentie> {"
+            " <https://data.mag-graph.nl/id/orgaan/hg-college> a <https://data.mag-graph.nl/def/mag#GoverningBody> } }"
+        )
+        assert ask.boolean
+
+
+def test_reason_reports_an_inconsistent_model_in_plain_words(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    assert CliRunner().invoke(main, ["init", "--store", str(path)]).exit_code == 0
+    clash = tmp_path / "clash.ttl"
+    clash.write_text(
+        "@prefix mag: <https://data.mag-graph.nl/def/mag#> .\n"
+        "<http://example.org/x> a mag:Resident, mag:Post .\n",
+        encoding="utf-8",
+    )
+    assert CliRunner().invoke(main, ["load", str(clash), "--store", str(path)]).exit_code == 0
+    result = CliRunner().invoke(main, ["reason", "--store", str(path), "--no-materialise"])
+    assert result.exit_code == 1, result.output
+    assert "inconsistent" in result.output.lower()
+    assert URIRef("http://example.org/x").split("/")[-1] in result.output
