@@ -266,7 +266,9 @@ def _source_labels() -> dict[Node, dict[str, str]]:
     graph = Graph()
     for path in resource_files("data", "bronnen.ttl"):
         graph.parse(path, format="turtle")
-    return {s: _texts(graph, s, RDFS.label) for s in set(graph.subjects(RDFS.label))}
+    labels = {s: _texts(graph, s, DCTERMS.title) for s in set(graph.subjects(DCTERMS.title))}
+    labels.update({s: _texts(graph, s, RDFS.label) for s in set(graph.subjects(RDFS.label))})
+    return labels
 
 
 def prepared_shapes(reference_date: dt.date, rule_ids: Iterable[str] | None = None) -> tuple[Graph, list[URIRef] | None]:
@@ -470,21 +472,173 @@ def validate(
     if inference != "none":
         store = _with_inference(store, inference)
     shapes, use_shapes = prepared_shapes(reference_date, rules)
-    options: dict[str, Any] = {"shacl_graph": shapes, "inplace": True, "allow_warnings": False}
     if focus_nodes is not None:
-        nodes = [str(n) for n in focus_nodes if not isinstance(n, (BNode, Literal))]
-        if not nodes:
-            return ValidationReport(True, reference_date, lang, [], _empty_report(), _rules_cached())
-        options["focus_nodes"] = nodes
-    if use_shapes is not None:
-        options["use_shapes"] = [str(s) for s in use_shapes]
-    _, report_graph, _ = pyshacl.validate(store, **options)
+        nodes = {URIRef(str(n)) for n in focus_nodes if not isinstance(n, (BNode, Literal))}
+        report_graph = _validate_focus(store, nodes, reference_date, rules)
+    else:
+        options: dict[str, Any] = {"shacl_graph": shapes, "inplace": True, "allow_warnings": False}
+        if use_shapes is not None:
+            options["use_shapes"] = [str(s) for s in use_shapes]
+        _, report_graph, _ = pyshacl.validate(store, **options)
     results = _read_results(report_graph, shapes, store, lang)
-    if focus_nodes is not None:
-        wanted = {str(n) for n in focus_nodes}
-        results = [r for r in results if r.focusNode in wanted]
     conforms = not any(r.severity == "Violation" for r in results)
     return ValidationReport(conforms, reference_date, lang, results, report_graph, _rules_cached())
+
+
+# --------------------------------------------------------------------------- focus nodes
+
+
+@dataclass(frozen=True)
+class _Targets:
+    """What a top-level shape targets (SHACL Core target declarations)."""
+
+    classes: frozenset[str]
+    nodes: frozenset[str]
+    subjects_of: frozenset[str]
+    objects_of: frozenset[str]
+
+
+@lru_cache(maxsize=16)
+def _target_index(reference_date: dt.date, rule_ids: tuple[str, ...] | None) -> dict[URIRef, _Targets]:
+    """The targets of every top-level shape of a prepared shapes graph."""
+    shapes, use_shapes = _prepared(reference_date, rule_ids)
+    wanted = set(use_shapes) if use_shapes is not None else None
+    index: dict[URIRef, _Targets] = {}
+    candidates = set()
+    for predicate in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target):
+        candidates.update(s for s in shapes.subjects(predicate, None) if isinstance(s, URIRef))
+    for shape in set(shapes.subjects(RDF.type, SH.NodeShape)) | set(shapes.subjects(RDF.type, SH.PropertyShape)):
+        if isinstance(shape, URIRef) and (shape, RDF.type, RDFS.Class) in shapes:
+            candidates.add(shape)  # implicit class target
+    for shape in candidates:
+        if wanted is not None and shape not in wanted:
+            continue
+        if (shape, SH.target, None) in shapes:
+            raise NotImplementedError(f"SPARQL-based targets are not indexed: {shape}")
+        classes = {str(c) for c in shapes.objects(shape, SH.targetClass)}
+        if (shape, RDF.type, RDFS.Class) in shapes:
+            classes.add(str(shape))
+        index[shape] = _Targets(
+            classes=frozenset(classes),
+            nodes=frozenset(str(n) for n in shapes.objects(shape, SH.targetNode)),
+            subjects_of=frozenset(str(p) for p in shapes.objects(shape, SH.targetSubjectsOf)),
+            objects_of=frozenset(str(p) for p in shapes.objects(shape, SH.targetObjectsOf)),
+        )
+    return index
+
+
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
+_SUBCLASS_OF = ox.NamedNode(str(RDFS.subClassOf))
+
+
+def _classes_of(store: ox.Store, node: ox.NamedNode, closure: dict[ox.NamedNode, set[str]]) -> set[str]:
+    """The node's types with all their superclasses (rdfs:subClassOf*, as SHACL's class
+    targets use them), read from the store."""
+    found: set[str] = set()
+    for quad in store.quads_for_pattern(node, _RDF_TYPE, None, None):
+        cls = quad.object
+        if not isinstance(cls, ox.NamedNode):
+            continue
+        if cls not in closure:
+            supers: set[str] = set()
+            frontier = [cls]
+            while frontier:
+                current = frontier.pop()
+                if current.value in supers:
+                    continue
+                supers.add(current.value)
+                frontier.extend(
+                    q.object for q in store.quads_for_pattern(current, _SUBCLASS_OF, None, None)
+                    if isinstance(q.object, ox.NamedNode)
+                )
+            closure[cls] = supers
+        found |= closure[cls]
+    return found
+
+
+def _validate_focus(
+    store: ox.Store,
+    nodes: set[URIRef],
+    reference_date: dt.date,
+    rules: Iterable[str] | None,
+) -> Graph:
+    """Validate only ``nodes``, each against the shapes that target it.
+
+    pySHACL's own ``focus_nodes`` option still computes every shape's targets over the
+    whole store (seconds at a million triples) before filtering them, and its
+    ``use_shapes`` option silently drops named property shapes it was not given. Here
+    the targets are worked out per node from its types, its properties and the shapes'
+    target declarations; each group of nodes sharing the same shapes is validated with a
+    shapes graph holding just those shapes, retargeted with ``sh:targetNode`` to exactly
+    those nodes."""
+    key = tuple(sorted({r.upper() for r in rules})) if rules is not None else None
+    index = _target_index(reference_date, key)
+    closure: dict[ox.NamedNode, set[str]] = {}
+    groups: dict[frozenset[URIRef], list[str]] = defaultdict(list)
+    for node in sorted(nodes):
+        ox_node = ox.NamedNode(str(node))
+        classes = _classes_of(store, ox_node, closure)
+        as_subject = {q.predicate.value for q in store.quads_for_pattern(ox_node, None, None, None)}
+        as_object = {q.predicate.value for q in store.quads_for_pattern(None, None, ox_node, None)}
+        applicable = frozenset(
+            shape for shape, t in index.items()
+            if t.classes & classes or str(node) in t.nodes or t.subjects_of & as_subject or t.objects_of & as_object
+        )
+        if applicable:
+            groups[applicable].append(str(node))
+    combined = _empty_report()
+    report_node = next(combined.subjects(RDF.type, SH.ValidationReport))
+    conforms = True
+    for group_shapes, group_nodes in groups.items():
+        focused = _shapes_for_nodes(reference_date, key, group_shapes, group_nodes)
+        group_conforms, report, _ = pyshacl.validate(store, shacl_graph=focused, inplace=True, allow_warnings=False)
+        conforms = conforms and bool(group_conforms)
+        for result in report.objects(None, SH.result):
+            combined.add((report_node, SH.result, result))
+        for triple in report:
+            if triple[1] not in (SH.result, SH.conforms) and triple[2] != SH.ValidationReport:
+                combined.add(triple)
+    combined.set((report_node, SH.conforms, Literal(conforms)))
+    return combined
+
+
+_TARGET_PREDICATES = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+
+
+@lru_cache(maxsize=512)
+def _shape_closure(reference_date: dt.date, rule_ids: tuple[str, ...] | None, shape: URIRef) -> tuple:
+    """Every triple a shape needs, without target declarations: the shape, its property
+    and nested shapes, lists, messages, prefixes and groups (everything reachable)."""
+    shapes, _ = _prepared(reference_date, rule_ids)
+    seen: set[Node] = set()
+    frontier: list[Node] = [shape]
+    triples = []
+    while frontier:
+        node = frontier.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for predicate, obj in shapes.predicate_objects(node):
+            if predicate in _TARGET_PREDICATES:
+                continue
+            triples.append((node, predicate, obj))
+            if isinstance(obj, (URIRef, BNode)) and predicate != RDF.type:
+                frontier.append(obj)
+    return tuple(triples)
+
+
+def _shapes_for_nodes(
+    reference_date: dt.date, rule_ids: tuple[str, ...] | None, shapes: frozenset[URIRef], nodes: list[str]
+) -> Graph:
+    """A shapes graph holding only ``shapes``, each targeting exactly ``nodes``: the
+    same constraints, so the same results for those nodes, with no target to compute."""
+    graph = Graph()
+    for shape in shapes:
+        for triple in _shape_closure(reference_date, rule_ids, shape):
+            graph.add(triple)
+        for node in nodes:
+            graph.add((shape, SH.targetNode, URIRef(node)))
+    return graph
 
 
 # Nodes a change never spreads through: vocabulary terms, concept schemes, municipalities,
