@@ -17,6 +17,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 system-deps:
 	bash scripts/ensure-system-deps.sh
+	bash scripts/ensure-chromium.sh
 
 ## Install, create the embedded store with the example data, and show what it holds.
 run: $(STAMP)

@@ -292,7 +292,7 @@ def _register_feature_commands() -> None:
     """Attach the commands of each area (mag_graph/commands/*.py) to the main group."""
     from importlib import import_module
 
-    for name in ("validation", "questions", "importing", "serve", "users"):
+    for name in ("validation", "questions", "importing", "serve", "users", "content"):
         try:
             module = import_module(f"mag_graph.commands.{name}")
         except ModuleNotFoundError as error:

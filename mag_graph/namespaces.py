@@ -96,6 +96,10 @@ class MAG(DefinedNamespace):
     SocialAgenda: URIRef
     SocialIssue: URIRef
     SoundingBoardGroup: URIRef
+    oin: URIRef
+    kvkNumber: URIRef
+    inhabitants: URIRef
+    councilSeats: URIRef
     rule: URIRef
     referenceDate: URIRef
     SourceDocument: URIRef

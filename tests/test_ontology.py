@@ -51,6 +51,7 @@ SOURCE_LOCATIONS = (
     }
     | {f"003-{n}" for n in ("1.1", "1.2", "1.3", "2.2")}
     | {f"004-{n}" for n in ("kop", "1", "2", "3", "4")}
+    | {"roo"}  # the Register van Overheidsorganisaties, for the register's identifiers
 )
 
 TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
