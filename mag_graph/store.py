@@ -1599,12 +1599,15 @@ class Store:
                     )
         try:
             try:
-                return self._db.query(sparql, substitutions=substitutions, **kwargs)
-            except RuntimeError as exc:
-                # pyoxigraph substitutes only variables of the SELECT projection; for others
-                # bind them with a VALUES block built from the same typed terms.
-                if substitutions and "projection" in str(exc):
+                # Parameters are bound with a VALUES block built from the typed terms, not
+                # with pyoxigraph's ``substitutions``: Oxigraph 0.5 evaluates a query with
+                # substitutions over the whole store and filters afterwards (seconds instead
+                # of milliseconds at a million triples), and accepts only projected
+                # variables there.
+                if substitutions:
                     return self._db.query(_with_values(sparql, substitutions), **kwargs)
+                return self._db.query(sparql, **kwargs)
+            except RuntimeError as exc:
                 raise QueryError(f"query mislukt: {exc}", f"query failed: {exc}") from None
         except SyntaxError as exc:
             raise QuerySyntaxError(_sparql_message(exc)) from None

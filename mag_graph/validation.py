@@ -659,38 +659,26 @@ def _validate_focus(
     whole store (seconds at a million triples) before filtering them, and its
     ``use_shapes`` option silently drops named property shapes it was not given. Here
     the targets are worked out per node from its types, its properties and the shapes'
-    target declarations; each group of nodes sharing the same shapes is validated with a
-    shapes graph holding just those shapes, retargeted with ``sh:targetNode`` to exactly
-    those nodes."""
+    target declarations, and one pySHACL run validates a shapes graph holding just the
+    applicable shapes, each retargeted with ``sh:targetNode`` to exactly its nodes."""
     key = tuple(sorted({r.upper() for r in rules})) if rules is not None else None
     index = _target_index(reference_date, key)
     closure: dict[ox.NamedNode, set[str]] = {}
-    groups: dict[frozenset[URIRef], list[str]] = defaultdict(list)
+    targeted: dict[URIRef, list[str]] = defaultdict(list)
     for node in sorted(nodes):
         ox_node = ox.NamedNode(str(node))
         classes = _classes_of(store, ox_node, closure)
         as_subject = {q.predicate.value for q in store.quads_for_pattern(ox_node, None, None, None)}
         as_object = {q.predicate.value for q in store.quads_for_pattern(None, None, ox_node, None)}
-        applicable = frozenset(
-            shape for shape, t in index.items()
-            if t.classes & classes or str(node) in t.nodes or t.subjects_of & as_subject or t.objects_of & as_object
-        )
-        if applicable:
-            groups[applicable].append(str(node))
-    combined = _empty_report()
-    report_node = next(combined.subjects(RDF.type, SH.ValidationReport))
-    conforms = True
-    for group_shapes, group_nodes in groups.items():
-        focused = _shapes_for_nodes(reference_date, key, group_shapes, group_nodes)
-        group_conforms, report, _ = pyshacl.validate(store, shacl_graph=focused, inplace=True, allow_warnings=False)
-        conforms = conforms and bool(group_conforms)
-        for result in report.objects(None, SH.result):
-            combined.add((report_node, SH.result, result))
-        for triple in report:
-            if triple[1] not in (SH.result, SH.conforms) and triple[2] != SH.ValidationReport:
-                combined.add(triple)
-    combined.set((report_node, SH.conforms, Literal(conforms)))
-    return combined
+        for shape, t in index.items():
+            if t.classes & classes or str(node) in t.nodes or t.subjects_of & as_subject or t.objects_of & as_object:
+                targeted[shape].append(str(node))
+    if not targeted:
+        return _empty_report()
+    _, report, _ = pyshacl.validate(
+        store, shacl_graph=_shapes_for_nodes(reference_date, key, targeted), inplace=True, allow_warnings=False
+    )
+    return report
 
 
 _TARGET_PREDICATES = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
@@ -719,12 +707,12 @@ def _shape_closure(reference_date: dt.date, rule_ids: tuple[str, ...] | None, sh
 
 
 def _shapes_for_nodes(
-    reference_date: dt.date, rule_ids: tuple[str, ...] | None, shapes: frozenset[URIRef], nodes: list[str]
+    reference_date: dt.date, rule_ids: tuple[str, ...] | None, targeted: dict[URIRef, list[str]]
 ) -> Graph:
-    """A shapes graph holding only ``shapes``, each targeting exactly ``nodes``: the
-    same constraints, so the same results for those nodes, with no target to compute."""
+    """A shapes graph holding only the given shapes, each targeting exactly its nodes:
+    the same constraints, so the same results for those nodes, with no target to compute."""
     graph = Graph()
-    for shape in shapes:
+    for shape, nodes in targeted.items():
         for triple in _shape_closure(reference_date, rule_ids, shape):
             graph.add(triple)
         for node in nodes:
