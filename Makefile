@@ -19,11 +19,10 @@ system-deps:
 	bash scripts/ensure-system-deps.sh
 	bash scripts/ensure-chromium.sh
 
-## Install, create the embedded store with the example data, and show what it holds.
+## Install and serve the example graph on the embedded store (http://127.0.0.1:5000/);
+## the first run creates the store and loads ontology, shapes and example data.
 run: $(STAMP)
-	$(BIN)/mag-graph init
-	$(BIN)/mag-graph stats
-	$(BIN)/mag-graph matrix
+	$(BIN)/mag-graph serve
 
 ## Install everything (Python and Debian packages) and run the whole test suite.
 test: system-deps $(STAMP)

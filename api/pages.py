@@ -1,0 +1,672 @@
+"""The web pages: server-rendered HTML, Dutch first with an English switch, no JavaScript needed.
+
+Every view only translates a request into calls of the core (``mag_graph.describe``,
+``mag_graph.questions``, ``mag_graph.validation``, the store's read-only ``query``) and
+renders the outcome; nothing here opens the store or writes SPARQL. The store comes from
+the application (:func:`store`), so the same blueprint serves the real app and a test app.
+
+Resource IRIs follow the Dutch URI strategy: ``/id/{type}/{ref}`` is the thing itself and
+answers by content negotiation (303 to ``/doc/{type}/{ref}`` for browsers, Turtle or
+JSON-LD for RDF clients); ``/doc/...`` is the page about it. IRIs minted elsewhere (TOOI
+municipalities, ontology terms) get their page at ``/doc?iri=...``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from rdflib import BNode, Graph, URIRef
+from rdflib.query import Result
+
+from mag_graph import describe, questions
+from mag_graph import validation as validator
+from mag_graph.resources import resource_files
+from mag_graph.store import GraphStore, MagGraphError, QueryResult
+
+from .i18n import LANGUAGES, STRINGS, negotiate, t
+from .problems import PROBLEM_JSON, problem_response, title_for
+
+bp = Blueprint(
+    "pages",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/assets",
+)
+
+# Media types /id/ offers, in order of preference when a client accepts anything.
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+OFFERED_TYPES = (*HTML_TYPES, *describe.RDF_MEDIA_TYPES, "application/json")
+# ?format= names on /doc pages, for people who want the RDF of what they are looking at.
+FORMAT_NAMES = {
+    "turtle": "text/turtle",
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "json-ld": "application/ld+json",
+    "nt": "application/n-triples",
+    "ntriples": "application/n-triples",
+    "rdfxml": "application/rdf+xml",
+    "xml": "application/rdf+xml",
+}
+RDF_FILE_SUFFIX = {
+    "text/turtle": "ttl",
+    "application/ld+json": "jsonld",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "rdf",
+}
+# A SPARQL result page shows at most this many rows; the protocol endpoint gives all.
+QUERY_ROW_LIMIT = 500
+
+# Example queries for the SPARQL page, besides the shipped queries/*.rq files. They are
+# fixed texts people can start from, not templates for user input.
+EXAMPLE_QUERIES: tuple[tuple[str, dict[str, str], str], ...] = (
+    (
+        "klassen",
+        {"nl": "Hoeveel bronnen per soort?", "en": "How many resources per type?"},
+        "SELECT ?type (COUNT(DISTINCT ?s) AS ?aantal) WHERE {\n"
+        "  ?s a ?type .\n"
+        "  FILTER(STRSTARTS(STR(?type), STR(mag:)))\n"
+        "}\nGROUP BY ?type\nORDER BY DESC(?aantal)",
+    ),
+    (
+        "college-vaststellen",
+        {"nl": "Wat doet het college van Hardinxveld-Giessendam in de fase Vaststellen?",
+         "en": "What does the college of Hardinxveld-Giessendam do in the adoption phase?"},
+        "SELECT ?verantwoordelijkheid ?tekst ?raci WHERE {\n"
+        "  ?verantwoordelijkheid a mag:Responsibility ;\n"
+        "      mag:assignedTo <https://data.mag-graph.nl/id/orgaan/hg-college> ;\n"
+        "      mag:phase magb:Vaststellen ;\n"
+        "      mag:raciKind ?raci ;\n"
+        "      rdfs:label ?tekst .\n"
+        "  FILTER(lang(?tekst) = \"nl\")\n"
+        "}\nORDER BY ?verantwoordelijkheid",
+    ),
+    (
+        "grafen",
+        {"nl": "Welke grafen zijn illustratief?", "en": "Which graphs are illustrative?"},
+        "SELECT ?graaf ?titel ?illustratief WHERE {\n"
+        "  GRAPH magg:catalogus {\n"
+        "    ?graaf a mag:DataGraph ; mag:illustrative ?illustratief ; dcterms:title ?titel .\n"
+        "    FILTER(lang(?titel) = \"nl\")\n"
+        "  }\n"
+        "}\nORDER BY ?graaf",
+    ),
+)
+
+
+# --------------------------------------------------------------------------- app wiring
+
+
+def store() -> GraphStore:
+    """The store the application serves: ``app.extensions["mag_graph"]`` holds it (the
+    app factory's ``MagGraph``, with ``store`` and ``service``; a bare store works too,
+    for a minimal app)."""
+    holder = current_app.extensions.get("mag_graph")
+    found = getattr(holder, "store", holder)
+    if found is None:
+        abort(503)
+    return found  # type: ignore[return-value]
+
+
+def sparql_service() -> Any | None:
+    """The application's SPARQL service (``mag_graph.endpoint.SparqlService``), when it
+    has one: queries from the pages then get the endpoint's timeout and size limits, and
+    slow answers (a validation report) its cache, which every write empties."""
+    return getattr(current_app.extensions.get("mag_graph"), "service", None)
+
+
+def current_lang() -> str:
+    """The page language of this request (``?lang=``, then Accept-Language, then Dutch)."""
+    if "lang" not in g:
+        accepted = [value for value, _ in request.accept_languages]
+        g.lang = negotiate(request.args.get("lang"), accepted)
+        g.lang_explicit = request.args.get("lang") in LANGUAGES
+    return g.lang  # type: ignore[no-any-return]
+
+
+def _lang_args() -> dict[str, str]:
+    """Query arguments that keep an explicitly chosen language on the next page."""
+    current_lang()
+    return {"lang": g.lang} if g.get("lang_explicit") else {}
+
+
+def link(endpoint: str, **values: Any) -> str:
+    """``url_for`` that carries the chosen language along."""
+    return url_for(endpoint, **{**_lang_args(), **values})
+
+
+def resource_href(iri: str | None) -> str | None:
+    """The page of a resource: ``/doc/{type}/{ref}`` for IRIs under the project's base,
+    ``/doc?iri=...`` for others."""
+    if not iri:
+        return None
+    path = describe.resource_path(iri)
+    if path is not None:
+        return link("pages.doc", ref=path)
+    return link("pages.doc_iri", iri=iri)
+
+
+def _switch_url() -> str:
+    other = "en" if current_lang() == "nl" else "nl"
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [other]
+    query = urlencode([(k, v) for k, values in args.items() for v in values])
+    return f"{request.script_root}{request.path}?{query}"
+
+
+@bp.context_processor
+def _template_helpers() -> dict[str, Any]:
+    lang = current_lang()
+    return {
+        "lang": lang,
+        "other_lang": "en" if lang == "nl" else "nl",
+        "t": lambda key, **values: t(key, lang, **values),
+        "link": link,
+        "resource_href": resource_href,
+        "switch_url": _switch_url(),
+        "curie": describe.curie,
+        "has_endpoint": _has_rule,
+    }
+
+
+def _has_rule(path: str) -> bool:
+    """Whether the application serves ``path`` (the SPARQL endpoint and the API are
+    registered by other blueprints; the pages link to them only when they exist)."""
+    return any(rule.rule == path for rule in current_app.url_map.iter_rules())
+
+
+@bp.after_request
+def _vary(response: Response) -> Response:
+    response.vary.add("Accept-Language")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Language", current_lang())
+    return response
+
+
+def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    return render_template(template, **context), status
+
+
+def _error_page(status: int, message: str) -> tuple[str, int]:
+    title_key = "not_found_title" if status == 404 else "error_title"
+    return _page("error.html", status, title=t(title_key, current_lang()), message=message, code=status)
+
+
+def _problem(status: int, nl: str, en: str) -> Response:
+    """An RFC 9457 problem for clients that do not want HTML, in the API's own format
+    (``api/problems.py``: "Nederlands / English" details, ``Vary: Accept``)."""
+    detail = nl if nl == en else f"{nl} / {en}"
+    response = problem_response(status, detail)
+    if response.mimetype != PROBLEM_JSON:  # problems.py picks HTML for browsers; here the caller already chose
+        body = {"type": "about:blank", "title": title_for(status), "status": status, "detail": detail,
+                "instance": request.path}
+        response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
+        response.vary.add("Accept")
+    return response
+
+
+# --------------------------------------------------------------------------- home
+
+
+@bp.get("/")
+def home() -> Any:
+    """What the graph holds, per municipality and per graph."""
+    lang = current_lang()
+    overview = describe.overview(store(), lang)
+    return _page("home.html", overview=overview, active="home", title=t("home_title", lang))
+
+
+# --------------------------------------------------------------------------- role matrix
+
+
+# The Dutch path is registered first (the lower decorator), so url_for() links to it;
+# the English alias answers too.
+@bp.get("/role-matrix")
+@bp.get("/rolmatrix")
+def role_matrix() -> Any:
+    """Wie is verantwoordelijk voor wat? One municipality at a time (``?gemeente=gm0523``),
+    by default the one with the most responsibilities."""
+    lang = current_lang()
+    graph_store = store()
+    options = describe.municipalities(graph_store, lang)
+    code = (request.args.get("gemeente") or request.args.get("municipality") or "").strip()
+    if code:
+        iri = describe.municipality_iri(code)
+        if iri is None or str(iri) not in {o[0] for o in options}:
+            return _error_page(404, t("matrix_unknown_municipality", lang, code=code))
+    else:
+        iri = _default_municipality(graph_store, lang)
+        if iri is None:
+            return _page("matrix.html", matrix=None, options=options, selected=None,
+                         active="matrix", title=t("matrix_title", lang))
+    matrix = describe.role_matrix(graph_store, iri, lang)
+    return _page("matrix.html", matrix=matrix, options=options, selected=str(iri),
+                 active="matrix", title=t("matrix_title", lang))
+
+
+def _default_municipality(graph_store: GraphStore, lang: str) -> URIRef | None:
+    """The municipality with the most responsibilities: the one the matrix is about."""
+    counted = describe.overview(graph_store, lang).municipalities
+    if not counted:
+        return None
+    best = max(counted, key=lambda m: (m.counts.get("responsibilities", 0), -counted.index(m)))
+    return URIRef(best.iri)
+
+
+# --------------------------------------------------------------------------- questions
+
+
+def _parameter_view(graph_store: GraphStore, parameter: Any, lang: str) -> dict[str, Any] | None:
+    """A form field for one declared parameter; ``None`` for the ``lang`` parameter,
+    which follows the page language instead of asking for it twice."""
+    if parameter.name == "lang" and parameter.type == "language":
+        return None
+    default = parameter.default or ""
+    choices: list[tuple[str, str]] = []
+    if parameter.type == "municipality":
+        choices = [(code or iri, label) for iri, label, code in describe.municipalities(graph_store, lang)]
+    elif parameter.type == "concept" and parameter.scheme:
+        choices = describe.concepts(graph_store, parameter.scheme, lang)
+    elif parameter.type == "language":
+        choices = [(code, code) for code in LANGUAGES]
+    if parameter.type == "date" and default.lower() in ("today", "vandaag"):
+        default = dt.date.today().isoformat()
+    required = not parameter.optional and parameter.default is None
+    input_type = {"date": "date", "integer": "number"}.get(parameter.type, "text")
+    hint_key = f"question_hint_{parameter.type}"
+    return {
+        "name": parameter.name,
+        "label": parameter.label(lang),
+        "type": input_type,
+        "required": required,
+        "optional": parameter.optional,
+        "default": default,
+        "default_label": dict(choices).get(default, default),
+        "choices": choices,
+        "min": parameter.minimum,
+        "max": parameter.maximum,
+        "hint": t(hint_key, lang) if hint_key in STRINGS else "",
+    }
+
+
+@bp.get("/questions", endpoint="questions")
+@bp.get("/vragen", endpoint="questions")
+def questions_page() -> Any:
+    """The question catalogue."""
+    lang = current_lang()
+    items = [
+        {"id": q.id, "title": q.title(lang), "description": q.description(lang)}
+        for q in questions.list_questions()
+    ]
+    return _page("questions.html", questions=items, active="questions", title=t("questions_title", lang))
+
+
+@bp.get("/questions/<qid>")
+@bp.get("/vragen/<qid>")
+def question(qid: str) -> Any:
+    """One question: its form (GET, so answers can be bookmarked and shared), and once
+    submitted the answer as a table with CSV and JSON downloads of the same answer."""
+    lang = current_lang()
+    try:
+        found = questions.get_question(qid)
+    except questions.UnknownQuestionError:
+        return _error_page(404, t("question_unknown", lang, id=qid))
+    if found.id != qid:  # q1, rolmatrix, ... -> the canonical address
+        return redirect(url_for("pages.question", qid=found.id, **request.args.to_dict()), code=301)
+    graph_store = store()
+    fields = [f for p in found.params if (f := _parameter_view(graph_store, p, lang)) is not None]
+    names = {f["name"] for f in fields}
+    given = {n: request.args.get(n, "").strip() for n in names if request.args.get(n, "").strip()}
+    submitted = "vraag" in request.args or bool(given)
+    form = {f["name"]: given.get(f["name"], "" if submitted else f["default"]) for f in fields}
+
+    answer = None
+    error = None
+    fmt = request.args.get("format", "").lower()
+    if submitted or fmt:
+        failure: MagGraphError | None = None
+        try:
+            answer = questions.ask(graph_store, found.id, given, lang=lang)
+        except MagGraphError as exc:
+            failure = exc
+            error = _message(exc, lang)
+        if fmt in ("csv", "json"):
+            if failure is not None:
+                return _problem(400, failure.nl, failure.en)
+            return _download(answer, found.id, fmt)
+    table = None
+    downloads = None
+    if answer is not None:
+        table = _answer_table(answer)
+        base = {**_lang_args(), **given, "vraag": "1"}
+        downloads = {
+            "csv": url_for("pages.question", qid=found.id, **base, format="csv"),
+            "json": url_for("pages.question", qid=found.id, **base, format="json"),
+        }
+    view = {"id": found.id, "title": found.title(lang), "description": found.description(lang)}
+    return _page("question.html", 400 if error else 200, question=view, fields=fields, form=form,
+                 table=table, error=error, downloads=downloads, active="questions", title=view["title"])
+
+
+def _message(exc: BaseException, lang: str) -> str:
+    if isinstance(exc, MagGraphError):
+        return exc.nl if lang == "nl" else exc.en
+    return str(exc)
+
+
+def _download(answer: questions.Answer, qid: str, fmt: str) -> Response:
+    if fmt == "csv":
+        response = Response(answer.to_csv(), mimetype="text/csv")
+        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    else:
+        body = json.dumps(answer.to_json(), ensure_ascii=False, indent=2)
+        response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{qid}.{fmt}"'
+    return response
+
+
+def _answer_table(answer: questions.Answer) -> dict[str, Any]:
+    """The answer's columns (a variable and its label folded into one) as printable,
+    linkable cells."""
+    rows = [[_cell(row[c].value, row[c].label) for c in answer.columns] for row in answer.rows]
+    return {
+        "columns": [(c, answer.column_label(c)) for c in answer.columns],
+        "rows": rows,
+        "count": len(answer.rows),
+    }
+
+
+def _known(iri: str) -> bool:
+    """Whether the graph has a page for the IRI (remembered for the request: a result
+    table names the same IRIs many times). Others link out to the IRI itself."""
+    cache: dict[str, bool] = g.setdefault("known_iris", {})
+    if iri not in cache:
+        cache[iri] = describe.exists(store(), URIRef(iri))
+    return cache[iri]
+
+
+def _cell(value: Any, label: Any = None) -> dict[str, Any]:
+    text = str(label) if label not in (None, "") else None
+    if value is None:
+        return {"text": text or "", "href": None, "iri": None}
+    if isinstance(value, URIRef):
+        iri = str(value)
+        href = resource_href(iri) if _known(iri) else (iri if iri.startswith(("http://", "https://")) else None)
+        return {"text": text or describe.curie(iri), "href": href, "iri": iri}
+    if isinstance(value, BNode):
+        return {"text": text or "_:" + str(value), "href": None, "iri": None}
+    return {"text": text or str(value), "href": None, "iri": None}
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@bp.get("/validation")
+@bp.get("/validatie")
+def validation() -> Any:
+    """The validation report at a reference date (a date picker; today by default),
+    grouped by rule or by the actor or resource concerned."""
+    lang = current_lang()
+    raw_date = (request.args.get("datum") or request.args.get("date") or "").strip()
+    group = request.args.get("per", "regel")
+    if group not in ("regel", "actor"):
+        group = "regel"
+    try:
+        date = dt.date.fromisoformat(raw_date) if raw_date else dt.date.today()
+    except ValueError:
+        return _page("validation.html", 400, report=None, date=raw_date, group=group,
+                     error=t("validation_bad_date", lang, value=raw_date), rules=validator.rules(),
+                     active="validation", title=t("validation_title", lang))
+    try:
+        service = sparql_service()
+        if service is not None:
+            report = service.cached(("pages-validation", date, lang), lambda: validator.validate(store(), date=date, lang=lang))
+        else:
+            report = validator.validate(store(), date=date, lang=lang)
+    except (validator.ValidationInputError, MagGraphError) as exc:
+        return _page("validation.html", 400, report=None, date=date.isoformat(), group=group,
+                     error=t("validation_error", lang, message=_message(exc, lang)), rules=validator.rules(),
+                     active="validation", title=t("validation_title", lang))
+    by_rule: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    by_focus: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    focus_labels: dict[str, str] = {}
+    for result in report.results:
+        rule = result.rule or "?"
+        by_rule[rule][result.focusNode].append(result)
+        by_focus[result.focusNode][rule].append(result)
+        focus_labels[result.focusNode] = result.focusLabel
+    rule_counts = {rule: sum(len(v) for v in focus.values()) for rule, focus in by_rule.items()}
+    return _page(
+        "validation.html",
+        report=report,
+        date=date.isoformat(),
+        group=group,
+        error=None,
+        rules=report.rules,
+        by_rule={r: dict(v) for r, v in sorted(by_rule.items())},
+        by_focus={f: dict(sorted(v.items())) for f, v in sorted(by_focus.items(), key=lambda kv: focus_labels[kv[0]].lower())},
+        focus_labels=focus_labels,
+        rule_counts=rule_counts,
+        pick=lambda texts: _in_lang(texts, lang),
+        active="validation",
+        title=t("validation_title", lang),
+    )
+
+
+# --------------------------------------------------------------------------- SPARQL page
+
+
+def _in_lang(texts: Mapping[str, str] | None, lang: str) -> str:
+    """One text of a ``{language: text}`` mapping: the page language, else Dutch, else any."""
+    if not texts:
+        return ""
+    for key in (lang, "nl", "en", ""):
+        if texts.get(key):
+            return texts[key]
+    return next(iter(texts.values()), "")
+
+
+def _examples(lang: str) -> list[dict[str, str]]:
+    """Queries to start from: a few small ones, every question's query (parameters left
+    unbound, so they answer for all) and the other shipped ``queries/*.rq`` files."""
+    found = [{"key": key, "title": _in_lang(title, lang), "query": text} for key, title, text in EXAMPLE_QUERIES]
+    shipped = set()
+    for q in questions.list_questions():
+        found.append({"key": q.id, "title": f"{q.id}: {q.title(lang)}", "query": q.sparql})
+        if q.path is not None:
+            shipped.add(q.path.name)
+    for path in resource_files("queries", "*.rq"):
+        if path.name in shipped:
+            continue
+        text = path.read_text(encoding="utf-8")
+        first = next((line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("#")), path.stem)
+        found.append({"key": path.stem, "title": first, "query": text})
+    return found
+
+
+@bp.route("/query", methods=["GET", "POST"])
+def query() -> Any:
+    """A SPARQL form that works without JavaScript: the form posts here and the answer
+    comes back as a table (a second button sends the same query to /sparql)."""
+    lang = current_lang()
+    examples = _examples(lang)
+    text = (request.form.get("query") if request.method == "POST" else request.args.get("query")) or ""
+    example_key = request.args.get("voorbeeld") or request.args.get("example")
+    if not text and example_key:
+        text = next((e["query"] for e in examples if e["key"] == example_key), "")
+    result = None
+    error = None
+    run = request.method == "POST" or bool(request.args.get("query"))
+    if run and not text.strip():
+        error = t("query_empty", lang)
+    elif run:
+        try:
+            result = _query_table(_run_query(text), lang)
+        except MagGraphError as exc:
+            error = t("query_error", lang, message=_message(exc, lang))
+    status = 400 if error else 200
+    return _page("query.html", status, query=text, examples=examples, result=result, error=error,
+                 active="query", title=t("query_title", lang))
+
+
+def _run_query(text: str) -> QueryResult:
+    """Run a read-only query: through the application's SPARQL service when it has one
+    (the same timeout, size limits and cache as /sparql), else on the store directly."""
+    service = sparql_service()
+    if service is None:
+        return store().query(text)
+    from mag_graph.endpoint import format_by_name
+
+    outcome = service.query(text, results_format=format_by_name("json"), graph_format=format_by_name("ntriples"))
+    if outcome.kind == "graph":
+        graph = Graph()
+        graph.parse(data=outcome.data.decode("utf-8"), format="nt")
+        return QueryResult(kind="graph", graph=graph)
+    parsed = Result.parse(io.BytesIO(outcome.data), format="json")
+    if outcome.kind == "ask":
+        return QueryResult(kind="ask", boolean=bool(parsed.askAnswer))
+    variables = tuple(str(v) for v in parsed.vars or ())
+    rows = [tuple(row) for row in parsed]
+    return QueryResult(kind="select", variables=variables, rows=rows)
+
+
+def _query_table(result: Any, lang: str) -> dict[str, Any]:
+    if result.kind == "ask":
+        return {"kind": "ask", "boolean": bool(result.boolean)}
+    if result.kind == "graph":
+        triples = sorted(result.graph, key=lambda tr: tuple(str(x) for x in tr))
+        rows = [[_cell(s), _cell(p), _cell(o)] for s, p, o in triples[:QUERY_ROW_LIMIT]]
+        columns = [t("query_subject", lang), t("query_predicate", lang), t("query_object", lang)]
+        return {"kind": "graph", "columns": columns, "rows": rows, "count": len(triples),
+                "shown": len(rows)}
+    rows = [[_cell(v) for v in row] for row in result.rows[:QUERY_ROW_LIMIT]]
+    return {"kind": "select", "columns": list(result.variables), "rows": rows, "count": len(result.rows),
+            "shown": len(rows)}
+
+
+# --------------------------------------------------------------------------- resources
+
+
+def _negotiate() -> str | None:
+    """The media type to answer with; a request without Accept takes anything, so it
+    gets the page (RFC 9110: no Accept header means */*)."""
+    if not request.accept_mimetypes:
+        return HTML_TYPES[0]
+    return request.accept_mimetypes.best_match(OFFERED_TYPES, default=None)
+
+
+def _wants_html() -> bool:
+    best = _negotiate()
+    return best is None or best in HTML_TYPES
+
+
+def _not_found(iri: str) -> Any:
+    lang = current_lang()
+    message = t("not_found_resource", lang, iri=iri)
+    if _wants_html():
+        response = make_response(_error_page(404, message))
+    else:
+        response = _problem(404, t("not_found_resource", "nl", iri=iri), t("not_found_resource", "en", iri=iri))
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/id/<path:ref>")
+def resource_id(ref: str) -> Any:
+    """The thing itself: never a page, but a pointer to one (303) or its data."""
+    iri = describe.iri_for_path(ref)
+    graph_store = store()
+    if not describe.exists(graph_store, iri):
+        return _not_found(iri)
+    best = _negotiate()
+    if best is None:
+        offered = ", ".join(OFFERED_TYPES)
+        response = _problem(406, f"beschikbaar: {offered}", f"available: {offered}")
+    elif best in HTML_TYPES:
+        response = redirect(link("pages.doc", ref=ref), code=303)
+    else:
+        media_type = "application/ld+json" if best == "application/json" else best
+        response = _rdf_response(graph_store, URIRef(iri), media_type, doc_url=url_for("pages.doc", ref=ref))
+    response.vary.add("Accept")
+    return response
+
+
+def _rdf_response(graph_store: GraphStore, iri: URIRef, media_type: str, doc_url: str | None = None,
+                  download: str | None = None) -> Response:
+    body = describe.resource_rdf(graph_store, iri, media_type)
+    response = Response(body, mimetype=media_type)
+    if media_type == "text/turtle":
+        response.headers["Content-Type"] = "text/turtle; charset=utf-8"
+    if doc_url:
+        response.headers["Link"] = f'<{doc_url}>; rel="describedby"; type="text/html"'
+    if download:
+        response.headers["Content-Disposition"] = f'inline; filename="{download}"'
+    return response
+
+
+@bp.get("/doc/<path:ref>")
+def doc(ref: str) -> Any:
+    return _resource_page(describe.iri_for_path(ref))
+
+
+@bp.get("/doc")
+def doc_iri() -> Any:
+    raw = (request.args.get("iri") or "").strip()
+    lang = current_lang()
+    if not raw:
+        return _error_page(400, t("not_found_resource", lang, iri="?"))
+    path = describe.resource_path(raw)
+    if path is not None:
+        args = {k: v for k, v in request.args.items() if k != "iri"}
+        return redirect(url_for("pages.doc", ref=path, **args), code=301)
+    return _resource_page(raw)
+
+
+def _resource_page(raw: str) -> Any:
+    """The page of one IRI (or its RDF with ``?format=``); 404 for anything the graph
+    does not mention, including strings that cannot be IRIs."""
+    lang = current_lang()
+    graph_store = store()
+    if not describe.exists(graph_store, raw):
+        return _not_found(raw)
+    iri = URIRef(raw)
+    fmt = request.args.get("format", "").lower()
+    if fmt:
+        media_type = FORMAT_NAMES.get(fmt)
+        if media_type is None:
+            return _error_page(400, f"format: {', '.join(sorted(FORMAT_NAMES))}")
+        name = (describe.resource_path(str(iri)) or "resource").replace("/", "-")
+        return _rdf_response(graph_store, iri, media_type, download=f"{name}.{RDF_FILE_SUFFIX[media_type]}")
+    description = describe.describe(graph_store, iri, lang)
+    if description is None:
+        return _not_found(raw)
+    path = describe.resource_path(str(iri))
+    rdf_links = {
+        label: (url_for("pages.doc", ref=path, format=fmt_name) if path is not None
+                else url_for("pages.doc_iri", iri=str(iri), format=fmt_name))
+        for label, fmt_name in (("Turtle", "turtle"), ("JSON-LD", "jsonld"))
+    }
+    incoming_groups: dict[str, list[Any]] = defaultdict(list)
+    for item in description.incoming:
+        incoming_groups[item.predicate_label].append(item)
+    return _page("resource.html", d=description, rdf_links=rdf_links,
+                 incoming_groups=sorted(incoming_groups.items(), key=lambda kv: kv[0].lower()),
+                 active=None, title=description.label)

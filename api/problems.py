@@ -1,0 +1,229 @@
+"""Errors as RFC 9457 ``application/problem+json``, Dutch first, never a traceback.
+
+The Logius API Design Rules ask for problem details on every error. Views raise
+:class:`Problem` (or let a :class:`~mag_graph.store.MagGraphError` from the core escape);
+the handlers registered by :func:`register` turn those, werkzeug's HTTP errors and any
+unforeseen exception into a problem document with ``type``, ``title``, ``status``,
+``detail`` and ``instance``. Titles and details read "Nederlands / English", like the
+messages of the CLI. Mistakes people can make are 4xx; only the unforeseen is a 500,
+and its detail says nothing about the internals (the traceback goes to the log).
+
+A browser that asks for a page outside the API (an unknown URL, say) gets a small
+HTML page with the same words instead of JSON.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from mag_graph.auth import AuthError, InvalidCredentialsError
+from mag_graph.endpoint import (
+    NotAcceptableError,
+    QueryTimeoutError,
+    ResultTooLargeError,
+    ServiceNotAllowedError,
+    UnsupportedMediaTypeError,
+)
+from mag_graph.store import (
+    InvalidIRIError,
+    LoadError,
+    MagGraphError,
+    QueryError,
+    QuerySyntaxError,
+    StoreError,
+    UnknownGraphError,
+)
+from mag_graph.questions import ParameterError, UnknownQuestionError
+from mag_graph.validation import ValidationInputError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://data.mag-graph.nl/def/problem/"
+
+STATUS_TITLES: dict[int, tuple[str, str]] = {
+    400: ("Ongeldig verzoek", "Bad Request"),
+    401: ("Niet geauthenticeerd", "Unauthorized"),
+    403: ("Geen toegang", "Forbidden"),
+    404: ("Niet gevonden", "Not Found"),
+    405: ("Methode niet toegestaan", "Method Not Allowed"),
+    406: ("Niet aanvaardbaar", "Not Acceptable"),
+    409: ("Conflict", "Conflict"),
+    412: ("Voorwaarde niet vervuld", "Precondition Failed"),
+    413: ("Verzoek te groot", "Content Too Large"),
+    415: ("Mediatype niet ondersteund", "Unsupported Media Type"),
+    422: ("Niet verwerkbaar", "Unprocessable Content"),
+    428: ("Voorwaarde vereist", "Precondition Required"),
+    500: ("Interne serverfout", "Internal Server Error"),
+    503: ("Dienst niet beschikbaar", "Service Unavailable"),
+}
+
+# Details for werkzeug's own errors (routing, body size, methods), Dutch / English.
+_STATUS_DETAILS: dict[int, tuple[str, str]] = {
+    404: ("deze URL bestaat niet", "this URL does not exist"),
+    405: ("deze methode is hier niet toegestaan", "this method is not allowed here"),
+    413: ("de inhoud van het verzoek is te groot", "the request content is too large"),
+    500: ("er ging iets mis op de server", "something went wrong on the server"),
+}
+
+WWW_AUTHENTICATE = ('Basic realm="mag-graph", charset="UTF-8"', 'Bearer realm="mag-graph"')
+
+
+def title_for(status: int) -> str:
+    nl, en = STATUS_TITLES.get(status, ("Fout", "Error"))
+    return nl if nl == en else f"{nl} / {en}"
+
+
+def _both(nl: str, en: str | None) -> str:
+    return nl if not en or en == nl else f"{nl} / {en}"
+
+
+class Problem(Exception):
+    """An HTTP error a view wants to answer: status, Dutch and English detail, and
+    optional extension members (e.g. ``invalidParams``) and headers."""
+
+    def __init__(
+        self,
+        status: int,
+        nl: str,
+        en: str | None = None,
+        *,
+        type: str = "about:blank",
+        headers: Mapping[str, str | tuple[str, ...]] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(_both(nl, en))
+        self.status = status
+        self.detail = _both(nl, en)
+        self.type = type
+        self.headers = dict(headers or {})
+        self.extensions = extensions
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    type: str = "about:blank",
+    headers: Mapping[str, str | tuple[str, ...]] | None = None,
+    **extensions: Any,
+) -> Response:
+    """The problem document (or, for a browser outside the API, a small HTML page)."""
+    body: dict[str, Any] = {
+        "type": type,
+        "title": title_for(status),
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+    }
+    body.update(extensions)
+    if _wants_html():
+        page = (
+            "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(body['title'])}</title></head><body>"
+            f"<h1>{status} {html.escape(body['title'])}</h1><p>{html.escape(detail)}</p>"
+            "<p><a href=\"/\">mag-graph</a></p></body></html>"
+        )
+        response = Response(page, status=status, mimetype="text/html")
+    else:
+        response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        values = value if isinstance(value, tuple) else (value,)
+        for item in values:
+            response.headers.add(name, item)
+    response.vary.add("Accept")
+    return response
+
+
+_API_PATHS = ("/api/", "/sparql", "/graph-store")
+
+
+def _wants_html() -> bool:
+    if request.path.startswith(_API_PATHS):
+        return False
+    best = request.accept_mimetypes.best_match(["application/json", PROBLEM_JSON, "text/html"])
+    return best == "text/html"
+
+
+def _status_of(exc: BaseException) -> tuple[int, str]:
+    """HTTP status and problem type for an error of the core."""
+    if isinstance(exc, UnknownQuestionError):
+        return 404, PROBLEM_BASE + "unknown-question"
+    if isinstance(exc, ParameterError):
+        return 400, PROBLEM_BASE + "invalid-parameter"
+    if isinstance(exc, QueryTimeoutError):
+        return 503, PROBLEM_BASE + ("service-busy" if exc.busy else "query-timeout")
+    if isinstance(exc, ResultTooLargeError):
+        return 422, PROBLEM_BASE + "result-too-large"
+    if isinstance(exc, QuerySyntaxError):
+        return 400, PROBLEM_BASE + "invalid-query"
+    if isinstance(exc, ServiceNotAllowedError):
+        return 400, PROBLEM_BASE + "federation-disabled"
+    if isinstance(exc, NotAcceptableError):
+        return 406, "about:blank"
+    if isinstance(exc, UnsupportedMediaTypeError):
+        return 415, "about:blank"
+    if isinstance(exc, UnknownGraphError):
+        return 404, PROBLEM_BASE + "unknown-graph"
+    if isinstance(exc, InvalidCredentialsError):
+        return 401, PROBLEM_BASE + "invalid-credentials"
+    if isinstance(exc, StoreError):
+        return 503, PROBLEM_BASE + "store-unavailable"
+    if isinstance(exc, LoadError):
+        return 400, PROBLEM_BASE + "invalid-rdf"
+    if isinstance(exc, (InvalidIRIError, QueryError, AuthError)):
+        return 400, "about:blank"
+    return 400, "about:blank"
+
+
+def register(app: Flask) -> None:
+    """Install the handlers that make every error a problem document."""
+
+    @app.errorhandler(Problem)
+    def _problem(exc: Problem) -> Response:
+        return problem_response(exc.status, exc.detail, type=exc.type, headers=exc.headers, **exc.extensions)
+
+    @app.errorhandler(MagGraphError)
+    def _core_error(exc: MagGraphError) -> Response:
+        status, kind = _status_of(exc)
+        extensions: dict[str, Any] = {}
+        headers: dict[str, str | tuple[str, ...]] = {}
+        parameter = getattr(exc, "parameter", None)
+        if parameter:
+            extensions["invalidParams"] = [{"name": parameter, "reason": str(exc)}]
+        if status == 401:
+            headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+        if isinstance(exc, NotAcceptableError):
+            extensions["acceptable"] = exc.offers
+        if isinstance(exc, UnsupportedMediaTypeError):
+            extensions["acceptable"] = exc.accepted
+        return problem_response(status, str(exc), type=kind, headers=headers, **extensions)
+
+    @app.errorhandler(ValidationInputError)
+    def _validation_input(exc: ValidationInputError) -> Response:
+        return problem_response(400, str(exc), type=PROBLEM_BASE + "invalid-parameter")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        nl, en = _STATUS_DETAILS.get(status, ("", ""))
+        detail = _both(nl, en) if nl else (exc.description or title_for(status))
+        headers: dict[str, str | tuple[str, ...]] = {}
+        if status == 405 and getattr(exc, "valid_methods", None):
+            headers["Allow"] = ", ".join(exc.valid_methods or [])
+        return problem_response(status, detail, headers=headers)
+
+    @app.errorhandler(Exception)
+    def _unforeseen(exc: Exception) -> Response:
+        if isinstance(exc, HTTPException):  # pragma: no cover - handled above
+            return _http_error(exc)
+        log.exception("unforeseen error on %s %s", request.method, request.path)
+        nl, en = _STATUS_DETAILS[500]
+        return problem_response(500, _both(nl, en))

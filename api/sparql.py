@@ -1,0 +1,272 @@
+"""The SPARQL 1.1 Protocol at ``/sparql`` and the Graph Store Protocol at ``/graph-store``.
+
+Only HTTP is handled here: which parameter holds the query, which media type the client
+accepts, whether the credential may write. Running queries, limits, the cache and the
+graph operations are :class:`~mag_graph.endpoint.SparqlService`'s.
+
+``/sparql``
+    Query: ``GET ?query=``, ``POST`` form-encoded (``query=``) or ``POST``
+    ``application/sparql-query``; ``default-graph-uri`` / ``named-graph-uri`` set the
+    dataset. Answer by ``Accept`` (q-values count) or a ``format`` (or ``output``)
+    parameter for browsers. ``GET`` without a query: the Service Description.
+    Update: ``POST`` form-encoded (``update=``) or ``application/sparql-update``, with a
+    credential of the ``editor`` role; 204 on success.
+
+``/graph-store`` (indirect graph identification, ``?graph=IRI`` or ``?default``)
+    ``GET``/``HEAD`` a graph (without a parameter: the whole dataset as TriG/N-Quads),
+    ``PUT`` replaces, ``POST`` adds, ``DELETE`` drops; writes need the ``editor`` role.
+    ``/graph-store`` is a service of its own next to ``/sparql`` (as the protocol's
+    examples have it); the Service Description points to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask import Blueprint, Response, request, url_for
+
+from mag_graph.auth import Principal
+from mag_graph.endpoint import (
+    DATASET_FORMATS,
+    GRAPH_FORMATS,
+    RESULT_FORMATS,
+    Format,
+    NotAcceptableError,
+    formats_for_parameter,
+    input_format,
+    negotiate,
+)
+
+from . import mark_cacheable, state
+from .problems import WWW_AUTHENTICATE, Problem
+
+bp = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+WRITE_ROLE = "editor"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def require_role(role: str = WRITE_ROLE) -> Principal:
+    """The principal of the request if it may act as ``role``: 401 without (valid)
+    credentials, 403 with credentials whose role is too low."""
+    principal = state().auth.authenticate(request.headers.get("Authorization"))
+    if principal is None:
+        raise Problem(
+            401,
+            "schrijven vraagt inloggegevens (HTTP Basic of een Bearer-token)",
+            "writing needs credentials (HTTP Basic or a Bearer token)",
+            headers={"WWW-Authenticate": WWW_AUTHENTICATE},
+        )
+    if not principal.may(role):
+        raise Problem(
+            403,
+            f"{principal.name} heeft de rol {principal.role}; hiervoor is de rol {role} nodig",
+            f"{principal.name} has the role {principal.role}; this needs the role {role}",
+        )
+    return principal
+
+
+def _single(values: Sequence[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise Problem(400, f"parameter {name} mag maar één keer voorkomen", f"parameter {name} may occur only once",
+                      invalidParams=[{"name": name, "reason": "repeated"}])
+    return values[0] if values else None
+
+
+def _body_text() -> str:
+    charset = (request.mimetype_params.get("charset") or "utf-8").lower()
+    try:
+        return request.get_data().decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        raise Problem(400, f"de inhoud is geen geldige {charset}-tekst", f"the content is not valid {charset} text") from None
+
+
+def _formats() -> tuple[Format | None, Format | None]:
+    """The (results, graph) formats the client asks for: ``format``/``output`` first
+    (for browsers, and what SPARQLWrapper sends), else the Accept header."""
+    requested = request.args.get("format") or request.args.get("output")
+    if request.mimetype == FORM and not requested:
+        requested = request.form.get("format") or request.form.get("output")
+    if requested:
+        try:
+            return formats_for_parameter(requested)
+        except KeyError:
+            names = "json, xml, csv, tsv, turtle, ntriples, jsonld, rdfxml"
+            raise Problem(400, f"onbekend formaat {requested!r} (bekend: {names})", f"unknown format {requested!r} (known: {names})",
+                          invalidParams=[{"name": "format", "reason": "unknown"}]) from None
+    accept = request.headers.get("Accept")
+    return negotiate(accept, RESULT_FORMATS), negotiate(accept, GRAPH_FORMATS)
+
+
+def _answer_query(sparql: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
+    if not sparql.strip():
+        raise Problem(400, "de query is leeg", "the query is empty", type="https://data.mag-graph.nl/def/problem/invalid-query")
+    results_format, graph_format = _formats()
+    if results_format is None and graph_format is None:
+        raise NotAcceptableError("select", [f.media_type for f in (*RESULT_FORMATS, *GRAPH_FORMATS)])
+    # Either protocol parameter defines the whole dataset (the other part is then empty).
+    dataset_given = bool(default_graphs or named_graphs)
+    outcome = state().service.query(
+        sparql,
+        results_format=results_format,
+        graph_format=graph_format,
+        default_graphs=default_graphs if dataset_given else None,
+        named_graphs=named_graphs if dataset_given else None,
+    )
+    response = Response(outcome.data, status=200, content_type=outcome.media_type)
+    if outcome.cacheable:
+        response.headers["Cache-Status"] = "mag-graph; hit" if outcome.cached else "mag-graph; fwd=miss"
+        if request.method == "GET":
+            mark_cacheable()
+    else:
+        response.headers["Cache-Status"] = "mag-graph; fwd=bypass"
+    response.vary.add("Accept")
+    return response
+
+
+def _answer_update(sparql: str, using: Sequence[str]) -> Response:
+    require_role()
+    if using:
+        raise Problem(
+            400,
+            "using-graph-uri en using-named-graph-uri worden niet ondersteund; gebruik USING of WITH in de update",
+            "using-graph-uri and using-named-graph-uri are not supported; use USING or WITH in the update",
+        )
+    if not sparql.strip():
+        raise Problem(400, "de update is leeg", "the update is empty")
+    state().service.update(sparql)
+    return Response(status=204)
+
+
+def _description() -> Response:
+    fmt = negotiate(request.headers.get("Accept"), GRAPH_FORMATS)
+    requested = request.args.get("format")
+    if requested:
+        try:
+            fmt = formats_for_parameter(requested)[1]
+        except KeyError:
+            fmt = None
+    if fmt is None:
+        raise NotAcceptableError("rdf", [f.media_type for f in GRAPH_FORMATS])
+    endpoint = url_for("sparql.sparql", _external=True)
+    graph_store = url_for("sparql.graph_store", _external=True)
+    data = state().service.description(endpoint, graph_store, fmt, update=True)
+    response = Response(data, status=200, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+# --------------------------------------------------------------------------- /sparql
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    if request.method in ("GET", "HEAD"):
+        args = request.args
+        if "update" in args:
+            raise Problem(405, "een update kan alleen met POST", "an update needs POST", headers={"Allow": "GET, HEAD, POST, OPTIONS"})
+        query = _single(args.getlist("query"), "query")
+        if query is None:
+            return _description()
+        return _answer_query(query, args.getlist("default-graph-uri"), args.getlist("named-graph-uri"))
+
+    mimetype = request.mimetype
+    if mimetype == FORM:
+        form = request.form
+        query = _single(form.getlist("query"), "query")
+        update = _single(form.getlist("update"), "update")
+        if query is not None and update is not None:
+            raise Problem(400, "geef query of update, niet allebei", "give query or update, not both")
+        if query is not None:
+            return _answer_query(
+                query,
+                form.getlist("default-graph-uri") or request.args.getlist("default-graph-uri"),
+                form.getlist("named-graph-uri") or request.args.getlist("named-graph-uri"),
+            )
+        if update is not None:
+            using = form.getlist("using-graph-uri") + form.getlist("using-named-graph-uri")
+            return _answer_update(update, using)
+        raise Problem(400, "het formulier bevat geen query en geen update", "the form holds neither query nor update",
+                      invalidParams=[{"name": "query", "reason": "missing"}])
+    if mimetype == SPARQL_QUERY:
+        return _answer_query(_body_text(), request.args.getlist("default-graph-uri"), request.args.getlist("named-graph-uri"))
+    if mimetype == SPARQL_UPDATE:
+        using = request.args.getlist("using-graph-uri") + request.args.getlist("using-named-graph-uri")
+        return _answer_update(_body_text(), using)
+    raise Problem(
+        415,
+        f"mediatype {mimetype or '(geen)'} wordt niet ondersteund; gebruik {FORM}, {SPARQL_QUERY} of {SPARQL_UPDATE}",
+        f"media type {mimetype or '(none)'} is not supported; use {FORM}, {SPARQL_QUERY} or {SPARQL_UPDATE}",
+        acceptable=[FORM, SPARQL_QUERY, SPARQL_UPDATE],
+    )
+
+
+# --------------------------------------------------------------------------- /graph-store
+
+
+def _graph_parameter(*, required: bool) -> tuple[bool, str | None]:
+    """(whether a graph is named, the graph IRI or None for the default graph)."""
+    graphs = request.args.getlist("graph")
+    default = "default" in request.args
+    if graphs and default:
+        raise Problem(400, "geef ?graph= of ?default, niet allebei", "give ?graph= or ?default, not both")
+    if len(graphs) > 1:
+        raise Problem(400, "parameter graph mag maar één keer voorkomen", "parameter graph may occur only once")
+    if graphs:
+        if not graphs[0].strip():
+            raise Problem(400, "?graph= is leeg", "?graph= is empty", invalidParams=[{"name": "graph", "reason": "empty"}])
+        return True, graphs[0]
+    if default:
+        return True, None
+    if required:
+        raise Problem(400, "noem een graaf met ?graph=IRI of ?default", "name a graph with ?graph=IRI or ?default",
+                      invalidParams=[{"name": "graph", "reason": "missing"}])
+    return False, None
+
+
+@bp.route("/graph-store", methods=["GET", "PUT", "POST", "DELETE"])
+def graph_store() -> Response:
+    service = state().service
+    if request.method in ("GET", "HEAD"):
+        named, graph = _graph_parameter(required=False)
+        offers = GRAPH_FORMATS if named else DATASET_FORMATS
+        fmt = negotiate(request.headers.get("Accept"), offers)
+        requested = request.args.get("format")
+        if requested:
+            fmt = next((f for f in offers if requested.lower() in (f.name, *f.media_types)), None)
+        if fmt is None:
+            raise NotAcceptableError("rdf" if named else "dataset", [f.media_type for f in offers])
+        data = service.get_graph(graph, fmt) if named else service.get_dataset(fmt)
+        response = Response(data, status=200, content_type=fmt.content_type)
+        response.vary.add("Accept")
+        return response
+
+    require_role()
+    if request.method == "DELETE":
+        _, graph = _graph_parameter(required=True)
+        service.delete_graph(graph)
+        return Response(status=204)
+
+    named, graph = _graph_parameter(required=request.method == "PUT")
+    fmt = input_format(request.headers.get("Content-Type"), datasets=True)
+    if not named and fmt.kind != "dataset":
+        raise Problem(400, "noem een graaf met ?graph=IRI of ?default (of stuur TriG/N-Quads)",
+                      "name a graph with ?graph=IRI or ?default (or send TriG/N-Quads)")
+    body = request.get_data()
+    if request.method == "PUT":
+        created = service.put_graph(graph, body, fmt)
+    elif named:
+        created = service.post_graph(graph, body, fmt)
+    else:  # quads into the graphs they name
+        service.post_dataset(body, fmt)
+        created = False
+    response = Response(status=201 if created else 204)
+    if created and named and graph is not None:
+        response.headers["Location"] = url_for("sparql.graph_store", graph=graph, _external=True)
+    return response
+

@@ -1,0 +1,437 @@
+"""``/api/v1``: the governance questions, validation and the OpenAPI description.
+
+Logius API Design Rules: the major version in the path, lower-case kebab-case paths
+without a trailing slash, camelCase query keys, problem+json errors, an ``API-Version``
+header (set for every response by the app factory) and the OpenAPI 3 document at
+``/api/v1/openapi.json``, open to everyone and to every origin.
+
+The views call :mod:`mag_graph.questions` and :mod:`mag_graph.validation`; answers are
+kept in the service's result cache until the next write (with today's date in the key,
+since "today" is a default of several questions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from mag_graph import questions, validation
+from mag_graph.endpoint import Format, negotiate
+
+from . import API_VERSION, mark_cacheable, state
+from .problems import Problem
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+
+_JSON = Format("json", "application/json")
+_CSV = Format("csv", "text/csv")
+_QUESTION_FORMATS = (_JSON, _CSV)
+
+
+def _lang(default: str = "nl") -> str:
+    """``?lang=`` (nl or en), else the best of Accept-Language, else Dutch."""
+    value = request.args.get("lang")
+    if value is None:
+        best = request.accept_languages.best_match(validation.LANGUAGES)
+        return best or default
+    value = value.strip().lower()
+    if value not in validation.LANGUAGES:
+        raise Problem(400, f"onbekende taal {value!r} (nl of en)", f"unknown language {value!r} (nl or en)",
+                      invalidParams=[{"name": "lang", "reason": "nl | en"}])
+    return value
+
+
+def _single_values(ignore: tuple[str, ...] = ()) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key in request.args:
+        if key in ignore:
+            continue
+        values = request.args.getlist(key)
+        if len(values) > 1:
+            raise Problem(400, f"parameter {key} mag maar één keer voorkomen", f"parameter {key} may occur only once",
+                          invalidParams=[{"name": key, "reason": "repeated"}])
+        out[key] = values[0]
+    return out
+
+
+# --------------------------------------------------------------------------- questions
+
+
+@bp.get("/questions")
+def list_questions() -> Response:
+    items = []
+    for q in questions.list_questions():
+        item = q.to_json()
+        item["href"] = url_for("api_v1.answer_question", question_id=q.id, _external=True)
+        items.append(item)
+    return jsonify({"questions": items})
+
+
+@bp.get("/questions/<question_id>")
+def answer_question(question_id: str) -> Response:
+    question = questions.get_question(question_id)  # 404 problem when unknown
+    fmt = negotiate(request.headers.get("Accept"), _QUESTION_FORMATS)
+    if fmt is None:
+        raise Problem(406, "dit antwoord is er als application/json of text/csv",
+                      "this answer comes as application/json or text/csv", acceptable=[f.media_type for f in _QUESTION_FORMATS])
+    lang = _lang()
+    params = _single_values(ignore=("lang",))  # ask() gives a question's own lang parameter this lang
+    service = state().service
+    key = ("question", question.id, tuple(sorted(params.items())), lang, fmt.name, dt.date.today().isoformat())
+
+    def compute() -> bytes:
+        answer = questions.ask(service.store, question.id, params, lang=lang)
+        if fmt is _CSV:
+            return answer.to_csv().encode("utf-8")
+        return json.dumps(answer.to_json(), ensure_ascii=False).encode("utf-8")
+
+    data = service.cached(key, compute, size=len)
+    mark_cacheable()
+    response = Response(data, status=200, content_type="text/csv; charset=utf-8" if fmt is _CSV else "application/json")
+    response.vary.add("Accept")
+    response.vary.add("Accept-Language")
+    response.headers["Content-Language"] = lang
+    return response
+
+
+# --------------------------------------------------------------------------- validation
+
+_VALIDATION_KEYS = ("date", "lang", "rule")
+
+
+@bp.get("/validation")
+def validation_report() -> Response:
+    unknown = sorted(set(request.args) - set(_VALIDATION_KEYS))
+    if unknown:
+        raise Problem(400, f"onbekende parameter(s): {', '.join(unknown)} (bekend: date, lang, rule)",
+                      f"unknown parameter(s): {', '.join(unknown)} (known: date, lang, rule)",
+                      invalidParams=[{"name": k, "reason": "unknown"} for k in unknown])
+    date_text = request.args.get("date")
+    reference: dt.date | None = None
+    if date_text:
+        try:
+            reference = dt.date.fromisoformat(date_text.strip())
+        except ValueError:
+            raise Problem(400, f"ongeldige datum {date_text!r}; gebruik JJJJ-MM-DD", f"invalid date {date_text!r}; use YYYY-MM-DD",
+                          invalidParams=[{"name": "date", "reason": "YYYY-MM-DD"}]) from None
+    lang = _lang()
+    rules = [r.strip() for value in request.args.getlist("rule") for r in value.split(",") if r.strip()]
+    service = state().service
+    effective = reference or dt.date.today()
+    key = ("validation", effective.isoformat(), lang, tuple(rules))
+
+    def compute() -> bytes:
+        report = validation.validate(service.store, date=effective, lang=lang, rules=rules or None)
+        return json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")
+
+    data = service.cached(key, compute, size=len)
+    response = Response(data, status=200, content_type="application/json")
+    response.vary.add("Accept-Language")
+    response.headers["Content-Language"] = lang
+    return response
+
+
+# --------------------------------------------------------------------------- OpenAPI
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    document = openapi_document(request.host_url.rstrip("/") + "/api/v1")
+    return Response(json.dumps(document, ensure_ascii=False, indent=2), status=200, content_type="application/json")
+
+
+def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
+    """The OpenAPI 3.0 description of every ``/api/v1`` route, written by hand (so it
+    says what the API promises, not what the code happens to do); the question ids
+    are filled in from the catalogue."""
+    ids = [q.id for q in questions.list_questions()]
+    version_header = {"$ref": "#/components/headers/API-Version"}
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+    def problems(*codes: int) -> dict[str, Any]:
+        return {str(code): {"$ref": f"#/components/responses/{_RESPONSE_NAMES[code]}"} for code in codes}
+
+    lang_param = {
+        "name": "lang",
+        "in": "query",
+        "required": False,
+        "description": "Taal van labels en meldingen / language of labels and messages (default: Accept-Language, else nl).",
+        "schema": {"type": "string", "enum": ["nl", "en"]},
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "mag-graph API",
+            "version": API_VERSION,
+            "description": (
+                "Wie is verantwoordelijk voor wat? Vragen over de rolverdeling van gemeenten en "
+                "validatie tegen de regels. / Who is responsible for what? Questions about the "
+                "division of roles of municipalities, and validation against the rules. The SPARQL "
+                "1.1 endpoint (/sparql) and Graph Store (/graph-store) are described by their "
+                "Service Description, not here."
+            ),
+            "contact": {"name": "mag-graph", "url": "https://data.mag-graph.nl/"},
+            "license": {"name": "EUPL-1.2", "url": "https://interoperable-europe.ec.europa.eu/collection/eupl/eupl-text-eupl-12"},
+        },
+        "servers": [{"url": server_url}],
+        "tags": [
+            {"name": "vragen", "description": "Bestuurlijke vragen / governance questions"},
+            {"name": "validatie", "description": "Validatie tegen de regels / validation against the rules"},
+            {"name": "api", "description": "Beschrijving van de API / API description"},
+        ],
+        "paths": {
+            "/questions": {
+                "get": {
+                    "operationId": "listQuestions",
+                    "tags": ["vragen"],
+                    "summary": "Alle vragen met hun parameters / every question with its parameters",
+                    "responses": {
+                        "200": {
+                            "description": "De catalogus / the catalogue",
+                            "headers": {"API-Version": version_header},
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QuestionList"}}},
+                        },
+                        **problems(406, 500),
+                    },
+                }
+            },
+            "/questions/{questionId}": {
+                "get": {
+                    "operationId": "answerQuestion",
+                    "tags": ["vragen"],
+                    "summary": "Het antwoord op één vraag / the answer to one question",
+                    "description": (
+                        "Elke andere query-parameter is een parameter van de vraag (zie listQuestions). / "
+                        "Every other query key is a parameter of the question (see listQuestions). "
+                        "JSON gives each value with its IRI and its label; CSV (Accept: text/csv) gives "
+                        "the raw columns, IRIs and labels side by side."
+                    ),
+                    "parameters": [
+                        {
+                            "name": "questionId",
+                            "in": "path",
+                            "required": True,
+                            "description": "Id (q01), nummer (1) of slug (rolmatrix) / id, number or slug",
+                            "schema": {"type": "string", "example": ids[0] if ids else "q01"},
+                            "examples": {qid: {"value": qid} for qid in ids},
+                        },
+                        lang_param,
+                        {
+                            "name": "parameters",
+                            "in": "query",
+                            "required": False,
+                            "description": "De parameters van de vraag, bijvoorbeeld municipality=maassluis / the question's parameters",
+                            "style": "form",
+                            "explode": True,
+                            "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "Het antwoord / the answer",
+                            "headers": {"API-Version": version_header},
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Answer"}},
+                                "text/csv": {"schema": {"type": "string"}},
+                            },
+                        },
+                        **problems(400, 404, 406, 500),
+                    },
+                }
+            },
+            "/validation": {
+                "get": {
+                    "operationId": "validate",
+                    "tags": ["validatie"],
+                    "summary": "Valideer de graaf tegen de regels / validate the graph against the rules",
+                    "description": "Hetzelfde rapport als `mag-graph validate --format json` / the same report.",
+                    "parameters": [
+                        {
+                            "name": "date",
+                            "in": "query",
+                            "required": False,
+                            "description": "Peildatum voor tijdgebonden regels (standaard vandaag) / reference date (default today)",
+                            "schema": {"type": "string", "format": "date"},
+                        },
+                        lang_param,
+                        {
+                            "name": "rule",
+                            "in": "query",
+                            "required": False,
+                            "description": "Alleen deze regel(s), herhaalbaar of kommagescheiden / only these rules (R01..R28)",
+                            "style": "form",
+                            "explode": True,
+                            "schema": {"type": "array", "items": {"type": "string", "pattern": "^R[0-9]{2}$"}},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "Het validatierapport / the validation report",
+                            "headers": {"API-Version": version_header},
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ValidationReport"}}},
+                        },
+                        **problems(400, 500),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openApi",
+                    "tags": ["api"],
+                    "summary": "Deze beschrijving / this description",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.0",
+                            "headers": {"API-Version": version_header},
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+        },
+        "components": {
+            "headers": {
+                "API-Version": {
+                    "description": "De volledige versie van de API / the full version of the API",
+                    "schema": {"type": "string", "example": API_VERSION},
+                }
+            },
+            "responses": {
+                name: {
+                    "description": description,
+                    "headers": {"API-Version": version_header},
+                    "content": problem,
+                }
+                for name, description in _RESPONSE_DESCRIPTIONS.items()
+            },
+            "schemas": {
+                "Problem": {
+                    "type": "object",
+                    "description": "RFC 9457 problem details; title and detail in Dutch, then English",
+                    "required": ["type", "title", "status"],
+                    "properties": {
+                        "type": {"type": "string", "format": "uri-reference"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                        "detail": {"type": "string"},
+                        "instance": {"type": "string", "format": "uri-reference"},
+                        "invalidParams": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {"name": {"type": "string"}, "reason": {"type": "string"}},
+                            },
+                        },
+                    },
+                },
+                "Texts": {
+                    "type": "object",
+                    "description": "Tekst per taal / text per language",
+                    "properties": {"nl": {"type": "string"}, "en": {"type": "string"}},
+                },
+                "Parameter": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "type": {"type": "string", "enum": list(questions.PARAMETER_TYPES)},
+                        "default": {"type": "string", "nullable": True},
+                        "optional": {"type": "boolean"},
+                        "label": {"$ref": "#/components/schemas/Texts"},
+                        "min": {"type": "integer"},
+                        "max": {"type": "integer"},
+                        "scheme": {"type": "string", "format": "uri"},
+                    },
+                },
+                "Question": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string", "example": "q01"},
+                        "number": {"type": "integer"},
+                        "slug": {"type": "string"},
+                        "title": {"$ref": "#/components/schemas/Texts"},
+                        "description": {"$ref": "#/components/schemas/Texts"},
+                        "parameters": {"type": "array", "items": {"$ref": "#/components/schemas/Parameter"}},
+                        "columns": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {"name": {"type": "string"}, "label": {"$ref": "#/components/schemas/Texts"}},
+                            },
+                        },
+                        "href": {"type": "string", "format": "uri"},
+                    },
+                },
+                "QuestionList": {
+                    "type": "object",
+                    "properties": {"questions": {"type": "array", "items": {"$ref": "#/components/schemas/Question"}}},
+                },
+                "Term": {
+                    "type": "object",
+                    "description": "Een waarde: IRI of literal, met label / a value with its label",
+                    "nullable": True,
+                    "required": ["value", "type"],
+                    "properties": {
+                        "value": {"type": "string"},
+                        "type": {"type": "string", "enum": ["iri", "bnode", "literal"]},
+                        "lang": {"type": "string"},
+                        "datatype": {"type": "string", "format": "uri"},
+                        "label": {"type": "string"},
+                    },
+                },
+                "Answer": {
+                    "type": "object",
+                    "properties": {
+                        "question": {"$ref": "#/components/schemas/Question"},
+                        "language": {"type": "string", "enum": ["nl", "en"]},
+                        "parameters": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Term"}},
+                        "columns": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {"name": {"type": "string"}, "label": {"$ref": "#/components/schemas/Texts"}},
+                            },
+                        },
+                        "rows": {
+                            "type": "array",
+                            "items": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Term"}},
+                        },
+                    },
+                },
+                "ValidationResult": {
+                    "type": "object",
+                    "properties": {
+                        "rule": {"type": "string", "nullable": True, "example": "R15"},
+                        "severity": {"type": "string", "enum": ["Violation", "Warning", "Info"]},
+                        "focusNode": {"type": "string"},
+                        "focusLabel": {"type": "string"},
+                        "path": {"type": "string", "nullable": True},
+                        "value": {"type": "string", "nullable": True},
+                        "sourceShape": {"type": "string"},
+                        "message": {"type": "string"},
+                    },
+                },
+                "ValidationReport": {
+                    "type": "object",
+                    "required": ["conforms", "date", "results"],
+                    "properties": {
+                        "conforms": {"type": "boolean"},
+                        "date": {"type": "string", "format": "date"},
+                        "results": {"type": "array", "items": {"$ref": "#/components/schemas/ValidationResult"}},
+                    },
+                },
+            },
+        },
+    }
+
+
+_RESPONSE_NAMES = {400: "BadRequest", 404: "NotFound", 406: "NotAcceptable", 500: "InternalServerError"}
+_RESPONSE_DESCRIPTIONS = {
+    "BadRequest": "Ongeldige parameter / invalid parameter",
+    "NotFound": "Onbekende vraag / unknown question",
+    "NotAcceptable": "Gevraagd formaat niet beschikbaar / requested format not available",
+    "InternalServerError": "Interne fout / internal error",
+}

@@ -1,0 +1,127 @@
+"""``mag-graph serve``: the web application under waitress, on the embedded store.
+
+The command only wires things together: it opens the store, loads the shipped ontology,
+shapes and example data the first time (a store without the ontology graph), builds the
+Flask application with :func:`mag_graph.api.create_app` and runs it under waitress, a
+production WSGI server that needs no C compiler and runs everywhere Python does.
+
+``--port 0`` lets the system pick a free port; the line "serving on http://..." says
+which, so a script (or a test) can start the server without guessing a free port.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Any
+
+import click
+
+from mag_graph.commands.common import CommandFailed, store_option
+from mag_graph.endpoint import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
+from mag_graph.namespaces import Graphs
+from mag_graph.store import MEMORY, Store, default_store_path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+DEFAULT_THREADS = 4
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # waitress stops its loop on it; the finally-blocks clean up
+
+
+@click.command("serve")
+@click.option("--host", default=DEFAULT_HOST, show_default=True,
+              help="Adres om op te luisteren / address to listen on (0.0.0.0: every interface).")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
+              help="Poort / port (0: a free port, printed at start).")
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1, 256),
+              help="Threads van waitress / waitress worker threads.")
+@click.option("--query-timeout", default=DEFAULT_TIMEOUT, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconden per SPARQL-query; daarna wordt de query gestopt / seconds per query, then it is stopped.")
+@click.option("--max-results", default=DEFAULT_MAX_ROWS, show_default=True, type=click.IntRange(min=1),
+              help="Hoogstens zoveel rijen of triples per antwoord / at most this many rows or triples per answer.")
+@click.option("--workers", default=None, type=click.IntRange(min=0),
+              help="Query-processen (standaard: aantal CPU's, 2-4; 0: in het serverproces) / query processes.")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="Herkomst die mag lezen vanuit een browser (herhaalbaar; standaard '*') / origin allowed to read.")
+@store_option
+def serve(
+    host: str,
+    port: int,
+    threads: int,
+    query_timeout: float,
+    max_results: int,
+    workers: int | None,
+    cors_origins: tuple[str, ...],
+    store_path: str | None,
+) -> None:
+    """Start de webserver: SPARQL, API en pagina's / start the web server.
+
+    SPARQL 1.1 Protocol at /sparql, Graph Store Protocol at /graph-store, the API at
+    /api/v1 (OpenAPI: /api/v1/openapi.json) and the web pages. Reading is open to all;
+    writing needs a user or token with the editor role (`mag-graph users`). On first
+    run the ontology, shapes and example data are loaded.
+    """
+    try:
+        import waitress
+    except ImportError:  # pragma: no cover - a dependency of the package
+        raise CommandFailed("waitress ontbreekt; installeer het / waitress is missing; install it") from None
+    from mag_graph.api import create_app
+    from mag_graph.bootstrap import initialise
+
+    path = store_path or str(default_store_path())
+    store = Store.open(path, create=True)
+    app = None
+    try:
+        if not store.has_graph(Graphs.ONTOLOGY):
+            click.echo("eerste start: ontologie, shapes en voorbeelddata laden / first run: loading ontology, shapes and example data")
+            initialise(store)
+        config: dict[str, Any] = {
+            "MAG_GRAPH_QUERY_TIMEOUT": query_timeout,
+            "MAG_GRAPH_MAX_RESULTS": max_results,
+            "MAG_GRAPH_QUERY_WORKERS": workers,
+        }
+        if cors_origins:
+            config["MAG_GRAPH_CORS_ORIGINS"] = list(cors_origins)
+        app = create_app(store, config=config)
+        state = app.extensions["mag_graph"]
+        server = waitress.create_server(app, host=host, port=port, threads=threads, ident="mag-graph")
+        bound_host, bound_port = server.getsockname()[:2]  # type: ignore[union-attr]
+        shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+        click.echo(f"store: {store.location} ({len(store)} triples)")
+        if store.location == MEMORY:
+            click.echo("let op / note: in-memory store, queries are not stopped hard at the time limit")
+        if not any(p.may("editor") for p in _writers(state.auth)):
+            click.echo(
+                "nog niemand mag schrijven; maak een gebruiker met `mag-graph users add NAAM --role editor` / "
+                "nobody may write yet; create a user with `mag-graph users add NAME --role editor`"
+            )
+        click.echo(f"serving on http://{shown}:{bound_port}/  (SPARQL: /sparql, API: /api/v1)")
+        sys.stdout.flush()
+        previous = signal.signal(signal.SIGTERM, _stop)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            server.close()
+    finally:
+        if app is not None:
+            app.extensions["mag_graph"].close()
+            app.extensions["mag_graph"].auth.close()
+        store.close()
+    click.echo("gestopt / stopped")
+
+
+def _writers(auth: Any) -> list[Any]:
+    from mag_graph.auth import Principal
+
+    return [Principal(u.name, u.role, "user") for u in auth.users()] + [
+        Principal(t.name, t.role, "token") for t in auth.tokens()
+    ]
+
+
+COMMANDS = [serve]
