@@ -126,6 +126,14 @@ def _settings(config: Mapping[str, Any] | None) -> dict[str, Any]:
     return values
 
 
+def _allow_service(setting: Any) -> bool | list[str]:
+    """MAG_GRAPH_ALLOW_SERVICE: True (any endpoint), False, or a list of endpoint IRIs
+    (prefixes) that federated queries may call."""
+    if isinstance(setting, (list, tuple)):
+        return [str(s) for s in setting]
+    return bool(setting)
+
+
 def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None = None) -> Flask:
     """The mag-graph web application around ``store`` (opened from ``MAG_GRAPH_STORE``
     when not given). ``config``: the :data:`SETTINGS` and any Flask setting."""
@@ -147,7 +155,7 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
         workers=settings["MAG_GRAPH_QUERY_WORKERS"],
         cache_entries=int(settings["MAG_GRAPH_CACHE_ENTRIES"]),
         cache_bytes=int(settings["MAG_GRAPH_CACHE_BYTES"]),
-        allow_service=bool(settings["MAG_GRAPH_ALLOW_SERVICE"]),
+        allow_service=_allow_service(settings["MAG_GRAPH_ALLOW_SERVICE"]),
     )
 
     app = Flask(__name__)

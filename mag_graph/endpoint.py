@@ -189,6 +189,9 @@ class UnsupportedMediaTypeError(MagGraphError):
         )
 
 
+_SERVICE_TARGET = re.compile(r"(?i)\bSERVICE\s+(?:SILENT\s+)?<([^<>\s]*)>")
+
+
 class ServiceNotAllowedError(QueryError):
     """A federated query (SERVICE) on a server that does not allow them."""
 
@@ -1031,7 +1034,8 @@ class SparqlService:
     ``timeout`` (seconds) bounds each query; ``max_rows`` / ``max_bytes`` bound each
     answer; ``workers`` sets the number of query processes for an on-disk store (0 runs
     queries in the server process, without a hard timeout); ``allow_service`` permits
-    federated queries (SERVICE), off by default. Writes go through the store and then
+    federated queries (SERVICE): False (default), True, or a list of endpoint IRIs
+    (prefixes) that SERVICE may name. Writes go through the store and then
     :meth:`changed`.
     """
 
@@ -1045,7 +1049,7 @@ class SparqlService:
         workers: int | None = None,
         cache_entries: int = DEFAULT_CACHE_ENTRIES,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
-        allow_service: bool = False,
+        allow_service: bool | Sequence[str] = False,
         union_default_graph: bool = True,
     ) -> None:
         if timeout <= 0:
@@ -1113,6 +1117,18 @@ class SparqlService:
             shutil.rmtree(self._snapshots, ignore_errors=True)
             self._snapshots = None
 
+    def _service_allowed(self, query: str) -> bool:
+        """Federation is allowed when ``allow_service`` is True, or when every SERVICE of
+        the query names (by IRI, not by variable) an endpoint on the allowlist."""
+        if self.allow_service is True:
+            return True
+        allowed = tuple(self.allow_service or ())
+        if not allowed:
+            return False
+        mentions = re.findall(r"(?i)\bSERVICE\b", query)
+        targets = _SERVICE_TARGET.findall(query)
+        return len(targets) == len(mentions) and all(t.startswith(allowed) for t in targets)
+
     def stats(self) -> ServiceStats:
         return ServiceStats(
             generation=self.generation,
@@ -1161,7 +1177,7 @@ class SparqlService:
             hit = self.cache.get(key)
             if hit is not None:
                 return hit
-        if not self.allow_service and "SERVICE" in found:
+        if "SERVICE" in found and not self._service_allowed(sparql):
             raise ServiceNotAllowedError()
         generation = self.generation
         if self.pool is not None:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -271,3 +272,67 @@ def test_cli_pull(tmp_path: Path, endpoint: str) -> None:
     assert result.exit_code == 2 and result.output.count("\n") == 1 and "CONSTRUCT" in result.output
     result = runner.invoke(main, ["pull", "--endpoint", endpoint, "--graph", "magg:x", "--store", store])
     assert result.exit_code == 2 and "--query" in result.output
+
+
+# --------------------------------------------------------------------------- federation
+
+
+@pytest.fixture(scope="module")
+def mag_server(endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``mag-graph serve`` that may federate to the remote endpoint only."""
+    store = tmp_path_factory.mktemp("federation") / "store"
+    port = _free_port()
+    cli = Path(sys.executable).with_name("mag-graph")
+    server = subprocess.Popen(
+        [str(cli), "serve", "--store", str(store), "--port", str(port), "--allow-service", endpoint],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}/sparql"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}?query=ASK%7B%7D", timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"mag-graph serve did not start: {server.stderr.read() if server.stderr else ''}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def test_federated_query_through_mag_graph(mag_server: str, endpoint: str) -> None:
+    """Maassluis' local role model next to the remote register: the example's gemeente
+    joined with the remote endpoint's gemeentecode, through mag-graph's own /sparql."""
+    from SPARQLWrapper import JSON, SPARQLWrapper
+
+    client = SPARQLWrapper(mag_server)
+    client.setReturnFormat(JSON)
+    client.setQuery(f"""
+        PREFIX mag: <https://data.mag-graph.nl/def/mag#>
+        PREFIX tooiont: <https://identifier.overheid.nl/tooi/def/ont/>
+        SELECT ?gemeente ?cbs ?code WHERE {{
+          ?gemeente a mag:Municipality ; mag:cbsCode ?cbs .
+          SERVICE <{endpoint}> {{ ?gemeente tooiont:gemeentecode ?code }}
+        }} ORDER BY ?cbs""")
+    rows = client.queryAndConvert()["results"]["bindings"]
+    assert [(r["cbs"]["value"], r["code"]["value"]) for r in rows] == [("GM0523", "0523"), ("GM0556", "0556")]
+
+
+def test_federation_to_other_endpoints_is_refused(mag_server: str) -> None:
+    query = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+    request = urllib.request.Request(
+        mag_server, data=query.encode(), headers={"Content-Type": "application/sparql-query"}, method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code in (400, 403)
+    assert refused.value.headers["Content-Type"].startswith("application/problem+json")
+    assert "SERVICE" in refused.value.read().decode()

@@ -44,6 +44,8 @@ def _stop(signum: int, frame: Any) -> None:
               help="Hoogstens zoveel rijen of triples per antwoord / at most this many rows or triples per answer.")
 @click.option("--workers", default=None, type=click.IntRange(min=0),
               help="Query-processen (standaard: aantal CPU's, 2-4; 0: in het serverproces) / query processes.")
+@click.option("--allow-service", "service_endpoints", multiple=True, metavar="URL",
+              help="Federatieve queries (SERVICE) naar dit endpoint toestaan / allow federated queries to this endpoint (repeatable).")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="Herkomst die mag lezen vanuit een browser (herhaalbaar; standaard '*') / origin allowed to read.")
 @store_option
@@ -55,6 +57,7 @@ def serve(
     max_results: int,
     workers: int | None,
     cors_origins: tuple[str, ...],
+    service_endpoints: tuple[str, ...],
     store_path: str | None,
 ) -> None:
     """Start de webserver: SPARQL, API en pagina's / start the web server.
@@ -85,6 +88,8 @@ def serve(
         }
         if cors_origins:
             config["MAG_GRAPH_CORS_ORIGINS"] = list(cors_origins)
+        if service_endpoints:
+            config["MAG_GRAPH_ALLOW_SERVICE"] = list(service_endpoints)
         app = create_app(store, config=config)
         state = app.extensions["mag_graph"]
         server = waitress.create_server(app, host=host, port=port, threads=threads, ident="mag-graph")
