@@ -87,23 +87,32 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/query"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}?query=ASK%7B%7D", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"oxigraph serve did not start: {server.stderr.read() if server.stderr else ''}")
-                time.sleep(0.1)
+        _wait_until_answering(url, server, "oxigraph serve", seconds=30)
         yield url
     finally:
-        server.terminate()
+        _stop(server)
+
+
+def _wait_until_answering(url: str, server: subprocess.Popen, name: str, *, seconds: float) -> None:
+    """Wait until a SPARQL endpoint started as a subprocess answers an ASK query."""
+    deadline = time.monotonic() + seconds
+    while True:
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            with urllib.request.urlopen(f"{url}?query=ASK%7B%7D", timeout=2):
+                return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start: {server.stderr.read() if server.stderr else ''}")
+            time.sleep(0.1)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 @pytest.fixture
@@ -293,23 +302,10 @@ def mag_server(endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     )
     url = f"http://127.0.0.1:{port}/sparql"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}?query=ASK%7B%7D", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"mag-graph serve did not start: {server.stderr.read() if server.stderr else ''}")
-                time.sleep(0.2)
+        _wait_until_answering(url, server, "mag-graph serve", seconds=90)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        _stop(server)
 
 
 def test_federated_query_through_mag_graph(mag_server: str, endpoint: str) -> None:
