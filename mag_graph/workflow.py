@@ -1,0 +1,395 @@
+"""Workflow states, roles and the named-graph layout that decides who sees what.
+
+A resource edited through the CMS is in one of three states, and the state is nothing but
+*where its triples are* (docs/cms.md, "Graph layout"):
+
+* ``concept`` (draft): in ``magg:concept``;
+* ``vastgesteld`` (adopted): in any public data graph - the example and imported data
+  graphs, which count as adopted, and ``magg:vastgesteld`` for content adopted through
+  the CMS;
+* ``gearchiveerd`` (archived): in ``magg:gearchiveerd``.
+
+Keeping the state in the graph layout rather than in a status triple means there is one
+truth that readers cannot get wrong: anyone who reads only :func:`public_graphs` (the
+anonymous API, the public SPARQL endpoint, the public pages) cannot see a draft or an
+archived resource, whatever query they write. A transition moves the resource's triples
+from one graph to another; the union of all graphs - what validation and editors see -
+does not change, so a transition needs no validation.
+
+Roles are ranked as in :mod:`mag_graph.auth` (``reader`` < ``editor`` < ``reviewer`` <
+``admin``); anonymous callers pass ``None``. This module only takes the role string: who
+someone is, is for the authentication layer to settle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Self
+
+from rdflib import URIRef
+
+from mag_graph.namespaces import MAGG
+from mag_graph.store import DEFAULT_GRAPH, GraphStore, MagGraphError, Store
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mag_graph.content import Content, WriteResult
+
+__all__ = [
+    "ADOPTED",
+    "ADOPTED_GRAPH",
+    "ARCHIVED",
+    "ARCHIVED_GRAPH",
+    "CONCEPT",
+    "CONCEPT_GRAPH",
+    "HISTORY_GRAPH",
+    "NON_PUBLIC_GRAPHS",
+    "ROLES",
+    "STATES",
+    "TRANSITIONS",
+    "ForbiddenError",
+    "PublicView",
+    "StateConflictError",
+    "Transition",
+    "UnknownTransitionError",
+    "can_see",
+    "check_role",
+    "graph_for_state",
+    "is_public",
+    "may",
+    "public_dataset",
+    "public_graphs",
+    "require_delete",
+    "require_edit",
+    "state_of",
+    "transition",
+    "transition_named",
+]
+
+# --------------------------------------------------------------------------- states
+
+CONCEPT = "concept"
+ADOPTED = "vastgesteld"
+ARCHIVED = "gearchiveerd"
+STATES: tuple[str, ...] = (CONCEPT, ADOPTED, ARCHIVED)
+STATE_LABELS: dict[str, dict[str, str]] = {
+    CONCEPT: {"nl": "concept", "en": "draft"},
+    ADOPTED: {"nl": "vastgesteld", "en": "adopted"},
+    ARCHIVED: {"nl": "gearchiveerd", "en": "archived"},
+}
+
+CONCEPT_GRAPH: URIRef = MAGG["concept"]
+ADOPTED_GRAPH: URIRef = MAGG["vastgesteld"]
+ARCHIVED_GRAPH: URIRef = MAGG["gearchiveerd"]
+HISTORY_GRAPH: URIRef = MAGG["historie"]
+# The inference graph is computed over every graph, drafts included, so it is not public.
+INFERENCE_GRAPH: URIRef = MAGG["inferentie"]
+
+NON_PUBLIC_GRAPHS: frozenset[URIRef] = frozenset(
+    {CONCEPT_GRAPH, ARCHIVED_GRAPH, HISTORY_GRAPH, INFERENCE_GRAPH}
+)
+
+_STATE_GRAPHS = {CONCEPT: CONCEPT_GRAPH, ADOPTED: ADOPTED_GRAPH, ARCHIVED: ARCHIVED_GRAPH}
+
+
+def graph_for_state(state: str) -> URIRef:
+    """The graph new triples of a resource in ``state`` are written to."""
+    return _STATE_GRAPHS[state]
+
+
+def public_graphs(store: GraphStore | Store) -> list[URIRef]:
+    """Every graph anonymous readers may see: the default graph and every named graph
+    except drafts, archive, history and inference. Pass the list as the dataset of a
+    query (``default_graphs=`` and ``named_graphs=``) to restrict a read to adopted
+    content; the default graph is :data:`mag_graph.store.DEFAULT_GRAPH`.
+
+    A deny list rather than an allow list, so that graphs added later by imports (open
+    data, a new municipality) are public without anyone having to remember it: imported
+    data counts as adopted, like the example data."""
+    graphs = [g for g in store.graphs() if isinstance(g, URIRef) and g not in NON_PUBLIC_GRAPHS]
+    return [DEFAULT_GRAPH, *graphs]
+
+
+def public_dataset(store: GraphStore | Store) -> dict[str, list[URIRef]]:
+    """Keyword arguments for :meth:`~mag_graph.store.GraphStore.query` that restrict a
+    query to adopted content: ``default_graphs`` (the public graphs merged, the default
+    graph included) and ``named_graphs`` (the public named graphs, for ``GRAPH ?g``)."""
+    graphs = public_graphs(store)
+    return {"default_graphs": graphs, "named_graphs": [g for g in graphs if g != DEFAULT_GRAPH]}
+
+
+def is_public(graph: object) -> bool:
+    """Is a graph (``None`` = the default graph) readable by anonymous callers?"""
+    return graph is None or graph == DEFAULT_GRAPH or URIRef(str(graph)) not in NON_PUBLIC_GRAPHS
+
+
+class PublicView:
+    """A read-only view of a store that holds adopted content only: every read method
+    of :class:`~mag_graph.store.GraphStore` that the pages, the questions and the public
+    SPARQL endpoint use, restricted to :func:`public_graphs`. Pass it where those take a
+    store, and drafts, the archive and history cannot leak, whatever is asked.
+
+    SPARQL runs with the public graphs as its dataset (``default_graphs`` and
+    ``named_graphs``), which overrides any ``FROM``/``FROM NAMED`` in the query text and
+    makes ``GRAPH <magg:concept>`` match nothing. Pattern reads filter by graph."""
+
+    def __init__(self, store: GraphStore | Store) -> None:
+        self._store = store
+
+    @property
+    def store(self) -> GraphStore | Store:
+        return self._store
+
+    @property
+    def location(self) -> str:
+        return self._store.location
+
+    def close(self) -> None:  # the view does not own the store
+        return None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def graphs(self) -> list[URIRef]:
+        return [g for g in self._store.graphs() if isinstance(g, URIRef) and is_public(g)]
+
+    def has_graph(self, graph: object) -> bool:
+        return is_public(graph) and self._store.has_graph(graph)  # type: ignore[arg-type]
+
+    def count(self, graph: object = None) -> int:
+        return self._store.count(graph) if is_public(graph) else 0  # type: ignore[arg-type]
+
+    def graph_sizes(self) -> dict[URIRef | None, int]:
+        return {g: n for g, n in self._store.graph_sizes().items() if is_public(g)}  # type: ignore[misc]
+
+    def __len__(self) -> int:
+        return sum(self.graph_sizes().values())
+
+    def quads(self, subject: object = None, predicate: object = None, object: object = None, graph: object = ...):  # type: ignore[no-untyped-def]
+        if graph is not ... and not is_public(graph):
+            return iter(())
+        return (q for q in self._store.quads(subject, predicate, object, graph) if is_public(q[3]))
+
+    def _dataset(self, default_graphs: object, named_graphs: object) -> dict[str, object]:
+        public = public_graphs(self._store)
+        allowed = {str(g) for g in public}
+        chosen_default = public if default_graphs is None else [g for g in default_graphs if str(g) in allowed or g is None]  # type: ignore[union-attr]
+        named = [g for g in public if g != DEFAULT_GRAPH]
+        chosen_named = named if named_graphs is None else [g for g in named_graphs if str(g) in allowed and g != DEFAULT_GRAPH]  # type: ignore[union-attr]
+        return {"default_graphs": chosen_default, "named_graphs": chosen_named}
+
+    def query(self, sparql: str, *, bindings: object = None, union_default_graph: bool = True,
+              default_graphs: object = None, named_graphs: object = None):  # type: ignore[no-untyped-def]
+        return self._store.query(sparql, bindings=bindings, **self._dataset(default_graphs, named_graphs))  # type: ignore[arg-type]
+
+    def query_to(self, sparql: str, format: str = "json", *, output: object = None, bindings: object = None,
+                 union_default_graph: bool = True, default_graphs: object = None, named_graphs: object = None):  # type: ignore[no-untyped-def]
+        return self._store.query_to(sparql, format, output=output, bindings=bindings,  # type: ignore[arg-type]
+                                    **self._dataset(default_graphs, named_graphs))
+
+    def to_rdflib(self, graph: object = None, *, union: bool = False):  # type: ignore[no-untyped-def]
+        from rdflib import Graph
+
+        if not union:
+            if not is_public(graph):
+                return Graph()
+            return self._store.to_rdflib(graph)  # type: ignore[arg-type]
+        out = Graph()
+        for s, p, o, _ in self.quads():
+            out.add((s, p, o))
+        return out
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise ForbiddenError("dit is een alleen-lezen, openbare weergave van de store",
+                             "this is a read-only, public view of the store")
+
+    load = update = add_graph = transaction = clear_graph = drop_graph = _refuse
+
+
+def state_of(store: GraphStore | Store, iri: URIRef) -> str | None:
+    """The workflow state of a resource (``None`` when it has no statements).
+
+    Drafts win over everything else: a resource with any statement in the concept graph
+    is a concept, so a half-finished edit can never look adopted."""
+    subject = URIRef(str(iri))
+    if next(store.quads(subject, graph=CONCEPT_GRAPH), None) is not None:
+        return CONCEPT
+    if next(store.quads(subject, graph=ARCHIVED_GRAPH), None) is not None:
+        return ARCHIVED
+    for _, _, _, graph in store.quads(subject):
+        if graph != HISTORY_GRAPH:
+            return ADOPTED
+    return None
+
+
+# --------------------------------------------------------------------------- roles
+
+ROLES: tuple[str, ...] = ("reader", "editor", "reviewer", "admin")
+_RANK = {role: rank for rank, role in enumerate(ROLES)}
+
+
+class ForbiddenError(MagGraphError):
+    """The caller's role does not allow this (403)."""
+
+    status = 403
+
+
+class StateConflictError(MagGraphError):
+    """The resource is not in a state that allows this (409)."""
+
+    status = 409
+
+
+class UnknownTransitionError(MagGraphError):
+    """A transition name the workflow does not know (404)."""
+
+    status = 404
+
+
+def check_role(role: str | None) -> str | None:
+    """The role, checked (``None`` = anonymous)."""
+    if role is None or role in _RANK:
+        return role
+    raise ForbiddenError(
+        f"onbekende rol {role!r} (bekend: {', '.join(ROLES)})",
+        f"unknown role {role!r} (known: {', '.join(ROLES)})",
+    )
+
+
+def may(role: str | None, needed: str) -> bool:
+    """True when ``role`` is ``needed`` or ranks above it (anonymous may nothing)."""
+    if check_role(role) is None:
+        return False
+    return _RANK[role] >= _RANK[needed]  # type: ignore[index]
+
+
+def can_see(role: str | None, state: str | None) -> bool:
+    """Anonymous callers and readers see adopted content only; editors and up see
+    drafts and the archive too."""
+    if state is None:
+        return False
+    return state == ADOPTED or may(role, "editor")
+
+
+def require_edit(role: str | None, state: str | None) -> None:
+    """May ``role`` change a resource in ``state`` (``None``: create a new one)?
+
+    Drafts: editors and up. Adopted content is public, so only those who may adopt
+    (reviewers, admins) may change it in place; an editor asks a reviewer to reopen it.
+    Archived content is frozen until it is reopened."""
+    if not may(role, "editor"):
+        raise ForbiddenError(
+            "alleen redacteuren, beoordelaars en beheerders mogen inhoud wijzigen",
+            "only editors, reviewers and admins may change content",
+        )
+    if state == ARCHIVED:
+        raise StateConflictError(
+            "deze inhoud is gearchiveerd; heropen haar eerst (transitie 'heropenen')",
+            "this content is archived; reopen it first (transition 'heropenen')",
+        )
+    if state == ADOPTED and not may(role, "reviewer"):
+        raise ForbiddenError(
+            "vastgestelde inhoud kan alleen een beoordelaar of beheerder wijzigen; laat haar eerst heropenen",
+            "only a reviewer or admin may change adopted content; have it reopened first",
+        )
+
+
+def require_delete(role: str | None, state: str | None) -> None:
+    """Editors may delete their drafts; adopted and archived content only reviewers
+    and admins."""
+    if not may(role, "editor"):
+        raise ForbiddenError(
+            "alleen redacteuren, beoordelaars en beheerders mogen inhoud verwijderen",
+            "only editors, reviewers and admins may delete content",
+        )
+    if state in (ADOPTED, ARCHIVED) and not may(role, "reviewer"):
+        raise ForbiddenError(
+            "vastgestelde of gearchiveerde inhoud kan alleen een beoordelaar of beheerder verwijderen",
+            "only a reviewer or admin may delete adopted or archived content",
+        )
+
+
+# --------------------------------------------------------------------------- transitions
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A step of the workflow: from which states, to which state, and the lowest role
+    that may take it from each of those states."""
+
+    name: str
+    english: str
+    target: str
+    allowed_from: tuple[tuple[str, str], ...]  # (state, lowest role)
+    label: dict[str, str]
+
+    def role_needed(self, state: str) -> str | None:
+        for source, role in self.allowed_from:
+            if source == state:
+                return role
+        return None
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "vaststellen": Transition(
+        "vaststellen", "adopt", ADOPTED, ((CONCEPT, "reviewer"),),
+        {"nl": "vaststellen", "en": "adopt"},
+    ),
+    "archiveren": Transition(
+        "archiveren", "archive", ARCHIVED, ((CONCEPT, "reviewer"), (ADOPTED, "reviewer")),
+        {"nl": "archiveren", "en": "archive"},
+    ),
+    # Reopening archived content only makes it a draft again (nothing becomes public);
+    # reopening adopted content takes it off the public site, which is a reviewer's call.
+    "heropenen": Transition(
+        "heropenen", "reopen", CONCEPT, ((ARCHIVED, "editor"), (ADOPTED, "reviewer")),
+        {"nl": "heropenen", "en": "reopen"},
+    ),
+}
+_ALIASES = {t.english: t.name for t in TRANSITIONS.values()}
+
+
+def transition_named(name: str) -> Transition:
+    """A transition by its Dutch or English name (``vaststellen`` or ``adopt``)."""
+    key = _ALIASES.get(name.strip().lower(), name.strip().lower())
+    if key not in TRANSITIONS:
+        known = ", ".join(f"{t.name} ({t.english})" for t in TRANSITIONS.values())
+        raise UnknownTransitionError(
+            f"onbekende transitie {name!r} (bekend: {known})",
+            f"unknown transition {name!r} (known: {known})",
+        )
+    return TRANSITIONS[key]
+
+
+def check_transition(step: Transition, state: str | None, role: str | None) -> None:
+    """Raise when ``role`` may not take ``step`` from ``state``."""
+    needed = step.role_needed(state) if state is not None else None
+    if needed is None:
+        sources = ", ".join(s for s, _ in step.allowed_from)
+        raise StateConflictError(
+            f"transitie '{step.name}' kan niet vanuit de toestand '{state}' (alleen vanuit: {sources})",
+            f"transition '{step.english}' is not possible from state '{state}' (only from: {sources})",
+        )
+    if not may(role, needed):
+        raise ForbiddenError(
+            f"transitie '{step.name}' vanuit '{state}' vraagt de rol {needed} of hoger",
+            f"transition '{step.english}' from '{state}' needs the role {needed} or higher",
+        )
+
+
+def transition(
+    content: Content,
+    iri: URIRef | str,
+    name: str,
+    *,
+    agent: str,
+    role: str | None,
+    if_match: str | Iterable[str] | None = None,
+) -> WriteResult:
+    """Take a workflow step: move the resource's triples to the graph of the target
+    state, recorded in history like every other write (see
+    :meth:`mag_graph.content.Content.transition`)."""
+    return content.transition(iri, name, agent=agent, role=role, if_match=if_match)
