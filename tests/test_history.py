@@ -6,6 +6,7 @@ a crashed write be undone."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,25 @@ def test_skolem_iris_round_trip() -> None:
     node = BNode("abc123")
     assert history.deskolemize(history.skolemize(node)) == node
     assert history.skolemize(RESPONSIBILITY) == RESPONSIBILITY
+
+
+def test_command_line_history_and_workflow(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mag_graph.commands.content import history_command, workflow_command
+
+    path = tmp_path / "store"
+    with Store.open(path) as store:
+        initialise(store)
+        cms = C.Content(store, date=DATE, search=False)
+        _edit_label(cms, RESPONSIBILITY, "via the CLI test", agent="carla")
+    runner = CliRunner()
+    listed = runner.invoke(history_command, ["--store", str(path), "magid:verantwoordelijkheid/hg-uitvoering-penvoerder-1"])
+    assert listed.exit_code == 0, listed.output
+    assert "carla" in listed.output and "update" in listed.output
+    reopened = runner.invoke(workflow_command, ["--store", str(path), str(RESPONSIBILITY), "heropenen", "--user", "cli"])
+    assert reopened.exit_code == 0 and ": concept" in reopened.output
+    again = runner.invoke(workflow_command, ["--store", str(path), str(RESPONSIBILITY), "heropenen"])
+    assert again.exit_code == 2 and "heropenen" in again.output
+    as_json = runner.invoke(history_command, ["--store", str(path), str(RESPONSIBILITY), "--format", "json"])
+    assert [r["agent"] for r in json.loads(as_json.output)] == ["cli", "carla"]

@@ -5,6 +5,7 @@ rule, kept up to date in the CMS's write path and rebuildable from the store."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,23 @@ def test_the_index_lives_beside_an_on_disk_store_and_catches_up(tmp_path: Path) 
         assert ids(cms.search_text("buitenom")) == [ID + "thema/buiten"]
         cms.search.close()
     assert S.search_path_for_store(MEMORY) is None
+
+
+def test_command_line_search_and_reindex(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mag_graph.commands.content import reindex_command, search_command
+
+    path = tmp_path / "store"
+    with Store.open(path) as store:
+        initialise(store)
+    runner = CliRunner()
+    rebuilt = runner.invoke(reindex_command, ["--store", str(path)])
+    assert rebuilt.exit_code == 0 and "geïndexeerd / indexed" in rebuilt.output
+    found = runner.invoke(search_command, ["--store", str(path), "klankbordgroep", "--format", "json", "--limit", "3"])
+    assert found.exit_code == 0, found.output
+    assert len(json.loads(found.output)["items"]) == 3
+    table = runner.invoke(search_command, ["--store", str(path), "klankbordgroep", "-m", "hardinxveld-giessendam"])
+    assert table.exit_code == 0 and "klankbordgroep" in table.output.lower()
+    bad = runner.invoke(search_command, ["--store", str(path), "x", "-m", "Atlantis"])
+    assert bad.exit_code == 2 and "Atlantis" in bad.output
