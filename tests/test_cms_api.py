@@ -1,0 +1,346 @@
+"""The CMS routes of /api/v1 (api/cms.py) on a real server on 127.0.0.1: collections and
+items as JSON-LD with ETags, validation answered as problem+json, history, workflow,
+imports, search, roles, and what anonymous readers can (not) see."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import http.client
+import json
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from rdflib import Graph
+from werkzeug.serving import make_server
+
+from api import cms as cms_api
+from api import create_app
+from mag_graph import content as core
+from mag_graph import validation
+from mag_graph.store import MEMORY, Store
+
+DATE = dt.date(2026, 11, 1)
+ID = "https://data.mag-graph.nl/id/"
+HG = "https://identifier.overheid.nl/tooi/id/gemeente/gm0523"
+PASSWORD = "correct horse battery"
+USERS = {"rita": "reader", "eddie": "editor", "rob": "reviewer", "ada": "admin"}
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Server:
+    host: str
+    port: int
+    store: Store
+
+    def call(self, method: str, path: str, body: Any = None, *, user: str | None = None,
+             headers: dict[str, str] | None = None) -> Answer:
+        sent = dict(headers or {})
+        data: bytes | None = None
+        if body is not None:
+            if isinstance(body, (bytes, str)):
+                data = body.encode("utf-8") if isinstance(body, str) else body
+            else:
+                data = json.dumps(body).encode("utf-8")
+                sent.setdefault("Content-Type", "application/ld+json")
+        if user is not None:
+            token = base64.b64encode(f"{user}:{PASSWORD}".encode()).decode()
+            sent["Authorization"] = f"Basic {token}"
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        try:
+            connection.request(method, path, body=data, headers=sent)
+            response = connection.getresponse()
+            return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+        finally:
+            connection.close()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    store = Store(validation.example_store(), MEMORY, in_memory=True)
+    core.Content.for_store(store, date=DATE)  # the app shares this instance (fixed reference date)
+    app = create_app(store, config={"MAG_GRAPH_CACHE_ENTRIES": 0})
+    if "cms" not in app.blueprints:
+        app.register_blueprint(cms_api.bp)
+    registry = app.extensions["mag_graph"].auth
+    for name, role in USERS.items():
+        registry.add_user(name, PASSWORD, role=role)
+    http_server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http_server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Server("127.0.0.1", http_server.server_port, store)
+    finally:
+        http_server.shutdown()
+
+
+def _theme(label: str) -> dict[str, Any]:
+    return {"label": {"nl": label}, "description": {"nl": f"beschrijving van {label}"}, "municipality": [HG]}
+
+
+def _path(href: str) -> str:
+    return urllib.parse.urlsplit(href).path
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+def test_context_types_and_schemas(server: Server) -> None:
+    context = server.call("GET", "/api/v1/context.jsonld")
+    assert context.status == 200 and context.headers["content-type"].startswith("application/ld+json")
+    assert context.json()["@context"]["phase"]["@type"] == "@id"
+    assert context.headers["api-version"]
+    types = server.call("GET", "/api/v1/types", headers={"Accept-Language": "en"}).json()["types"]
+    responsibility = next(t for t in types if t["name"] == "responsibility")
+    assert responsibility["title"] == "responsibility"
+    assert _path(responsibility["collectionHref"]) == "/api/v1/responsibilities"
+    schema = server.call("GET", _path(responsibility["href"]), headers={"Accept-Language": "nl"})
+    assert schema.status == 200 and schema.headers["content-type"].startswith("application/schema+json")
+    assert schema.json()["properties"]["phase"]["title"] == "fase"
+    assert server.call("GET", "/api/v1/types/unicorn").status == 404
+
+
+# --------------------------------------------------------------------------- the item life cycle
+
+
+def test_create_read_replace_patch_delete(server: Server) -> None:
+    created = server.call("POST", "/api/v1/themes", _theme("Levenscyclus"), user="eddie")
+    assert created.status == 201, created.body
+    body = created.json()
+    location = created.headers["location"]
+    assert body["id"] == ID + "thema/hg-levenscyclus" and body["state"] == "concept"
+    assert _path(location) == "/api/v1/themes/hg-levenscyclus"
+    etag = created.headers["etag"]
+    assert etag == f'"{body["etag"]}"'
+    # a draft: invisible to anonymous callers, visible to editors
+    assert server.call("GET", _path(location)).status == 404
+    got = server.call("GET", _path(location), user="eddie")
+    assert got.status == 200 and got.headers["etag"] == etag
+    assert got.headers["content-type"].startswith("application/ld+json")
+    document = got.json()
+    assert document["label"] == {"nl": "Levenscyclus"} and document["@context"].endswith("/api/v1/context.jsonld")
+    assert server.call("GET", _path(location), user="eddie", headers={"If-None-Match": etag}).status == 304
+    turtle = server.call("GET", _path(location), user="eddie", headers={"Accept": "text/turtle"})
+    assert turtle.headers["content-type"].startswith("text/turtle")
+    assert len(Graph().parse(data=turtle.body, format="turtle")) == 4
+    # what you GET you can PUT back unchanged
+    same = server.call("PUT", _path(location), document, user="eddie", headers={"If-Match": etag})
+    assert same.status == 200 and same.json()["revision"] is None and same.headers["etag"] == etag
+    # preconditions
+    missing = server.call("PUT", _path(location), document, user="eddie")
+    assert missing.status == 428 and missing.headers["content-type"] == "application/problem+json"
+    document["label"]["en"] = "Life cycle"
+    changed = server.call("PUT", _path(location), document, user="eddie", headers={"If-Match": etag})
+    assert changed.status == 200 and changed.headers["etag"] != etag
+    stale = server.call("PUT", _path(location), document, user="eddie", headers={"If-Match": etag})
+    assert stale.status == 412 and stale.json()["currentEtag"] == changed.headers["etag"]
+    patched = server.call("PATCH", _path(location), {"description": None}, user="eddie",
+                          headers={"If-Match": changed.headers["etag"], "Content-Type": "application/merge-patch+json"})
+    assert patched.status == 200
+    assert "description" not in server.call("GET", _path(location), user="eddie").json()
+    gone = server.call("DELETE", _path(location), user="eddie", headers={"If-Match": patched.headers["etag"]})
+    assert gone.status == 204 and gone.headers["x-revision"]
+    assert server.call("GET", _path(location), user="eddie").status == 404
+
+
+def test_turtle_bodies(server: Server) -> None:
+    body = f"""@prefix mag: <https://data.mag-graph.nl/def/mag#> .
+<{ID}thema/turtle-thema> a mag:Theme ; <http://www.w3.org/2000/01/rdf-schema#label> "Turtle"@nl ."""
+    created = server.call("POST", "/api/v1/themes", body, user="eddie", headers={"Content-Type": "text/turtle"})
+    assert created.status == 201 and created.json()["id"] == ID + "thema/turtle-thema"
+    unsupported = server.call("POST", "/api/v1/themes", "x", user="eddie", headers={"Content-Type": "text/csv"})
+    assert unsupported.status == 415
+
+
+def test_validation_errors_are_422_problems_in_the_asked_language(server: Server) -> None:
+    before = (server.store.export(format="nquads") or b"")
+    doc = {"label": {"nl": "Zonder fase"}, "raciKind": "magb:Responsible", "taskKind": ["magb:TaakUitvoeren"],
+           "assignedTo": [ID + "orgaan/hg-college"]}
+    for lang, start in (("en", "A responsibility belongs"), ("nl", "Een verantwoordelijkheid hoort")):
+        answer = server.call("POST", "/api/v1/responsibilities", doc, user="eddie", headers={"Accept-Language": lang})
+        assert answer.status == 422 and answer.headers["content-type"] == "application/problem+json"
+        problem = answer.json()
+        assert problem["status"] == 422 and problem["type"].endswith("/validation-failed")
+        [param] = problem["invalidParams"]
+        assert param["name"] == "phase" and param["rule"] == "R01" and param["reason"].startswith(start)
+        assert problem["results"][0]["message"]["nl"] and problem["results"][0]["message"]["en"]
+    assert (server.store.export(format="nquads") or b"") == before
+
+
+def test_delete_with_referrers_is_a_409_listing_them(server: Server) -> None:
+    item = server.call("GET", "/api/v1/budgets/hg-mag-totaal")
+    answer = server.call("DELETE", "/api/v1/budgets/hg-mag-totaal", user="rob", headers={"If-Match": item.headers["etag"]})
+    assert answer.status == 409
+    referrers = answer.json()["referrers"]
+    assert any(r["id"] == ID + "besluit/hg-vaststelling-totaalbudget" for r in referrers)
+    assert all(_path(r["href"]).startswith("/api/v1/") for r in referrers)
+    forced = server.call("DELETE", "/api/v1/budgets/hg-mag-totaal?force=true", user="rob",
+                         headers={"If-Match": item.headers["etag"]})
+    assert forced.status == 403  # force is for admins
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def test_who_may_write(server: Server) -> None:
+    anonymous = server.call("POST", "/api/v1/themes", _theme("Anoniem"))
+    assert anonymous.status == 401 and "www-authenticate" in anonymous.headers
+    reader = server.call("POST", "/api/v1/themes", _theme("Lezer"), user="rita")
+    assert reader.status == 403
+    wrong = server.call("POST", "/api/v1/themes", _theme("Fout"), headers={"Authorization": "Basic " + base64.b64encode(b"eddie:nope").decode()})
+    assert wrong.status == 401
+    item = server.call("GET", "/api/v1/responsibilities/hg-uitvoering-penvoerder-1")
+    adopted = server.call("PATCH", "/api/v1/responsibilities/hg-uitvoering-penvoerder-1", {"label": {"en": "x"}},
+                          user="eddie", headers={"If-Match": item.headers["etag"], "Content-Type": "application/merge-patch+json"})
+    assert adopted.status == 403  # editors do not change adopted content
+
+
+# --------------------------------------------------------------------------- workflow and visibility
+
+
+def test_workflow_and_what_the_public_sees(server: Server) -> None:
+    created = server.call("POST", "/api/v1/themes", _theme("Zichtbaarheidsproef"), user="eddie").json()
+    item = _path(created["href"])
+    assert server.call("GET", item).status == 404
+    assert created["id"] not in {i["id"] for i in server.call("GET", "/api/v1/themes?pageSize=200").json()["items"]}
+    assert server.call("GET", "/api/v1/search?q=zichtbaarheidsproef").json()["total"] == 0
+    assert server.call("GET", "/api/v1/search?q=zichtbaarheidsproef", user="eddie").json()["total"] == 1
+    assert server.call("POST", item + "/workflow/vaststellen", user="eddie").status == 403
+    assert server.call("POST", item + "/workflow/publish", user="rob").status == 404
+    adopted = server.call("POST", item + "/workflow/adopt", user="rob")
+    assert adopted.status == 200 and adopted.json()["state"] == "vastgesteld"
+    public = server.call("GET", item)
+    assert public.status == 200 and public.headers["x-workflow-state"] == "vastgesteld"
+    assert created["id"] in {i["id"] for i in server.call("GET", "/api/v1/themes?pageSize=200").json()["items"]}
+    found = server.call("GET", "/api/v1/search?q=zichtbaarheidsproef&type=theme&municipality=gm0523").json()
+    assert [i["id"] for i in found["items"]] == [created["id"]]
+    assert server.call("POST", item + "/workflow/archiveren", user="rob").status == 200
+    assert server.call("GET", item).status == 404
+    assert server.call("POST", item + "/workflow/archiveren", user="rob").status == 409
+
+
+# --------------------------------------------------------------------------- collections
+
+
+def test_listing_with_paging_filters_and_links(server: Server) -> None:
+    first = server.call("GET", "/api/v1/responsibilities?pageSize=10&phase=magb:Uitvoering&sort=label")
+    assert first.status == 200
+    page = first.json()
+    assert page["page"] == 1 and page["pageSize"] == 10 and len(page["items"]) == 10 and page["total"] > 10
+    assert _path(page["items"][0]["href"]).startswith("/api/v1/responsibilities/")
+    following = server.call("GET", urllib.parse.urlsplit(page["_links"]["next"]["href"]).path + "?" +
+                            urllib.parse.urlsplit(page["_links"]["next"]["href"]).query).json()
+    assert following["page"] == 2 and not {i["id"] for i in following["items"]} & {i["id"] for i in page["items"]}
+    assert server.call("GET", "/api/v1/responsibilities?nonsense=1").status == 400
+    assert server.call("GET", "/api/v1/responsibilities?pageSize=0").status == 400
+    assert server.call("GET", "/api/v1/unicorns").status == 404
+
+
+def test_items_outside_the_id_pattern_have_an_opaque_ref(server: Server) -> None:
+    page = server.call("GET", "/api/v1/organisations?pageSize=200").json()
+    tooi = next(i for i in page["items"] if i["id"].startswith("https://identifier.overheid.nl/"))
+    assert "/~" in tooi["href"]
+    got = server.call("GET", _path(tooi["href"]))
+    assert got.status == 200 and got.json()["id"] == tooi["id"]
+
+
+# --------------------------------------------------------------------------- history
+
+
+def test_history_as_of_and_revert(server: Server) -> None:
+    created = server.call("POST", "/api/v1/themes", _theme("Geschiedenis"), user="eddie")
+    item = _path(created.json()["href"])
+    first = server.call("PATCH", item, {"label": {"en": "History one"}}, user="eddie",
+                        headers={"If-Match": created.headers["etag"], "Content-Type": "application/merge-patch+json"})
+    second = server.call("PATCH", item, {"label": {"en": "History two"}}, user="eddie",
+                         headers={"If-Match": first.headers["etag"], "Content-Type": "application/merge-patch+json"})
+    assert second.status == 200
+    assert server.call("GET", item + "/history").status == 404  # not for anonymous callers
+    revisions = server.call("GET", item + "/history", user="eddie").json()["revisions"]
+    assert [r["action"] for r in revisions] == ["update", "update", "create"]
+    assert revisions[0]["agent"] == "eddie" and revisions[0]["role"] == "editor"
+    old = server.call("GET", _path(revisions[1]["href"]), user="eddie").json()
+    assert old["label"] == {"nl": "Geschiedenis", "en": "History one"}
+    reverted = server.call("POST", _path(revisions[1]["href"]) + "/revert", user="eddie")
+    assert reverted.status == 200 and reverted.json()["revision"]
+    assert server.call("GET", item, user="eddie").json()["label"]["en"] == "History one"
+    assert server.call("GET", item + "/history/20000101t000000000000-0000", user="eddie").status == 404
+
+
+# --------------------------------------------------------------------------- imports
+
+
+def test_import_all_or_nothing(server: Server) -> None:
+    good = f"""@prefix mag: <https://data.mag-graph.nl/def/mag#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<{ID}thema/import-een> a mag:Theme ; rdfs:label "Import een"@nl .
+<{ID}thema/import-twee> a mag:Theme ; rdfs:label "Import twee"@nl ."""
+    answer = server.call("POST", "/api/v1/imports", good, user="eddie", headers={"Content-Type": "text/turtle"})
+    assert answer.status == 201 and sorted(answer.json()["created"]) == [ID + "thema/import-een", ID + "thema/import-twee"]
+    bad = good.replace("import-", "import-b-") + f"""
+<{ID}verantwoordelijkheid/import-zonder-fase> a mag:Responsibility ; rdfs:label "x"@nl ."""
+    before = server.store.export(format="nquads")
+    refused = server.call("POST", "/api/v1/imports", bad, user="eddie", headers={"Content-Type": "text/turtle"})
+    assert refused.status == 422
+    assert server.store.export(format="nquads") == before
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def test_concurrent_http_writers_lose_no_update(server: Server) -> None:
+    created = server.call("POST", "/api/v1/themes", {**_theme("Teller"), "comment": {"nl": "0"}}, user="eddie").json()
+    item = _path(created["href"])
+    writers, rounds = 3, 3
+    failures: list[str] = []
+
+    def work() -> None:
+        for _ in range(rounds):
+            while True:
+                got = server.call("GET", item, user="eddie")
+                doc = got.json()
+                doc["comment"] = {"nl": str(int(doc["comment"]["nl"]) + 1)}
+                put = server.call("PUT", item, doc, user="eddie", headers={"If-Match": got.headers["etag"]})
+                if put.status == 200:
+                    break
+                if put.status != 412:
+                    failures.append(f"{put.status} {put.body[:200]!r}")
+                    return
+
+    threads = [threading.Thread(target=work) for _ in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+    assert server.call("GET", item, user="eddie").json()["comment"]["nl"] == str(writers * rounds)
+
+
+def test_every_route_is_in_the_openapi_fragment() -> None:
+    from flask import Flask
+
+    app = Flask(__name__)
+    app.register_blueprint(cms_api.bp)
+    paths = cms_api.openapi_paths()["paths"]
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("cms."):
+            continue
+        path = rule.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}")
+        path = path.replace("{name}", "{type}")
+        assert path in paths, path
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert method.lower() in paths[path], (path, method)
