@@ -46,7 +46,8 @@ from mag_graph.namespaces import MAGID
 from mag_graph.store import MagGraphError
 
 from . import state
-from .problems import PROBLEM_BASE, WWW_AUTHENTICATE, Problem, problem_response
+from .problems import PROBLEM_BASE, Problem, problem_response
+from .sparql import require_role
 
 bp = Blueprint("cms", __name__, url_prefix="/api/v1")
 
@@ -95,21 +96,8 @@ def _role() -> str | None:
 
 
 def _writer(role: str = "editor") -> Principal:
-    principal = _principal()
-    if principal is None:
-        raise Problem(
-            401,
-            "wijzigen vraagt inloggegevens (HTTP Basic of een Bearer-token)",
-            "changing content needs credentials (HTTP Basic or a Bearer token)",
-            headers={"WWW-Authenticate": WWW_AUTHENTICATE},
-        )
-    if not principal.may(role):
-        raise Problem(
-            403,
-            f"{principal.name} heeft de rol {principal.role}; hiervoor is de rol {role} nodig",
-            f"{principal.name} has the role {principal.role}; this needs the role {role}",
-        )
-    return principal
+    """The principal of a writing request (401 / 403 as for the SPARQL endpoint's writes)."""
+    return require_role(role)
 
 
 def _lang() -> str:
