@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 
 from mag_graph.auth import AuthRegistry
 from mag_graph.endpoint import (
@@ -39,7 +39,8 @@ from mag_graph.endpoint import (
 )
 from mag_graph.store import Store, default_store_path
 
-__all__ = ["API_VERSION", "SETTINGS", "MagGraph", "ResponseCache", "create_app", "mark_cacheable", "state"]
+__all__ = ["API_VERSION", "SETTINGS", "MagGraph", "ResponseCache", "create_app", "mark_cacheable", "principal", "state",
+           "visible_graphs"]
 
 API_VERSION = "1.0.0"
 
@@ -116,6 +117,26 @@ def state() -> MagGraph:
     return current_app.extensions["mag_graph"]  # type: ignore[no-any-return]
 
 
+def principal() -> Any:
+    """Who sends the current request (a :class:`~mag_graph.auth.Principal`), ``None`` when
+    anonymous; wrong credentials raise (401), they never count as anonymous."""
+    if "mag_graph_principal" not in g:
+        g.mag_graph_principal = state().auth.authenticate(request.headers.get("Authorization"))
+    return g.mag_graph_principal
+
+
+def visible_graphs() -> list[str] | None:
+    """The graphs the current caller may read (``None``: all). Anonymous callers and
+    readers see adopted content only (docs/cms.md, "Graph layout and visibility")."""
+    from mag_graph import workflow
+
+    if "mag_graph_visible" not in g:
+        found = principal()
+        graphs = workflow.visible_graphs(state().store, found.role if found is not None else None)
+        g.mag_graph_visible = None if graphs is None else [str(x) for x in graphs]
+    return g.mag_graph_visible  # type: ignore[no-any-return]
+
+
 def _settings(config: Mapping[str, Any] | None) -> dict[str, Any]:
     values = {name: default for name, (default, _) in SETTINGS.items()}
     for key, value in (config or {}).items():
@@ -165,11 +186,21 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["mag_graph"] = MagGraph(store, service, auth, settings, owns)
 
-    from . import problems, sparql, v1
+    from mag_graph.content import Content
+
+    from . import cms, problems, sparql, v1
+
+    # The CMS of this store (one per store; made now, so a crashed write is recovered
+    # and the search index is brought up to date before the first request). SPARQL
+    # updates and Graph Store writes take the CMS's write lock, so they never interleave
+    # with a CMS write that is being validated.
+    content = Content.for_store(store)
+    service.share_write_lock(content.writing())
 
     problems.register(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(v1.bp)
+    app.register_blueprint(cms.bp)
     if (Path(__file__).resolve().parent / "pages.py").exists():
         from .pages import bp as pages_bp
 
@@ -221,7 +252,9 @@ class ResponseCache:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
-        if environ.get("REQUEST_METHOD") != "GET" or not path.startswith(_CACHED_PATHS) or self.cache.max_entries <= 0:
+        # Authenticated requests may see more than anonymous ones (drafts): never cached here.
+        if (environ.get("REQUEST_METHOD") != "GET" or not path.startswith(_CACHED_PATHS) or self.cache.max_entries <= 0
+                or environ.get("HTTP_AUTHORIZATION")):
             return self.wsgi_app(environ, start_response)
         generation = self.service.generation
         if generation != self._generation:

@@ -36,7 +36,8 @@ import binascii
 import json
 from typing import Any
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
+from werkzeug.exceptions import HTTPException
 
 from mag_graph import content as core
 from mag_graph import workflow
@@ -187,10 +188,36 @@ def _body(default: str = "jsonld") -> tuple[Any, str]:
 
 
 def _collection(collection: str) -> core.ContentType:
-    kind = core.content_type(collection)
+    try:
+        kind = core.content_type(collection)
+    except core.NotFoundError:
+        _refuse_if_another_route_has_the_path()
+        raise
     if kind.collection != collection:  # /api/v1/responsibility (the type name) is not a collection
         raise core.NotFoundError(f"geen collectie {collection!r}", f"no collection {collection!r}")
     return kind
+
+
+def _refuse_if_another_route_has_the_path() -> None:
+    """``POST /api/v1/questions`` reaches the collection route, but the path is another
+    route's (a question list): that is 405 with the methods it has, not an unknown type."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        if method == request.method:
+            continue
+        try:
+            endpoint, _ = adapter.match(method=method)
+        except HTTPException:
+            continue
+        if not endpoint.startswith("cms."):
+            allowed.append(method)
+    if allowed:
+        if "GET" in allowed:
+            allowed.append("HEAD")
+        raise Problem(405, f"{request.method} kan hier niet; wel: {', '.join(allowed)}",
+                      f"{request.method} is not allowed here; allowed: {', '.join(allowed)}",
+                      headers={"Allow": ", ".join([*allowed, "OPTIONS"])})
 
 
 def _write_answer(result: core.WriteResult, kind: core.ContentType | None, *, status: int = 200) -> Response:
@@ -521,8 +548,8 @@ def openapi_paths() -> dict[str, Any]:
                                     "responses": {"200": {"description": "JSON-LD context", "content": {JSON_LD: {}}}}}},
         "/types": {"get": {"summary": "Content types", "tags": ["cms"], "parameters": [lang],
                            "responses": {"200": {"description": "The content types", "content": {JSON: {}}}}}},
-        "/types/{type}": {"get": {"summary": "JSON Schema of a content type, from the shapes", "tags": ["cms"],
-                                  "parameters": [{"name": "type", "in": "path", "required": True, "schema": {"type": "string"}}, lang],
+        "/types/{name}": {"get": {"summary": "JSON Schema of a content type, from the shapes", "tags": ["cms"],
+                                  "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}, lang],
                                   "responses": {"200": {"description": "JSON Schema", "content": {SCHEMA_JSON: {}}}, **errors(404)}}},
         "/search": {"get": {"summary": "Full-text search over labels and descriptions (adopted content for anonymous callers)",
                             "tags": ["cms"],
@@ -577,6 +604,26 @@ def openapi_paths() -> dict[str, Any]:
                                                                                             "adopt", "archive", "reopen"]}}],
                      "responses": {"200": write, **errors(401, 403, 404, 409, 412)}}},
     }
+    operation_ids = {
+        ("/context.jsonld", "get"): "getContext", ("/types", "get"): "listTypes", ("/types/{name}", "get"): "getTypeSchema",
+        ("/search", "get"): "search", ("/imports", "post"): "importDocument",
+        ("/{collection}", "get"): "listItems", ("/{collection}", "post"): "createItem",
+        ("/{collection}/{ref}", "get"): "getItem", ("/{collection}/{ref}", "put"): "replaceItem",
+        ("/{collection}/{ref}", "patch"): "patchItem", ("/{collection}/{ref}", "delete"): "deleteItem",
+        ("/{collection}/{ref}/history", "get"): "listRevisions", ("/{collection}/{ref}/history/{rev}", "get"): "getRevision",
+        ("/{collection}/{ref}/history/{rev}/revert", "post"): "revertRevision",
+        ("/{collection}/{ref}/workflow/{transition}", "post"): "transition",
+    }
+    version = {"API-Version": {"$ref": "#/components/headers/API-Version"}}
+    etag = {"ETag": {"description": "Versie van de bron / version of the resource", "schema": {"type": "string"}}}
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            operation["operationId"] = operation_ids[(path, method)]
+            for code, response in list(operation["responses"].items()):
+                if code.startswith(("2", "3")):
+                    response = operation["responses"][code] = dict(response)
+                    with_etag = path.startswith("/{collection}/{ref}") and code in ("200", "201") or (path, method) == ("/{collection}", "post")
+                    response["headers"] = {**version, **(etag if with_etag else {})}
     schemas = {
         "Document": {"type": "object", "description": "Compact JSON-LD with the context at /api/v1/context.jsonld; "
                                                       "the schema per type is at /api/v1/types/{type}",
@@ -584,8 +631,9 @@ def openapi_paths() -> dict[str, Any]:
                                     "type": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}},
         "WriteResult": {"type": "object", "properties": {
             "id": {"type": "string", "format": "iri"}, "href": {"type": "string", "format": "uri"},
-            "etag": {"type": ["string", "null"]}, "state": {"type": ["string", "null"], "enum": [*workflow.STATES, None]},
-            "revision": {"type": ["string", "null"]}, "created": {"type": "boolean"}, "deleted": {"type": "boolean"},
+            "etag": {"type": "string", "nullable": True},
+            "state": {"type": "string", "nullable": True, "enum": [*workflow.STATES, None]},
+            "revision": {"type": "string", "nullable": True}, "created": {"type": "boolean"}, "deleted": {"type": "boolean"},
             "warnings": {"type": "array", "items": {"type": "object"}}}},
     }
     return {"paths": paths, "schemas": schemas}

@@ -36,7 +36,7 @@ from flask import (
 from rdflib import BNode, Graph, URIRef
 from rdflib.query import Result
 
-from mag_graph import describe, questions
+from mag_graph import describe, questions, workflow
 from mag_graph import validation as validator
 from mag_graph.resources import resource_files
 from mag_graph.store import GraphStore, MagGraphError, QueryResult
@@ -116,14 +116,15 @@ EXAMPLE_QUERIES: tuple[tuple[str, dict[str, str], str], ...] = (
 
 
 def store() -> GraphStore:
-    """The store the application serves: ``app.extensions["mag_graph"]`` holds it (the
-    app factory's ``MagGraph``, with ``store`` and ``service``; a bare store works too,
-    for a minimal app)."""
+    """What the pages may show of the store the application serves: its public view
+    (adopted content only; the pages are public, drafts and the archive never appear).
+    ``app.extensions["mag_graph"]`` holds the store (the app factory's ``MagGraph``,
+    with ``store`` and ``service``; a bare store works too, for a minimal app)."""
     holder = current_app.extensions.get("mag_graph")
     found = getattr(holder, "store", holder)
     if found is None:
         abort(503)
-    return found  # type: ignore[return-value]
+    return workflow.PublicView(found)  # type: ignore[return-value]
 
 
 def sparql_service() -> Any | None:
@@ -438,9 +439,10 @@ def validation() -> Any:
     try:
         service = sparql_service()
         if service is not None:
-            report = service.cached(("pages-validation", date, lang), lambda: validator.validate(store(), date=date, lang=lang))
+            report = service.cached(("pages-validation", date, lang),
+                                    lambda: validator.validate(workflow.public_copy(store()), date=date, lang=lang))
         else:
-            report = validator.validate(store(), date=date, lang=lang)
+            report = validator.validate(workflow.public_copy(store()), date=date, lang=lang)
     except (validator.ValidationInputError, MagGraphError) as exc:
         return _page("validation.html", 400, report=None, date=date.isoformat(), group=group,
                      error=t("validation_error", lang, message=_message(exc, lang)), rules=validator.rules(),
@@ -535,7 +537,8 @@ def _run_query(text: str) -> QueryResult:
         return store().query(text)
     from mag_graph.endpoint import format_by_name
 
-    outcome = service.query(text, results_format=format_by_name("json"), graph_format=format_by_name("ntriples"))
+    outcome = service.query(text, results_format=format_by_name("json"), graph_format=format_by_name("ntriples"),
+                            visible_graphs=workflow.visible_graphs(service.store, None))
     if outcome.kind == "graph":
         graph = Graph()
         graph.parse(data=outcome.data.decode("utf-8"), format="nt")

@@ -37,7 +37,8 @@ from mag_graph.endpoint import (
     negotiate,
 )
 
-from . import mark_cacheable, state
+from . import mark_cacheable, state, visible_graphs
+from . import principal as request_principal
 from .problems import WWW_AUTHENTICATE, Problem
 
 bp = Blueprint("sparql", __name__)
@@ -54,7 +55,7 @@ WRITE_ROLE = "editor"
 def require_role(role: str = WRITE_ROLE) -> Principal:
     """The principal of the request if it may act as ``role``: 401 without (valid)
     credentials, 403 with credentials whose role is too low."""
-    principal = state().auth.authenticate(request.headers.get("Authorization"))
+    principal = request_principal()
     if principal is None:
         raise Problem(
             401,
@@ -117,6 +118,7 @@ def _answer_query(sparql: str, default_graphs: list[str], named_graphs: list[str
         graph_format=graph_format,
         default_graphs=default_graphs if dataset_given else None,
         named_graphs=named_graphs if dataset_given else None,
+        visible_graphs=visible_graphs(),
     )
     response = Response(outcome.data, status=200, content_type=outcome.media_type)
     if outcome.cacheable:
@@ -126,6 +128,7 @@ def _answer_query(sparql: str, default_graphs: list[str], named_graphs: list[str
     else:
         response.headers["Cache-Status"] = "mag-graph; fwd=bypass"
     response.vary.add("Accept")
+    response.vary.add("Authorization")
     return response
 
 
@@ -241,9 +244,11 @@ def graph_store() -> Response:
             fmt = next((f for f in offers if requested.lower() in (f.name, *f.media_types)), None)
         if fmt is None:
             raise NotAcceptableError("rdf" if named else "dataset", [f.media_type for f in offers])
-        data = service.get_graph(graph, fmt) if named else service.get_dataset(fmt)
+        visible = visible_graphs()
+        data = service.get_graph(graph, fmt, visible_graphs=visible) if named else service.get_dataset(fmt, visible_graphs=visible)
         response = Response(data, status=200, content_type=fmt.content_type)
         response.vary.add("Accept")
+        response.vary.add("Authorization")
         return response
 
     require_role()

@@ -18,10 +18,10 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from mag_graph import questions, validation
+from mag_graph import questions, validation, workflow
 from mag_graph.endpoint import Format, negotiate
 
-from . import API_VERSION, mark_cacheable, state
+from . import API_VERSION, mark_cacheable, state, visible_graphs
 from .problems import Problem
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -80,10 +80,11 @@ def answer_question(question_id: str) -> Response:
     lang = _lang()
     params = _single_values(ignore=("lang",))  # ask() gives a question's own lang parameter this lang
     service = state().service
-    key = ("question", question.id, tuple(sorted(params.items())), lang, fmt.name, dt.date.today().isoformat())
+    restricted = visible_graphs() is not None  # anonymous callers and readers: adopted content only
+    key = ("question", question.id, tuple(sorted(params.items())), lang, fmt.name, dt.date.today().isoformat(), restricted)
 
     def compute() -> bytes:
-        answer = questions.ask(service.store, question.id, params, lang=lang)
+        answer = questions.ask(workflow.PublicView(service.store) if restricted else service.store, question.id, params, lang=lang)
         if fmt is _CSV:
             return answer.to_csv().encode("utf-8")
         return json.dumps(answer.to_json(), ensure_ascii=False).encode("utf-8")
@@ -121,10 +122,12 @@ def validation_report() -> Response:
     rules = [r.strip() for value in request.args.getlist("rule") for r in value.split(",") if r.strip()]
     service = state().service
     effective = reference or dt.date.today()
-    key = ("validation", effective.isoformat(), lang, tuple(rules))
+    restricted = visible_graphs() is not None  # the report of what anonymous callers may see
+    key = ("validation", effective.isoformat(), lang, tuple(rules), restricted)
 
     def compute() -> bytes:
-        report = validation.validate(service.store, date=effective, lang=lang, rules=rules or None)
+        data = workflow.public_copy(service.store) if restricted else service.store
+        report = validation.validate(data, date=effective, lang=lang, rules=rules or None)
         return json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")
 
     data = service.cached(key, compute, size=len)
@@ -146,7 +149,28 @@ def openapi() -> Response:
 def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
     """The OpenAPI 3.0 description of every ``/api/v1`` route, written by hand (so it
     says what the API promises, not what the code happens to do); the question ids
-    are filled in from the catalogue."""
+    are filled in from the catalogue, the CMS routes come from :func:`api.cms.openapi_paths`."""
+    from . import cms
+
+    document = _base_document(server_url)
+    extra = cms.openapi_paths()
+    for path, operations in extra["paths"].items():
+        document["paths"].setdefault(path, {}).update(operations)
+    document["components"]["schemas"].update(extra["schemas"])
+    document["tags"].append({"name": "cms", "description": "De graaf bewerken: inhoudstypen, historie, workflow, zoeken / "
+                                                           "editing the graph: content types, history, workflow, search"})
+    document["components"]["securitySchemes"] = {
+        "basic": {"type": "http", "scheme": "basic", "description": "Gebruiker en wachtwoord of token / user and password or token"},
+        "bearer": {"type": "http", "scheme": "bearer", "description": "API-token van mag-graph users token / API token"},
+    }
+    for path, operations in extra["paths"].items():
+        for method, operation in operations.items():
+            if method in ("post", "put", "patch", "delete"):
+                operation.setdefault("security", [{"basic": []}, {"bearer": []}])
+    return document
+
+
+def _base_document(server_url: str) -> dict[str, Any]:
     ids = [q.id for q in questions.list_questions()]
     version_header = {"$ref": "#/components/headers/API-Version"}
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}

@@ -463,6 +463,55 @@ def _keywords(sparql: str) -> frozenset[str]:
 _keywords_cached = functools.lru_cache(maxsize=1024)(_keywords)
 
 
+def dataset_clauses(sparql: str) -> tuple[list[str], list[str]] | None:
+    """The IRIs of the query's own ``FROM`` and ``FROM NAMED`` clauses (prefixed names
+    resolved with the query's prologue and the server's prefixes, relative IRIs against
+    its ``BASE``), or ``None`` when the text cannot be parsed here. Used to restrict a
+    reader's query to the graphs it may see without changing what the query asks."""
+    if "FROM" not in keywords(sparql):
+        return [], []
+    return _dataset_clauses(sparql)
+
+
+@functools.lru_cache(maxsize=256)
+def _dataset_clauses(sparql: str) -> tuple[list[str], list[str]] | None:
+    from urllib.parse import urljoin
+
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        prologue, query = parseQuery(sparql)
+    except Exception:  # noqa: BLE001 - pyparsing raises many kinds; Oxigraph reports the error
+        return None
+    prefixes = dict(PREFIXES)
+    base = ""
+    for decl in prologue:
+        if decl.name == "PrefixDecl":
+            prefixes[decl.get("prefix") or ""] = str(decl["iri"])
+        elif decl.name == "Base":
+            base = str(decl["iri"])
+
+    def resolve(term: Any) -> str | None:
+        if getattr(term, "name", None) == "pname":
+            namespace = prefixes.get(term.get("prefix") or "")
+            return None if namespace is None else namespace + (term.get("localname") or "")
+        return urljoin(base, str(term)) if base else str(term)
+
+    default: list[str] = []
+    named: list[str] = []
+    for clause in query.get("datasetClause") or ():
+        if "default" in clause:
+            iri = resolve(clause["default"])
+            target = default
+        else:
+            iri = resolve(clause["named"])
+            target = named
+        if iri is None:
+            return None
+        target.append(iri)
+    return default, named
+
+
 def uses_keyword(sparql: str, keyword: str) -> bool:
     """Whether one of :data:`WATCHED_KEYWORDS` occurs in the query (see :func:`keywords`)."""
     return keyword.upper() in keywords(sparql)
@@ -1150,6 +1199,7 @@ class SparqlService:
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         use_cache: bool = True,
+        visible_graphs: Sequence[str] | None = None,
     ) -> QueryOutcome:
         """Run a query and serialise its answer in the format for its kind.
 
@@ -1157,8 +1207,21 @@ class SparqlService:
         (``None``: the client accepts none, :class:`NotAcceptableError` if the query turns
         out to be of that kind). ``default_graphs`` / ``named_graphs`` are the protocol's
         ``default-graph-uri`` / ``named-graph-uri``.
+
+        ``visible_graphs`` (``None``: all) restricts the query to the graphs the caller
+        may read: the dataset it asks for (protocol parameters, else the query's own
+        ``FROM``/``FROM NAMED``) less the graphs it may not see, else every visible graph,
+        so ``GRAPH <hidden> { }`` and ``FROM <hidden>`` match nothing.
         """
         found = keywords(sparql)
+        if visible_graphs is not None:
+            from mag_graph.workflow import restrict_dataset
+
+            if default_graphs is None and named_graphs is None and "FROM" in found:
+                clauses = dataset_clauses(sparql)
+                if clauses is not None:
+                    default_graphs, named_graphs = clauses
+            default_graphs, named_graphs = restrict_dataset(visible_graphs, default_graphs, named_graphs)
         task = QueryTask(
             sparql=sparql,
             default_graphs=tuple(default_graphs) if default_graphs is not None else None,
@@ -1209,6 +1272,12 @@ class SparqlService:
 
     # -- updates
 
+    def share_write_lock(self, lock: Any) -> None:
+        """Take ``lock`` (a re-entrant context manager) for every write instead of the
+        service's own, so writes through SPARQL and the Graph Store are serialised with
+        another writer of the same store (the CMS)."""
+        self._write_lock = lock
+
     def update(self, sparql: str) -> None:
         """Run a SPARQL update (one transaction), then invalidate cached answers."""
         with self._write_lock:
@@ -1226,10 +1295,12 @@ class SparqlService:
     def graph_exists(self, graph: str | None) -> bool:
         return graph is None or self.store.has_graph(graph)
 
-    def get_graph(self, graph: str | None, fmt: Format) -> bytes:
+    def get_graph(self, graph: str | None, fmt: Format, *, visible_graphs: Sequence[str] | None = None) -> bytes:
         """One graph (``None``: the default graph) serialised; raises
-        :class:`~mag_graph.store.UnknownGraphError` for a named graph the store lacks."""
-        if graph is not None and not self.store.has_graph(graph):
+        :class:`~mag_graph.store.UnknownGraphError` for a named graph the store lacks
+        or the caller may not see (``visible_graphs``; ``None``: all)."""
+        hidden = visible_graphs is not None and graph is not None and graph not in {str(g) for g in visible_graphs}
+        if graph is not None and (hidden or not self.store.has_graph(graph)):
             raise UnknownGraphError(graph)
         key = ("graph", graph, fmt.name)
         hit = self.cache.get(key)
@@ -1242,9 +1313,15 @@ class SparqlService:
         self.cache.put(key, data, len(data), generation)
         return data
 
-    def get_dataset(self, fmt: Format) -> bytes:
-        """Every graph, as TriG or N-Quads."""
-        data = self.store.export(format=fmt.name) or b""
+    def get_dataset(self, fmt: Format, *, visible_graphs: Sequence[str] | None = None) -> bytes:
+        """Every graph (or every one in ``visible_graphs``), as TriG or N-Quads."""
+        if visible_graphs is None:
+            data = self.store.export(format=fmt.name) or b""
+        else:
+            from mag_graph.workflow import public_copy
+
+            copy = public_copy(self.store)
+            data = copy.dump(format=_OX_FORMATS[fmt.name], prefixes=_prefixes_for(_OX_FORMATS[fmt.name])) or b""
         if len(data) > self.max_bytes:
             raise ResultTooLargeError(self.max_bytes, "bytes")
         return data

@@ -126,14 +126,30 @@ def _inline_bindings(query: str, bindings: dict[str, ox.NamedNode | ox.Literal])
     pre-binding means, plus a VALUES block so the projected variables stay bound.
 
     Comments, strings and IRIs are skipped while scanning. Returns None when the query
-    has no WHERE clause to work on."""
+    has no WHERE clause to work on. The scan depends only on the query text and the
+    names bound, so it is done once per (query, names) (see :func:`_binding_template`);
+    each call only fills in the terms."""
+    names = tuple(bindings)
+    template = _binding_template(query, names)
+    if template is None:
+        return None
+    terms = [str(term) for term in bindings.values()]
+    return "".join(part if isinstance(part, str) else terms[part] for part in template)
+
+
+@lru_cache(maxsize=1024)
+def _binding_template(query: str, names: tuple[str, ...]) -> tuple[str | int, ...] | None:
+    """The query cut into text and slots: an int ``i`` stands for the term bound to
+    ``names[i]``. Built by scanning the query once (the scan costs about a millisecond
+    per query, and pySHACL runs each query once per focus node)."""
     from .store import _SKIP_TOKEN
 
+    slot = {name: index for index, name in enumerate(names)}
     variable = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
     # Inside a sub-select's projection and its GROUP BY / ORDER BY only variables may
     # stand: there the variable is kept (the VALUES block binds it on the way out).
     keeps_variables = re.compile(r"(?i)\b(SELECT|GROUP\s+BY|ORDER\s+BY)\b")
-    out: list[str] = []
+    out: list[str | int] = []
     pos, depth, start = 0, 0, None
     keep = False
     while pos < len(query):
@@ -163,14 +179,18 @@ def _inline_bindings(query: str, bindings: dict[str, ox.NamedNode | ox.Literal])
             pos += 1
             if depth == 0 and start is not None:
                 out.append(query[pos:])
-                names = " ".join(f"?{name}" for name in bindings)
-                terms = " ".join(str(term) for term in bindings.values())
-                out.insert(start, f" VALUES ({names}) {{ ({terms}) }} ")
-                return "".join(out)
+                values: list[str | int] = [" VALUES (" + " ".join(f"?{name}" for name in names) + ") { ("]
+                for index in range(len(names)):
+                    if index:
+                        values.append(" ")
+                    values.append(index)
+                values.append(") } ")
+                out[start:start] = values
+                return _merge_text(out)
             continue
         found = variable.match(query, pos) if depth > 0 else None
-        if found and found.group(1) in bindings and not keep:
-            out.append(str(bindings[found.group(1)]))
+        if found and found.group(1) in slot and not keep:
+            out.append(slot[found.group(1)])
             pos = found.end()
             continue
         if found:
@@ -180,6 +200,17 @@ def _inline_bindings(query: str, bindings: dict[str, ox.NamedNode | ox.Literal])
         out.append(char)
         pos += 1
     return None
+
+
+def _merge_text(parts: list[str | int]) -> tuple[str | int, ...]:
+    """Adjacent text parts joined, so filling a template is a short join."""
+    merged: list[str | int] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    return tuple(merged)
 
 
 def _prebind_by_substitution() -> None:

@@ -23,9 +23,9 @@ someone is, is for the authentication layer to settle.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from rdflib import URIRef
 
@@ -53,6 +53,10 @@ __all__ = [
     "Transition",
     "UnknownTransitionError",
     "can_see",
+    "has_private_content",
+    "public_copy",
+    "restrict_dataset",
+    "visible_graphs",
     "check_role",
     "graph_for_state",
     "is_public",
@@ -118,6 +122,69 @@ def public_dataset(store: GraphStore | Store) -> dict[str, list[URIRef]]:
     return {"default_graphs": graphs, "named_graphs": [g for g in graphs if g != DEFAULT_GRAPH]}
 
 
+def has_private_content(store: GraphStore | Store) -> bool:
+    """Does the store hold anything anonymous readers may not see (a statement in a
+    draft, archive, history or inference graph)? When it does not, the public view is
+    the whole store and reads can skip the (slower) restricted dataset."""
+    inner = store.store if isinstance(store, PublicView) else store
+    return any(next(iter(inner.quads(graph=g)), None) is not None for g in NON_PUBLIC_GRAPHS)
+
+
+def visible_graphs(store: GraphStore | Store, role: str | None) -> list[URIRef] | None:
+    """The graphs a caller with ``role`` (``None``: anonymous) may read, or ``None`` for
+    all of them: editors and up see everything, and so does everyone while the store
+    holds no private content. Callers pass the list as a query's dataset."""
+    if may(role, "editor") or not has_private_content(store):
+        return None
+    return public_graphs(store)
+
+
+def restrict_dataset(
+    visible: Sequence[URIRef | str],
+    default_graphs: Sequence[URIRef | str] | None,
+    named_graphs: Sequence[URIRef | str] | None,
+) -> tuple[list[str], list[str]]:
+    """The dataset of a read restricted to ``visible`` graphs: the graphs the caller asked
+    for (protocol parameters or the query's ``FROM``/``FROM NAMED``; ``None`` when it
+    asked for none) that are visible, else all visible graphs. A graph asked for that is
+    not visible is simply not in the dataset, as if it did not exist."""
+    allowed = [str(g) for g in visible]
+    allowed_set = set(allowed)
+    default_text = str(DEFAULT_GRAPH)
+    if default_graphs is None and named_graphs is None:
+        return allowed, [g for g in allowed if g != default_text]
+    chosen_default = [str(g) for g in default_graphs or () if str(g) in allowed_set]
+    chosen_named = [str(g) for g in named_graphs or () if str(g) in allowed_set and str(g) != default_text]
+    return chosen_default, chosen_named
+
+
+def public_copy(store: GraphStore | Store) -> Any:
+    """An in-memory pyoxigraph store with the public graphs only (or the store's own
+    pyoxigraph store when nothing in it is private): what validation reads for
+    anonymous callers, whose report must not mention drafts."""
+    import pyoxigraph as ox
+
+    inner = store.store if isinstance(store, PublicView) else store
+    raw = getattr(inner, "oxigraph", None)
+    if not has_private_content(inner) and isinstance(raw, ox.Store):
+        return raw
+    copy = ox.Store()
+    if isinstance(raw, ox.Store):
+        copy.bulk_extend(q for q in raw if not (isinstance(q.graph_name, ox.NamedNode)
+                                                and URIRef(q.graph_name.value) in NON_PUBLIC_GRAPHS))
+        return copy
+    from mag_graph.store import from_rdflib_term  # a GraphStore that is not an Oxigraph store
+
+    blank: dict[str, Any] = {}
+
+    def term(node: Any) -> Any:
+        return from_rdflib_term(node, blank_nodes=blank)
+
+    copy.bulk_extend(ox.Quad(term(s), term(p), term(o), ox.DefaultGraph() if g is None or g == DEFAULT_GRAPH else term(g))
+                     for s, p, o, g in inner.quads() if is_public(g))
+    return copy
+
+
 def is_public(graph: object) -> bool:
     """Is a graph (``None`` = the default graph) readable by anonymous callers?"""
     return graph is None or graph == DEFAULT_GRAPH or URIRef(str(graph)) not in NON_PUBLIC_GRAPHS
@@ -174,6 +241,8 @@ class PublicView:
         return (q for q in self._store.quads(subject, predicate, object, graph) if is_public(q[3]))
 
     def _dataset(self, default_graphs: object, named_graphs: object) -> dict[str, object]:
+        if not has_private_content(self._store):  # nothing to hide: the plain (faster) union
+            return {"default_graphs": default_graphs, "named_graphs": named_graphs}
         public = public_graphs(self._store)
         allowed = {str(g) for g in public}
         chosen_default = public if default_graphs is None else [g for g in default_graphs if str(g) in allowed or g is None]  # type: ignore[union-attr]
