@@ -1,0 +1,260 @@
+"""Drafts and archived content never leak: an editor's draft, created through the CMS API
+of the real server (waitress, on-disk store, query processes on snapshots), is invisible
+to anonymous callers and readers on every public face - the SPARQL endpoint (through
+SPARQLWrapper and rdflib's SPARQLStore, whatever dataset the query names), the Graph
+Store, the questions, the validation report, the CMS API and search, and the pages in
+Chromium - while editors see it; once adopted it is public, once archived gone again."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import socket
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+from mag_graph.bootstrap import initialise
+from mag_graph.store import Store
+
+ID = "https://data.mag-graph.nl/id/"
+HG = "https://identifier.overheid.nl/tooi/id/gemeente/gm0523"
+CONCEPT = "https://data.mag-graph.nl/graph/concept"
+HISTORY = "https://data.mag-graph.nl/graph/historie"
+PASSWORD = "correct horse battery"
+USERS = {"rita": "reader", "eddie": "editor", "rob": "reviewer"}
+LEAK_QUERY = "SELECT ?s WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?o), 'Lekproef')) }"
+THEME = ID + "thema/hg-lekproef"
+ORGANISATION = ID + "organisatie/lekproef-stichting"
+CHROMIUM = os.environ.get("MAG_GRAPH_CHROMIUM", "/usr/bin/chromium")
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def _auth(user: str | None) -> dict[str, str]:
+    if user is None:
+        return {}
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{PASSWORD}".encode()).decode()}
+
+
+@dataclass
+class Live:
+    base: str
+
+    def call(self, method: str, path: str, body: Any = None, *, user: str | None = None,
+             headers: dict[str, str] | None = None) -> Reply:
+        sent = {**_auth(user), **(headers or {})}
+        data = None
+        if body is not None:
+            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+            sent.setdefault("Content-Type", "application/ld+json")
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=sent)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return Reply(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
+
+    def select(self, query: str, *, user: str | None = None, **params: str) -> list[str]:
+        """The first column of a SELECT through SPARQLWrapper, as a real client sends it."""
+        client = SPARQLWrapper(self.base + "/sparql")
+        client.setQuery(query)
+        client.setReturnFormat(JSON)
+        if user is not None:
+            client.setCredentials(user, PASSWORD)
+        for name, value in params.items():
+            client.addParameter(name.replace("_", "-"), value)
+        rows = client.queryAndConvert()["results"]["bindings"]  # type: ignore[index]
+        return [next(iter(row.values()))["value"] for row in rows if row]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    import waitress
+
+    from mag_graph.api import create_app
+
+    store = Store.open(tmp_path_factory.mktemp("store") / "store")
+    initialise(store)
+    app = create_app(store)
+    for name, role in USERS.items():
+        app.extensions["mag_graph"].auth.add_user(name, PASSWORD, role=role)
+    server = waitress.create_server(app, host="127.0.0.1", port=_free_port(), threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield Live(f"http://127.0.0.1:{server.effective_port}")
+    finally:
+        server.close()
+        thread.join(timeout=5)
+        app.extensions["mag_graph"].close()
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def drafts(live: Live) -> dict[str, str]:
+    """An editor's drafts: a theme, and a partner organisation with a MAG-partner role
+    assignment (stored with an R23 warning on the organisation)."""
+    theme = live.call("POST", "/api/v1/themes", {"label": {"nl": "Lekproef"}, "description": {"nl": "Lekproef thema"},
+                                                  "municipality": [HG]}, user="eddie")
+    assert theme.status == 201, theme.body
+    assert theme.json()["id"] == THEME
+    turtle = f"""@prefix mag: <https://data.mag-graph.nl/def/mag#> .
+@prefix magb: <https://data.mag-graph.nl/def/mag/begrip/> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<{ORGANISATION}> a mag:PartnerOrganisation ; rdfs:label "Stichting Lekproef"@nl ; mag:municipality <{HG}> .
+<{ID}roltoewijzing/lekproef-partner> a mag:RoleAssignment ; rdfs:label "Stichting Lekproef als MAG-partner"@nl ;
+    mag:holder <{ORGANISATION}> ; org:role magb:MagPartner ; mag:inContext <{ID}samenwerking/hg-mag> ;
+    mag:municipality <{HG}> ."""
+    imported = live.call("POST", "/api/v1/imports", turtle, user="eddie", headers={"Content-Type": "text/turtle"})
+    assert imported.status == 201, imported.body
+    assert [w["rule"] for w in imported.json()["warnings"]] == ["R23"]
+    return {"theme": theme.json()["href"]}
+
+
+# --------------------------------------------------------------------------- SPARQL
+
+
+def test_anonymous_sparql_does_not_see_a_draft(live: Live, drafts: dict[str, str]) -> None:
+    # the editor first (its answer must not be cached for others), then everyone else
+    assert THEME in live.select(LEAK_QUERY, user="eddie")
+    assert live.select(LEAK_QUERY) == []
+    assert live.select(LEAK_QUERY, user="rita") == []  # readers see what the public sees
+    assert THEME in live.select(LEAK_QUERY, user="eddie")  # and the anonymous answer is not served to editors
+
+
+@pytest.mark.parametrize("query, params", [
+    ("SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o FILTER(CONTAINS(STR(?o), 'Lekproef')) } }", {}),
+    (f"SELECT ?s WHERE {{ GRAPH <{CONCEPT}> {{ ?s ?p ?o }} }}", {}),
+    (f"SELECT ?s FROM <{CONCEPT}> WHERE {{ ?s ?p ?o }}", {}),
+    ("SELECT ?s FROM magg:concept FROM NAMED magg:historie WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }", {}),
+    (f"SELECT ?s WHERE {{ GRAPH <{HISTORY}> {{ ?s ?p ?o }} }}", {}),
+    ("SELECT ?s WHERE { ?s ?p ?o }", {"default_graph_uri": CONCEPT}),
+    ("SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } }", {"named_graph_uri": CONCEPT}),
+])
+def test_no_dataset_trick_reaches_a_draft(live: Live, drafts: dict[str, str], query: str, params: dict[str, str]) -> None:
+    assert live.select(query, **params) == []
+    assert live.select(query, user="eddie", **params) != []  # the same query does reach it for an editor
+
+
+def test_a_public_from_clause_still_works_anonymously(live: Live, drafts: dict[str, str]) -> None:
+    """Restricting the dataset keeps what the query asks: FROM a public graph is that graph."""
+    query = ("SELECT (COUNT(*) AS ?n) FROM magg:hardinxveld-giessendam WHERE "
+             "{ ?s a mag:Responsibility }")
+    anonymous = live.select(query)
+    assert anonymous == live.select(query, user="eddie")
+    assert int(anonymous[0]) > 38
+
+
+def test_rdflib_sparqlstore_anonymously(live: Live, drafts: dict[str, str]) -> None:
+    graph = Graph(SPARQLStore(live.base + "/sparql", returnFormat="json"))
+    assert list(graph.query(LEAK_QUERY)) == []
+    assert len(list(graph.query("SELECT ?s WHERE { ?s a mag:Theme }"))) > 0
+
+
+def test_graph_store_hides_the_draft_graphs(live: Live, drafts: dict[str, str]) -> None:
+    quoted = urllib.parse.quote(CONCEPT, safe="")
+    assert live.call("GET", f"/graph-store?graph={quoted}").status == 404
+    assert live.call("GET", f"/graph-store?graph={urllib.parse.quote(HISTORY, safe='')}", user="rita").status == 404
+    own = live.call("GET", f"/graph-store?graph={quoted}", user="eddie", headers={"Accept": "text/turtle"})
+    assert own.status == 200 and b"Lekproef" in own.body
+    dataset = live.call("GET", "/graph-store", headers={"Accept": "application/n-quads"})
+    assert dataset.status == 200 and b"Lekproef" not in dataset.body and b"hg-college" in dataset.body
+    assert b"Lekproef" in live.call("GET", "/graph-store", user="eddie", headers={"Accept": "application/n-quads"}).body
+
+
+# --------------------------------------------------------------------------- API
+
+
+def test_questions_validation_api_and_search(live: Live, drafts: dict[str, str]) -> None:
+    assert b"Lekproef" not in live.call("GET", "/api/v1/questions/q08").body
+    assert b"Lekproef" in live.call("GET", "/api/v1/questions/q08", user="eddie").body
+    anonymous = live.call("GET", "/api/v1/validation?date=2026-11-01").json()
+    assert not [r for r in anonymous["results"] if "lekproef" in r["focusNode"]]
+    editor = live.call("GET", "/api/v1/validation?date=2026-11-01", user="eddie").json()
+    assert [r["rule"] for r in editor["results"] if r["focusNode"] == ORGANISATION] == ["R23"]
+    item = urllib.parse.urlsplit(drafts["theme"]).path
+    assert live.call("GET", item).status == 404 and live.call("GET", item, user="rita").status == 404
+    assert live.call("GET", item, user="eddie").status == 200
+    listed = live.call("GET", "/api/v1/themes?pageSize=200").json()
+    assert THEME not in {i["id"] for i in listed["items"]}
+    assert live.call("GET", "/api/v1/search?q=lekproef").json()["total"] == 0
+    assert live.call("GET", "/api/v1/search?q=lekproef", user="eddie").json()["total"] == 3
+
+
+# --------------------------------------------------------------------------- pages (Chromium)
+
+
+@pytest.fixture(scope="module")
+def tab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        message = f"Chromium not found at {CHROMIUM}; run scripts/ensure-chromium.sh"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("profile")), executable_path=CHROMIUM, headless=True,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+            locale="nl-NL")
+        try:
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            yield page
+        finally:
+            context.close()
+
+
+def test_pages_follow_the_workflow(live: Live, drafts: dict[str, str], tab: Any) -> None:
+    doc = live.base + "/doc/thema/hg-lekproef"
+    answer = tab.goto(doc)
+    assert answer.status == 404
+    answer = tab.goto(live.base + "/id/thema/hg-lekproef")
+    assert answer.status == 404
+    tab.goto(live.base + "/query")
+    tab.fill("#query", LEAK_QUERY)
+    tab.click("form.query-form button[type=submit]:not(.secondary)")
+    tab.wait_for_selector("#resultaat")
+    assert tab.locator("#results tbody tr").count() == 0 and "Lekproef" not in tab.locator("main").inner_text()
+    tab.goto(live.base + "/validatie?datum=2026-11-01")
+    assert "Lekproef" not in tab.content()
+
+    item = urllib.parse.urlsplit(drafts["theme"]).path
+    assert live.call("POST", item + "/workflow/vaststellen", user="rob").status == 200
+    answer = tab.goto(doc)
+    assert answer.status == 200 and "Lekproef" in tab.locator("h1").inner_text()
+    assert set(live.select(LEAK_QUERY)) == {THEME}
+    assert live.call("GET", item).status == 200
+
+    assert live.call("POST", item + "/workflow/archiveren", user="rob").status == 200
+    assert tab.goto(doc).status == 404
+    assert live.select(LEAK_QUERY) == []
+    assert URIRef(THEME) not in {URIRef(s) for s in live.select("SELECT ?s WHERE { ?s a mag:Theme }")}
