@@ -10,11 +10,12 @@ graph operations are :class:`~mag_graph.endpoint.SparqlService`'s.
     dataset. Answer by ``Accept`` (q-values count) or a ``format`` (or ``output``)
     parameter for browsers. ``GET`` without a query: the Service Description.
     Update: ``POST`` form-encoded (``update=``) or ``application/sparql-update``, with a
-    credential of the ``editor`` role; 204 on success.
+    credential of the ``admin`` role (it bypasses the CMS's validation, history and
+    workflow; editors write through ``/api/v1``); 204 on success.
 
 ``/graph-store`` (indirect graph identification, ``?graph=IRI`` or ``?default``)
     ``GET``/``HEAD`` a graph (without a parameter: the whole dataset as TriG/N-Quads),
-    ``PUT`` replaces, ``POST`` adds, ``DELETE`` drops; writes need the ``editor`` role.
+    ``PUT`` replaces, ``POST`` adds, ``DELETE`` drops; writes need the ``admin`` role.
     ``/graph-store`` is a service of its own next to ``/sparql`` (as the protocol's
     examples have it); the Service Description points to it.
 """
@@ -46,7 +47,10 @@ bp = Blueprint("sparql", __name__)
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
-WRITE_ROLE = "editor"
+# Raw SPARQL updates and Graph Store writes bypass the CMS's validation, history and
+# workflow (an editor could publish straight into the public graphs), so they are for
+# admins; editors and reviewers write through /api/v1 (docs/cms.md).
+WRITE_ROLE = "admin"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -64,10 +68,14 @@ def require_role(role: str = WRITE_ROLE) -> Principal:
             headers={"WWW-Authenticate": WWW_AUTHENTICATE},
         )
     if not principal.may(role):
+        nl_hint = en_hint = ""
+        if role == WRITE_ROLE and principal.may("editor") and request.path in ("/sparql", "/graph-store"):
+            nl_hint = " (redacteuren bewerken de graaf via /api/v1: gevalideerd, met historie)"
+            en_hint = " (editors edit the graph through /api/v1: validated, with history)"
         raise Problem(
             403,
-            f"{principal.name} heeft de rol {principal.role}; hiervoor is de rol {role} nodig",
-            f"{principal.name} has the role {principal.role}; this needs the role {role}",
+            f"{principal.name} heeft de rol {principal.role}; hiervoor is de rol {role} nodig{nl_hint}",
+            f"{principal.name} has the role {principal.role}; this needs the role {role}{en_hint}",
         )
     return principal
 

@@ -59,7 +59,8 @@ from mag_graph.store import Store
 
 SCRIPT = Path(sys.executable).with_name("mag-graph")
 SD = "http://www.w3.org/ns/sparql-service-description#"
-EDITOR, EDITOR_PASSWORD = "redacteur", "geheim-wachtwoord-1"
+ADMIN, ADMIN_PASSWORD = "beheerder", "geheim-wachtwoord-1"
+CMS_EDITOR, CMS_EDITOR_PASSWORD = "redacteur", "geheim-wachtwoord-3"
 READER, READER_PASSWORD = "lezer", "geheim-wachtwoord-2"
 QUERY_TIMEOUT = 3
 MAX_RESULTS = 5000
@@ -81,7 +82,7 @@ class Server:
     process: subprocess.Popen[str]
     output: list[str]
     store: Path
-    editor_token: str
+    admin_token: str
     reader_token: str
 
 
@@ -126,19 +127,20 @@ def stop_server(process: subprocess.Popen[str]) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The real server on a store it has to bootstrap itself, with an editor and a
-    reader (users and tokens) made through the core API while it runs."""
+    """The real server on a store it has to bootstrap itself, with an admin, an editor
+    and a reader (users and tokens) made through the core API while it runs."""
     store = tmp_path_factory.mktemp("service") / "store"
     process, url, output = start_server(
         store, "--workers", "2", "--threads", "8", "--query-timeout", str(QUERY_TIMEOUT), "--max-results", str(MAX_RESULTS)
     )
     with AuthRegistry.for_store(store) as auth:
-        auth.add_user(EDITOR, EDITOR_PASSWORD, "editor")
+        auth.add_user(ADMIN, ADMIN_PASSWORD, "admin")
+        auth.add_user(CMS_EDITOR, CMS_EDITOR_PASSWORD, "editor")
         auth.add_user(READER, READER_PASSWORD, "reader")
-        _, editor_token = auth.create_token("ci-editor", "editor")
+        _, admin_token = auth.create_token("ci-admin", "admin")
         _, reader_token = auth.create_token("ci-reader", "reader")
     parsed = urllib.parse.urlsplit(url)
-    yield Server(url, parsed.hostname or "127.0.0.1", parsed.port or 80, process, output, store, editor_token, reader_token)
+    yield Server(url, parsed.hostname or "127.0.0.1", parsed.port or 80, process, output, store, admin_token, reader_token)
     stop_server(process)
 
 
@@ -428,10 +430,14 @@ def test_update_needs_credentials(server: Server) -> None:
     assert any(v.startswith("Bearer") for v in reply.headers.get_all("WWW-Authenticate") or [])
     direct = {"Content-Type": "application/sparql-update"}
     assert_problem(call(server, "POST", "/sparql", update, direct), 401)
-    assert_problem(call(server, "POST", "/sparql", update, {**direct, **basic(EDITOR, "wrong password")}), 401)
+    assert_problem(call(server, "POST", "/sparql", update, {**direct, **basic(ADMIN, "wrong password")}), 401)
     assert_problem(call(server, "POST", "/sparql", update, {**direct, **bearer("mgt_nottherightkey_" + "x" * 43)}), 401)
     assert_problem(call(server, "POST", "/sparql", update, {**direct, "Authorization": "Basic %%%"}), 401)
-    assert_problem(call(server, "POST", "/sparql", update, {**direct, **basic(READER, READER_PASSWORD)}), 403, "editor")
+    assert_problem(call(server, "POST", "/sparql", update, {**direct, **basic(READER, READER_PASSWORD)}), 403, "admin")
+    # Raw updates bypass validation, history and the workflow: editors write through the CMS API.
+    assert_problem(call(server, "POST", "/sparql", update, {**direct, **basic(CMS_EDITOR, CMS_EDITOR_PASSWORD)}), 403, "admin")
+    assert_problem(call(server, "PUT", "/graph-store?default", "<http://example.org/a> <http://example.org/b> 1 .",
+                        {"Content-Type": "application/n-triples", **basic(CMS_EDITOR, CMS_EDITOR_PASSWORD)}), 403, "admin")
     assert_problem(call(server, "POST", "/sparql", update, {**direct, **bearer(server.reader_token)}), 403)
     ask = "ASK { <http://example.org/t/anonymous> ?p ?o }"
     assert call(server, "GET", q(ask)).json()["boolean"] is False
@@ -439,11 +445,11 @@ def test_update_needs_credentials(server: Server) -> None:
 
 def test_update_with_every_credential_and_content_type(server: Server) -> None:
     cases = [
-        ("form", basic(EDITOR, EDITOR_PASSWORD)),
-        ("direct", basic(EDITOR, EDITOR_PASSWORD)),
-        ("form", bearer(server.editor_token)),
-        ("direct", bearer(server.editor_token)),
-        ("direct", basic("anyone", server.editor_token)),  # a token as the Basic password
+        ("form", basic(ADMIN, ADMIN_PASSWORD)),
+        ("direct", basic(ADMIN, ADMIN_PASSWORD)),
+        ("form", bearer(server.admin_token)),
+        ("direct", bearer(server.admin_token)),
+        ("direct", basic("anyone", server.admin_token)),  # a token as the Basic password
     ]
     for i, (kind, credential) in enumerate(cases):
         subject = f"http://example.org/t/update-{i}"
@@ -459,7 +465,7 @@ def test_update_with_every_credential_and_content_type(server: Server) -> None:
 
 def test_update_syntax_error_is_400(server: Server) -> None:
     reply = call(server, "POST", "/sparql", "INSERT DATA { <x> }",
-                 {"Content-Type": "application/sparql-update", **bearer(server.editor_token)})
+                 {"Content-Type": "application/sparql-update", **bearer(server.admin_token)})
     assert_problem(reply, 400, "invalid SPARQL")
 
 
@@ -474,7 +480,7 @@ def test_sparqlwrapper_update(server: Server) -> None:
         wrapper.setQuery(f"INSERT DATA {{ <http://example.org/t/wrapper-{i}> <http://example.org/p> 1 }}")
         with pytest.raises(Unauthorized):
             wrapper.query()
-        wrapper.setCredentials(EDITOR, EDITOR_PASSWORD)
+        wrapper.setCredentials(ADMIN, ADMIN_PASSWORD)
         assert wrapper.query().response.status == 204
     assert call(server, "GET", q("ASK { <http://example.org/t/wrapper-1> ?p ?o }")).json()["boolean"] is True
 
@@ -483,7 +489,7 @@ def test_rdflib_sparqlupdatestore(server: Server) -> None:
     from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
 
     endpoint = server.url + "/sparql"
-    store = SPARQLUpdateStore(query_endpoint=endpoint, update_endpoint=endpoint, auth=(EDITOR, EDITOR_PASSWORD))
+    store = SPARQLUpdateStore(query_endpoint=endpoint, update_endpoint=endpoint, auth=(ADMIN, ADMIN_PASSWORD))
     graph = Graph(store=store, identifier=URIRef("http://example.org/t/rdflib-graph"))
     graph.add((URIRef("http://example.org/t/rdflib"), URIRef("http://example.org/p"), Literal("via rdflib")))
     check = call(server, "GET", q("SELECT ?o WHERE { GRAPH <http://example.org/t/rdflib-graph> { ?s ?p ?o } }"))
@@ -496,7 +502,7 @@ def test_rdflib_sparqlupdatestore(server: Server) -> None:
 def test_cli_token_works_in_the_running_server(server: Server) -> None:
     from mag_graph.cli import main
 
-    result = CliRunner().invoke(main, ["users", "token", "made-on-the-cli", "--role", "editor", "--store", str(server.store)])
+    result = CliRunner().invoke(main, ["users", "token", "made-on-the-cli", "--role", "admin", "--store", str(server.store)])
     assert result.exit_code == 0, result.output
     token = result.stdout.strip().splitlines()[0]
     reply = call(server, "POST", "/sparql", "INSERT DATA { <http://example.org/t/cli> <http://example.org/p> 1 }",
@@ -522,14 +528,14 @@ def test_cache_is_invalidated_by_an_update(server: Server) -> None:
     assert second.body == first.body
     assert label_values(second.body) == set()
     update = f'INSERT DATA {{ <{subject}> rdfs:label "na de update" }}'
-    assert call(server, "POST", "/sparql", update, {"Content-Type": "application/sparql-update", **bearer(server.editor_token)}).status == 204
+    assert call(server, "POST", "/sparql", update, {"Content-Type": "application/sparql-update", **bearer(server.admin_token)}).status == 204
     third = call(server, "GET", query)
     assert third.header("Cache-Status") == "mag-graph; fwd=miss"
     assert label_values(third.body) == {"na de update"}
     # A Graph Store write invalidates it too.
     put = call(server, "PUT", "/graph-store?" + urllib.parse.urlencode({"graph": "http://example.org/t/cache-graph"}),
                f'<{subject}> <http://www.w3.org/2000/01/rdf-schema#label> "uit de graph store" .',
-               {"Content-Type": "text/turtle", **bearer(server.editor_token)})
+               {"Content-Type": "text/turtle", **bearer(server.admin_token)})
     assert put.status == 201
     fourth = call(server, "GET", query)
     assert fourth.header("Cache-Status") == "mag-graph; fwd=miss"
@@ -661,7 +667,7 @@ def test_graph_store_writes(server: Server) -> None:
     graph = "http://example.org/t/gsp"
     path = "/graph-store?" + urllib.parse.urlencode({"graph": graph})
     turtle = "<http://example.org/t/a> <http://example.org/p> 1 , 2 ."
-    editor = bearer(server.editor_token)
+    editor = bearer(server.admin_token)
     assert_problem(call(server, "PUT", path, turtle, {"Content-Type": "text/turtle"}), 401)
     assert_problem(call(server, "PUT", path, turtle, {"Content-Type": "text/turtle", **bearer(server.reader_token)}), 403)
     assert_problem(call(server, "PUT", path, turtle, {"Content-Type": "application/pdf", **editor}), 415)

@@ -63,8 +63,9 @@ def serve(
     """Start de webserver: SPARQL, API en pagina's / start the web server.
 
     SPARQL 1.1 Protocol at /sparql, Graph Store Protocol at /graph-store, the API at
-    /api/v1 (OpenAPI: /api/v1/openapi.json) and the web pages. Reading is open to all;
-    writing needs a user or token with the editor role (`mag-graph users`). On first
+    /api/v1 (OpenAPI: /api/v1/openapi.json; the CMS for editing) and the web pages.
+    Anonymous readers see adopted content; editing through /api/v1 needs the editor role,
+    raw writes through /sparql and /graph-store the admin role (`mag-graph users`). On first
     run the ontology, shapes and example data are loaded.
     """
     try:

@@ -44,8 +44,10 @@ def _read_password(from_stdin: bool) -> str:
 def users() -> None:
     """Gebruikers en API-tokens / users and API tokens.
 
-    Roles, from low to high: reader, editor, reviewer, admin. Writing through /sparql
-    and /graph-store needs editor (or higher).
+    Roles, from low to high: reader, editor, reviewer, admin. Editors create and change
+    drafts through /api/v1, reviewers adopt and archive, admins may also write raw
+    SPARQL through /sparql and /graph-store (not validated, not in history). Anonymous
+    callers and readers see adopted content only.
     """
 
 
