@@ -34,6 +34,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
@@ -76,6 +77,7 @@ BODY_FORMATS = {
     "application/rdf+xml": "rdfxml",
 }
 _RESERVED = {"page", "pageSize", "sort", "state", "lang"}
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]+$")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -139,9 +141,12 @@ def _iri_from_ref(kind: core.ContentType, ref: str) -> str:
     if ref.startswith("~"):
         raw = ref[1:]
         try:
-            return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("utf-8")
+            iri = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError, ValueError):
-            raise Problem(404, f"onbekende verwijzing {ref!r}", f"unknown reference {ref!r}") from None
+            iri = ""
+        if not _ABSOLUTE_IRI.match(iri):
+            raise Problem(404, f"onbekende verwijzing {ref!r}", f"unknown reference {ref!r}")
+        return iri
     return str(cms().iri_for(kind, ref))
 
 
@@ -236,7 +241,7 @@ def _write_answer(result: core.WriteResult, kind: core.ContentType | None, *, st
 
 def _item_representation(resource: core.Resource, document: dict[str, Any] | None = None) -> Response:
     offers = list(ITEM_FORMATS)
-    best = request.accept_mimetypes.best_match(offers, default=JSON_LD) if request.accept_mimetypes else JSON_LD
+    best = request.accept_mimetypes.best_match(offers) if request.headers.get("Accept", "").strip() else JSON_LD
     if best is None:
         raise Problem(406, "geen van de gevraagde mediatypes is beschikbaar", "none of the requested media types is available",
                       acceptable=offers)
