@@ -258,3 +258,39 @@ def test_pages_follow_the_workflow(live: Live, drafts: dict[str, str], tab: Any)
     assert tab.goto(doc).status == 404
     assert live.select(LEAK_QUERY) == []
     assert URIRef(THEME) not in {URIRef(s) for s in live.select("SELECT ?s WHERE { ?s a mag:Theme }")}
+
+
+def test_history_is_queryable_with_sparql_by_editors_only(live: Live, drafts: dict[str, str]) -> None:
+    query = f"""PREFIX cms: <https://data.mag-graph.nl/def/cms#>
+SELECT ?agent WHERE {{ GRAPH magg:historie {{
+  ?rev prov:startedAtTime ?time ; prov:wasAssociatedWith ?agent ; cms:change ?c .
+  ?c cms:resource <{THEME}> }} }} ORDER BY ?time"""
+    assert live.select(query, user="eddie")[0] == ID + "gebruiker/eddie"
+    assert live.select(query) == [] and live.select(query, user="rita") == []
+
+
+# --------------------------------------------------------------------------- the dataset rules themselves
+
+
+def test_dataset_clauses_resolve_prefixes_and_base() -> None:
+    from mag_graph.endpoint import dataset_clauses
+
+    assert dataset_clauses("SELECT * WHERE { ?s ?p ?o }") == ([], [])
+    assert dataset_clauses("SELECT * FROM magg:concept FROM NAMED <x> WHERE { ?s ?p ?o }") == ([CONCEPT], ["x"])
+    assert dataset_clauses("PREFIX g: <http://e.org/g/> BASE <http://e.org/b/> SELECT * FROM g:a FROM NAMED <c> "
+                           "WHERE { ?s ?p ?o }") == (["http://e.org/g/a"], ["http://e.org/b/c"])
+    assert dataset_clauses("SELECT * FROM nope:a WHERE { ?s ?p ?o }") is None  # unknown prefix: Oxigraph refuses it
+    assert dataset_clauses("SELECT * FROM <a WHERE {") is None
+    assert dataset_clauses("SELECT * WHERE { ?s ?p 'FROM <x>' }") == ([], [])  # a string is not a clause
+
+
+def test_restrict_dataset() -> None:
+    from mag_graph.store import DEFAULT_GRAPH
+    from mag_graph.workflow import restrict_dataset
+
+    visible = [DEFAULT_GRAPH, URIRef("http://e.org/a"), URIRef("http://e.org/b")]
+    default, named = restrict_dataset(visible, None, None)
+    assert default == [str(g) for g in visible] and named == ["http://e.org/a", "http://e.org/b"]
+    assert restrict_dataset(visible, ["http://e.org/a", CONCEPT], []) == (["http://e.org/a"], [])
+    assert restrict_dataset(visible, [], [CONCEPT, "http://e.org/b"]) == ([], ["http://e.org/b"])
+    assert restrict_dataset(visible, [CONCEPT], None) == ([], [])
