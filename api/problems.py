@@ -31,6 +31,7 @@ from mag_graph.endpoint import (
     ServiceNotAllowedError,
     UnsupportedMediaTypeError,
 )
+from mag_graph.questions import ParameterError, UnknownQuestionError
 from mag_graph.store import (
     InvalidIRIError,
     LoadError,
@@ -40,7 +41,6 @@ from mag_graph.store import (
     StoreError,
     UnknownGraphError,
 )
-from mag_graph.questions import ParameterError, UnknownQuestionError
 from mag_graph.validation import ValidationInputError
 
 log = logging.getLogger(__name__)

@@ -91,26 +91,26 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_ROWS",
     "DEFAULT_TIMEOUT",
-    "Format",
     "GRAPH_FORMATS",
+    "RESULT_FORMATS",
+    "WATCHED_KEYWORDS",
+    "Format",
     "NotAcceptableError",
     "QueryOutcome",
     "QueryPool",
     "QueryTask",
     "QueryTimeoutError",
-    "RESULT_FORMATS",
     "ResultCache",
     "ResultTooLargeError",
     "ServiceNotAllowedError",
     "SparqlService",
     "UnsupportedMediaTypeError",
-    "WATCHED_KEYWORDS",
     "execute",
     "format_by_name",
     "formats_for_parameter",
+    "input_format",
     "is_volatile",
     "keywords",
-    "input_format",
     "negotiate",
     "parse_accept",
     "uses_keyword",
@@ -1392,7 +1392,7 @@ class SparqlService:
 
     def _description_triples(self, endpoint_url: str, graph_store_url: str | None, update: bool) -> list[ox.Triple]:
         rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-        sd = lambda local: ox.NamedNode(SD + local)  # noqa: E731
+        sd = lambda local: ox.NamedNode(SD + local)
         rdfs = "http://www.w3.org/2000/01/rdf-schema#"
         service = ox.BlankNode("service")
         out: list[ox.Triple] = []

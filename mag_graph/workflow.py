@@ -53,21 +53,21 @@ __all__ = [
     "Transition",
     "UnknownTransitionError",
     "can_see",
-    "has_private_content",
-    "public_copy",
-    "restrict_dataset",
-    "visible_graphs",
     "check_role",
     "graph_for_state",
+    "has_private_content",
     "is_public",
     "may",
+    "public_copy",
     "public_dataset",
     "public_graphs",
     "require_delete",
     "require_edit",
+    "restrict_dataset",
     "state_of",
     "transition",
     "transition_named",
+    "visible_graphs",
 ]
 
 # --------------------------------------------------------------------------- states
@@ -173,7 +173,9 @@ def public_copy(store: GraphStore | Store) -> Any:
         copy.bulk_extend(q for q in raw if not (isinstance(q.graph_name, ox.NamedNode)
                                                 and URIRef(q.graph_name.value) in NON_PUBLIC_GRAPHS))
         return copy
-    from mag_graph.store import from_rdflib_term  # a GraphStore that is not an Oxigraph store
+    from mag_graph.store import (
+        from_rdflib_term,  # a GraphStore that is not an Oxigraph store
+    )
 
     blank: dict[str, Any] = {}
 

@@ -5,14 +5,86 @@ Kept small and generic on purpose; test modules add their own fixtures next to t
 
 from __future__ import annotations
 
+import importlib
+import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mag_graph.store import Store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The browser of the page tests: Debian's Chromium (scripts/ensure-chromium.sh), driven by
+# Playwright with executable_path; Playwright never downloads a browser of its own.
+CHROMIUM = os.environ.get("MAG_GRAPH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _require(module: str) -> Any:
+    """A package the server and browser tests need: missing is a failure on CI (the test
+    command installs it), a skip on a developer's machine that has not installed it yet."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        message = f"{module} is not installed (pip install playwright waitress)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def require() -> Callable[[str], Any]:
+    """The function that imports a package the server and browser tests need (a failure
+    on CI when it is missing, a skip elsewhere)."""
+    return _require
+
+
+@pytest.fixture(scope="module")
+def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Debian's Chromium, headless, with a fresh profile and a Dutch locale."""
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        message = f"Chromium not found at {CHROMIUM}; run scripts/ensure-chromium.sh"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    sync_api = _require("playwright.sync_api")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            locale="nl-NL",
+            viewport={"width": 1366, "height": 900},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def browser_page(browser_context: Any) -> Iterator[Any]:
+    """A fresh tab in the module's browser."""
+    tab = browser_context.new_page()
+    tab.set_default_timeout(20_000)
+    try:
+        yield tab
+    finally:
+        tab.close()
 
 
 @pytest.fixture

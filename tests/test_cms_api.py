@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from mag_graph.api import cms as cms_api
+from mag_graph.api import create_app
 from rdflib import Graph
 from werkzeug.serving import make_server
 
-from mag_graph.api import cms as cms_api
-from mag_graph.api import create_app
 from mag_graph import content as core
 from mag_graph import validation
 from mag_graph.store import MEMORY, Store

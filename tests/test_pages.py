@@ -10,11 +10,9 @@ browser is Debian's Chromium (``scripts/ensure-chromium.sh``), driven by Playwri
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import re
-import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -33,17 +31,6 @@ from mag_graph.store import Store, to_rdflib_term
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "api" / "templates"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-CHROMIUM = os.environ.get("MAG_GRAPH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 GM0523 = TOOI["gemeente/gm0523"]
 COLLEGE = MAGID["orgaan/hg-college"]
@@ -106,7 +93,6 @@ def make_app(store: Store) -> Any:
 def test_pages_work_with_a_bare_store(example_store: Store) -> None:
     """Without a SPARQL service (a minimal app) the pages query the store directly."""
     from flask import Flask
-
     from mag_graph.api.pages import bp
 
     app = Flask("bare")
@@ -346,7 +332,7 @@ def test_role_matrix_defaults_to_the_municipality_with_most_responsibilities(cli
 def test_role_matrix_entries_show_raci_kind_and_source(client: Any) -> None:
     html = get(client, "/rolmatrix").get_data(as_text=True)
     item = re.search(
-        r'<li data-responsibility="%s"[^>]*>(.*?)</li>' % re.escape(str(RESPONSIBILITY)), html, re.S
+        r'<li data-responsibility="%s"[^>]*>(.*?)</li>' % re.escape(str(RESPONSIBILITY)), html, re.DOTALL
     )
     assert item is not None
     body = item.group(1)
@@ -709,25 +695,13 @@ def test_templates_only_ask_for_known_texts() -> None:
 def test_pages_never_build_sparql() -> None:
     source = (Path(__file__).resolve().parent.parent / "api" / "pages.py").read_text(encoding="utf-8")
     # Outside the fixed example texts people start from, the module holds no SPARQL.
-    rest = re.sub(r"\nEXAMPLE_QUERIES:.*?\n\)\n", "\n", source, flags=re.S)
+    rest = re.sub(r"\nEXAMPLE_QUERIES:.*?\n\)\n", "\n", source, flags=re.DOTALL)
     assert "EXAMPLE_QUERIES:" not in rest and len(rest) < len(source)
     for keyword in ("SELECT ", "CONSTRUCT ", "WHERE {", "INSERT ", "DELETE "):
         assert keyword not in rest, keyword
 
 
 # --------------------------------------------------------------------------- the real browser
-
-
-def _require(module: str) -> Any:
-    """A package the browser tests need: missing is a failure on CI (the test command
-    installs it), a skip on a developer's machine that has not installed it yet."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        message = f"{module} is not installed (pip install playwright waitress)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 def _free_port() -> int:
@@ -737,10 +711,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(tmp_path_factory: pytest.TempPathFactory, require: Any) -> Iterator[str]:
     """The app behind waitress on 127.0.0.1, with the example data in an on-disk store in
     a temporary directory (the way `mag-graph serve` runs it)."""
-    waitress = _require("waitress")
+    waitress = require("waitress")
     store = Store.open(tmp_path_factory.mktemp("store") / "store")
     initialise(store)
     application = make_app(store)
@@ -766,41 +740,6 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
         path.mkdir(parents=True, exist_ok=True)
         return path
     return tmp_path_factory.mktemp("screenshots")
-
-
-@pytest.fixture(scope="module")
-def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Debian's Chromium, headless, with a fresh profile and a Dutch locale."""
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        message = f"Chromium not found at {CHROMIUM}; run scripts/ensure-chromium.sh"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    sync_api = _require("playwright.sync_api")
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            locale="nl-NL",
-            viewport={"width": 1366, "height": 900},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-
-
-@pytest.fixture
-def browser_page(browser_context: Any) -> Iterator[Any]:
-    tab = browser_context.new_page()
-    tab.set_default_timeout(20_000)
-    try:
-        yield tab
-    finally:
-        tab.close()
 
 
 def test_browser_home_to_role_matrix(browser_page: Any, live_server: str, screenshots: Path) -> None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
 import socket
 import threading
 import urllib.error
@@ -37,7 +35,6 @@ USERS = {"rita": "reader", "eddie": "editor", "rob": "reviewer"}
 LEAK_QUERY = "SELECT ?s WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?o), 'Lekproef')) }"
 THEME = ID + "thema/hg-lekproef"
 ORGANISATION = ID + "organisatie/lekproef-stichting"
-CHROMIUM = os.environ.get("MAG_GRAPH_CHROMIUM", "/usr/bin/chromium")
 
 
 @dataclass
@@ -96,7 +93,6 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     import waitress
-
     from mag_graph.api import create_app
 
     store = Store.open(tmp_path_factory.mktemp("store") / "store")
@@ -211,29 +207,8 @@ def test_questions_validation_api_and_search(live: Live, drafts: dict[str, str])
 # --------------------------------------------------------------------------- pages (Chromium)
 
 
-@pytest.fixture(scope="module")
-def tab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        message = f"Chromium not found at {CHROMIUM}; run scripts/ensure-chromium.sh"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("profile")), executable_path=CHROMIUM, headless=True,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-            locale="nl-NL")
-        try:
-            page = context.new_page()
-            page.set_default_timeout(20_000)
-            yield page
-        finally:
-            context.close()
-
-
-def test_pages_follow_the_workflow(live: Live, drafts: dict[str, str], tab: Any) -> None:
+def test_pages_follow_the_workflow(live: Live, drafts: dict[str, str], browser_page: Any) -> None:
+    tab = browser_page
     doc = live.base + "/doc/thema/hg-lekproef"
     answer = tab.goto(doc)
     assert answer.status == 404
