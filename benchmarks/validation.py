@@ -67,7 +67,7 @@ def incremental(store: ox.Store) -> list[float]:
     """Latency of validating what one edit can affect, for a sample of resources."""
     from rdflib import URIRef
 
-    from mag_graph.validation import validate_change
+    from mag_graph.impact import validate_change
 
     samples = [
         "https://data.mag-graph.nl/id/groep/s{:03d}-klankbordgroep",

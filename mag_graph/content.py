@@ -1816,7 +1816,7 @@ class Content:
            SPARQL update as the data when no stored blank node is removed).
         2. The data change is applied to the store itself: no copy, so it costs the same
            at 1M triples as at 10k.
-        3. What the change can affect (:func:`mag_graph.validation.affected_by`, on the
+        3. What the change can affect (:func:`mag_graph.impact.affected_by`, on the
            store before and after) is validated; that equals full validation there.
         4. No new violations: the pending flag is removed - committed. Otherwise the
            change and the record are undone exactly (removed blank nodes come back with
@@ -1835,14 +1835,14 @@ class Content:
         record = history.record_quads(rev_id, stamp, agent=agent, role=role, action=action, changes=changes,
                                       transition=transition, revert_of=revert_of, pending=True)
         # What the change can affect, worked out from the changed statements and what the
-        # shapes read (validation.affected_by), in the store before and after the change;
+        # shapes read (impact.affected_by), in the store before and after the change;
         # the changed resources themselves are always checked, so their violations that
         # were there before come back as warnings.
         changed = [(q[0], q[1], q[2]) for q in added + removed]
         resources = {c.resource for c in changes if isinstance(c.resource, URIRef)}
-        from mag_graph import validation
+        from mag_graph import impact, validation
 
-        before = validation.affected_by(self.store, changed, date=self.date) if validate else set()
+        before = impact.affected_by(self.store, changed, date=self.date) if validate else set()
         # Graphs this write creates are dropped again when it is undone, so a refused
         # write leaves not even an empty graph behind.
         new_graphs = {q[3] for q in added + record if q[3] is not None and not self.store.has_graph(q[3])}
@@ -1851,7 +1851,7 @@ class Content:
         warnings: list[dict[str, Any]] = []
         try:
             if validate:
-                after = validation.affected_by(self.store, changed, date=self.date)
+                after = impact.affected_by(self.store, changed, date=self.date)
                 report = validation.validate(self.store, date=self.date, lang=_lang(lang),
                                              focus_nodes=before | after | resources)
                 if report.violations:

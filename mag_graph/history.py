@@ -22,7 +22,7 @@ right back into the data. Reified statements are not asserted; ``rdf:subject`` e
 plain links SPARQL can follow ("every change to X": ``?st rdf:subject X``).
 
 Why the revision IRIs live under ``https://data.mag-graph.nl/graph/``: incremental
-validation (:func:`mag_graph.validation.affected_nodes`) treats IRIs there as hubs it
+validation (:func:`mag_graph.impact.affected_nodes`) treats IRIs there as hubs it
 does not walk through. History links to the resources it changed; were the revisions
 ordinary IRIs, every revision of a resource would join the set of nodes revalidated on
 its next write, and writes would get slower the more often a resource was edited.

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mag_graph import validation
+from mag_graph import impact, validation
 
 DATE = dt.date(2026, 11, 1)
 DATA_GRAPHS = (
@@ -101,8 +101,8 @@ def _check(removed: list[ox.Quad], added: list[ox.Quad]) -> set[str]:
     # What Content._commit does: the changed statements, looked at in the store before
     # and after the change.
     triples = [(q.subject, q.predicate, q.object) for q in removed + added]
-    affected_urirefs = (validation.affected_by(before_store, triples, date=DATE)
-                        | validation.affected_by(store, triples, date=DATE))
+    affected_urirefs = (impact.affected_by(before_store, triples, date=DATE)
+                        | impact.affected_by(store, triples, date=DATE))
     affected = {str(n) for n in affected_urirefs}
 
     incremental = {_key(r) for r in validation.validate(store, date=DATE, focus_nodes=affected_urirefs).results}
@@ -124,7 +124,7 @@ def test_incremental_equals_full_validation(edit: tuple[list[ox.Quad], list[ox.Q
 def _read_by_shapes() -> tuple[list[str], list[ox.NamedNode]]:
     """The predicates the shapes read and the IRIs they compare with (concepts, classes,
     the constants of BIND / VALUES), so random edits hit what the analysis prunes on."""
-    index = validation._reads_index(DATE, None)
+    index = impact._reads_index(DATE, None)
     predicates = sorted({p for reads in index.values() for p in reads.by_predicate} - {"*"})
     constants = {c for reads in index.values() for c in reads.constants.values() if isinstance(c, ox.NamedNode)}
     constants |= {c for reads in index.values() for s in reads.value_sets.values() for c in s if isinstance(c, ox.NamedNode)}
