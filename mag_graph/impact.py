@@ -42,6 +42,7 @@ from .validation import (
     _coerce,
     _list_items,
     _prepared,
+    _superclasses,
     _target_index,
     _Targets,
     validate,
@@ -765,18 +766,7 @@ class _Walk:
     def superclasses(self, cls: _Term) -> set[str]:
         if not isinstance(cls, ox.NamedNode):
             return set()
-        if cls not in self.closure:
-            supers: set[str] = set()
-            frontier = [cls]
-            while frontier:
-                current = frontier.pop()
-                if current.value in supers:
-                    continue
-                supers.add(current.value)
-                frontier.extend(q.object for q in self.store.quads_for_pattern(current, _SUBCLASS, None, None)
-                                if isinstance(q.object, ox.NamedNode))
-            self.closure[cls] = supers
-        return self.closure[cls]
+        return _superclasses(self.store, cls, self.closure)
 
     def step(self, node: _Term, steps: frozenset[tuple[str, bool]], forward: bool) -> set[_Term]:
         """Nodes one step away along ``steps`` (read backwards when not ``forward``)."""

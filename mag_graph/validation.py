@@ -657,24 +657,27 @@ def _classes_of(store: ox.Store, node: ox.NamedNode, closure: dict[ox.NamedNode,
     targets use them), read from the store."""
     found: set[str] = set()
     for quad in store.quads_for_pattern(node, _RDF_TYPE, None, None):
-        cls = quad.object
-        if not isinstance(cls, ox.NamedNode):
-            continue
-        if cls not in closure:
-            supers: set[str] = set()
-            frontier = [cls]
-            while frontier:
-                current = frontier.pop()
-                if current.value in supers:
-                    continue
-                supers.add(current.value)
-                frontier.extend(
-                    q.object for q in store.quads_for_pattern(current, _SUBCLASS_OF, None, None)
-                    if isinstance(q.object, ox.NamedNode)
-                )
-            closure[cls] = supers
-        found |= closure[cls]
+        if isinstance(quad.object, ox.NamedNode):
+            found |= _superclasses(store, quad.object, closure)
     return found
+
+
+def _superclasses(store: ox.Store, cls: ox.NamedNode, closure: dict[ox.NamedNode, set[str]]) -> set[str]:
+    """A class with all its superclasses (rdfs:subClassOf*), remembered in ``closure``."""
+    if cls not in closure:
+        supers: set[str] = set()
+        frontier = [cls]
+        while frontier:
+            current = frontier.pop()
+            if current.value in supers:
+                continue
+            supers.add(current.value)
+            frontier.extend(
+                q.object for q in store.quads_for_pattern(current, _SUBCLASS_OF, None, None)
+                if isinstance(q.object, ox.NamedNode)
+            )
+        closure[cls] = supers
+    return closure[cls]
 
 
 def _validate_focus(
