@@ -480,3 +480,77 @@ def test_a_refused_patch_over_http_leaves_the_store_exactly_as_it_was(server: Se
     else:
         report = validation.validate(server.store, date=DATE, focus_nodes=[ID + "verantwoordelijkheid/hg-uitvoering-penvoerder-2"])
         assert not report.violations, [r.message for r in report.violations]
+
+
+# --------------------------------------------------------------------------- every route for every role
+
+
+ROLES = [None, "rita", "eddie", "rob", "ada"]  # anonymous, reader, editor, reviewer, admin
+_RANK = {None: 0, "rita": 1, "eddie": 2, "rob": 3, "ada": 4}
+
+
+def _expect(user: str | None, needed: int, ok: int, *, hidden: bool = False) -> int:
+    """The status a caller gets for an operation needing rank ``needed`` (2 editor, 3
+    reviewer): 401 anonymous, 403 too low (404 when the resource is a draft it may not
+    see), else ``ok``."""
+    if _RANK[user] >= needed:
+        return ok
+    if hidden and _RANK[user] < 2:
+        return 404
+    return 401 if user is None else 403
+
+
+@pytest.mark.parametrize("user", ROLES, ids=["anonymous", "reader", "editor", "reviewer", "admin"])
+def test_every_route_for_every_role(server: Server, user: str | None) -> None:
+    name = f"Rolproef {user or 'anoniem'}"
+    slug = "hg-" + name.lower().replace(" ", "-")
+
+    def draft(label: str) -> tuple[str, str]:
+        made = server.call("POST", "/api/v1/themes", _theme(label), user="eddie")
+        assert made.status == 201, made.body
+        return _path(made.json()["href"]), made.headers["etag"]
+
+    for path in ("/api/v1/context.jsonld", "/api/v1/types", "/api/v1/types/theme", "/api/v1/search?q=mag",
+                 "/api/v1/themes", "/api/v1/budgets/hg-mag-totaal", "/api/v1/openapi.json"):
+        assert server.call("GET", path, user=user).status == 200, path
+    created = server.call("POST", "/api/v1/themes", _theme(name), user=user)
+    assert created.status == _expect(user, 2, 201)
+    imported = server.call("POST", "/api/v1/imports",
+                           f'<{ID}thema/{slug}-import> a <https://data.mag-graph.nl/def/mag#Theme> ; '
+                           f'<http://www.w3.org/2000/01/rdf-schema#label> "{name} import"@nl .',
+                           user=user, headers={"Content-Type": "text/turtle"})
+    assert imported.status == _expect(user, 2, 201)
+
+    item, etag = draft(name + " concept")
+    assert server.call("GET", item, user=user).status == _expect(user, 2, 200, hidden=True)
+    assert server.call("HEAD", item, user=user).status == _expect(user, 2, 200, hidden=True)
+    document = server.call("GET", item, user="eddie").json()
+    document["label"]["en"] = "changed"
+    replaced = server.call("PUT", item, document, user=user, headers={"If-Match": etag})
+    assert replaced.status == _expect(user, 2, 200)
+    etag = server.call("GET", item, user="eddie").headers["etag"]
+    patched = server.call("PATCH", item, {"label": {"en": "patched"}}, user=user,
+                          headers={"If-Match": etag, "Content-Type": "application/merge-patch+json"})
+    assert patched.status == _expect(user, 2, 200)
+    history = server.call("GET", item + "/history", user=user)
+    assert history.status == _expect(user, 2, 200, hidden=True)
+    revisions = server.call("GET", item + "/history", user="eddie").json()["revisions"]
+    assert server.call("GET", _path(revisions[-1]["href"]), user=user).status == _expect(user, 2, 200, hidden=True)
+    reverted = server.call("POST", _path(revisions[-1]["href"]) + "/revert", user=user)
+    assert reverted.status == _expect(user, 2, 200)
+    adopted = server.call("POST", item + "/workflow/vaststellen", user=user)
+    assert adopted.status == _expect(user, 3, 200)
+
+    other, other_etag = draft(name + " weg")
+    assert server.call("DELETE", other, user=user, headers={"If-Match": other_etag}).status == _expect(user, 2, 204)
+
+    public, _ = draft(name + " openbaar")
+    assert server.call("POST", public + "/workflow/vaststellen", user="rob").status == 200
+    assert server.call("GET", public, user=user).status == 200
+    public_etag = server.call("GET", public).headers["etag"]
+    change = server.call("PATCH", public, {"label": {"en": "reviewed"}}, user=user,
+                         headers={"If-Match": public_etag, "Content-Type": "application/merge-patch+json"})
+    assert change.status == _expect(user, 3, 200)  # adopted content: reviewers and admins only
+    public_etag = server.call("GET", public).headers["etag"]
+    archived = server.call("POST", public + "/workflow/archiveren", user=user, headers={"If-Match": public_etag})
+    assert archived.status == _expect(user, 3, 200)
