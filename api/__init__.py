@@ -193,9 +193,9 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     # The CMS of this store (one per store; made now, so a crashed write is recovered
     # and the search index is brought up to date before the first request). SPARQL
     # updates and Graph Store writes take the CMS's write lock, so they never interleave
-    # with a CMS write that is being validated.
+    # with a CMS write that is being validated; queries in this process its read lock.
     content = Content.for_store(store)
-    service.share_write_lock(content.writing())
+    service.share_locks(content.writing(), content.reading())
 
     problems.register(app)
     app.register_blueprint(sparql.bp)

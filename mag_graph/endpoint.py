@@ -58,6 +58,7 @@ No SSRF through SERVICE
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import io
 import logging
@@ -1110,7 +1111,8 @@ class SparqlService:
         self.allow_service = allow_service
         self.union_default_graph = union_default_graph
         self.cache = ResultCache(cache_entries, cache_bytes)
-        self._write_lock = threading.RLock()
+        self._write_lock: Any = threading.RLock()
+        self._read_lock: Any = contextlib.nullcontext()
         self._description: dict[tuple[Any, ...], tuple[int, bytes]] = {}
         size = _default_workers() if workers is None else workers
         self.pool: QueryPool | None = None
@@ -1248,7 +1250,8 @@ class SparqlService:
         else:
             deadline = time.monotonic() + self.timeout
             try:
-                outcome = execute(self.store.oxigraph, task, deadline=deadline)
+                with self._read_lock:
+                    outcome = execute(self.store.oxigraph, task, deadline=deadline)
             except QueryTimeoutError:
                 raise QueryTimeoutError(self.timeout) from None
         if use_cache:
@@ -1272,11 +1275,15 @@ class SparqlService:
 
     # -- updates
 
-    def share_write_lock(self, lock: Any) -> None:
-        """Take ``lock`` (a re-entrant context manager) for every write instead of the
-        service's own, so writes through SPARQL and the Graph Store are serialised with
-        another writer of the same store (the CMS)."""
-        self._write_lock = lock
+    def share_locks(self, writing: Any, reading: Any) -> None:
+        """Take another writer's locks (re-entrant context managers; the CMS's): writes
+        through SPARQL and the Graph Store hold ``writing``, so they are serialised with
+        that writer, and queries run in this process hold ``reading``, so they never see
+        one of its writes half-way (applied, being validated, maybe undone). Queries in
+        the worker processes need no lock: their snapshots are only taken under
+        ``writing``, between writes."""
+        self._write_lock = writing
+        self._read_lock = reading
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL update (one transaction), then invalidate cached answers."""

@@ -554,3 +554,23 @@ def test_every_route_for_every_role(server: Server, user: str | None) -> None:
     public_etag = server.call("GET", public).headers["etag"]
     archived = server.call("POST", public + "/workflow/archiveren", user=user, headers={"If-Match": public_etag})
     assert archived.status == _expect(user, 3, 200)
+
+
+def test_queries_in_the_server_process_wait_for_a_write_being_validated(server: Server) -> None:
+    """An in-memory store answers SPARQL in the server process: a query must not run
+    while a CMS write holds the write lock (the write may yet be undone)."""
+    cms = core.Content.for_store(server.store)
+    answered = threading.Event()
+
+    def ask() -> None:
+        reply = server.call("GET", "/sparql?query=" + urllib.parse.quote("ASK { ?s ?p ?o }"),
+                            headers={"Accept": "application/sparql-results+json"})
+        assert reply.status == 200
+        answered.set()
+
+    with cms.writing():
+        thread = threading.Thread(target=ask)
+        thread.start()
+        assert not answered.wait(0.5)  # held back while the write is in progress
+    thread.join(timeout=30)
+    assert answered.is_set()
