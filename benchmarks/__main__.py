@@ -34,7 +34,7 @@ def dataset(label: str, municipalities: int) -> tuple[Path, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("which", nargs="?", choices=["all", "store", "validation"], default="all")
+    parser.add_argument("which", nargs="?", choices=["all", "store", "validation", "incremental"], default="all")
     parser.add_argument("--quick", action="store_true", help="skip the 1M-triple size")
     parser.add_argument("--no-pyshacl", action="store_true", help="skip plain pySHACL (slow at 1M)")
     args = parser.parse_args(argv)
@@ -49,6 +49,12 @@ def main(argv: list[str] | None = None) -> int:
 
         largest = list(files)[-1]
         store.report(files[largest], dataset(largest, sizes[largest])[1])
+    if args.which == "incremental":  # only the incremental latencies, at the largest size
+        from . import validation
+
+        largest = list(files)[-1]
+        validation.report_incremental(files[largest], largest)
+        return 0
     if args.which in ("all", "validation"):
         from . import validation
 
