@@ -151,7 +151,16 @@ def _answer_update(sparql: str, using: Sequence[str]) -> Response:
     if not sparql.strip():
         raise Problem(400, "de update is leeg", "the update is empty")
     state().service.update(sparql)
+    _written_outside_the_cms()
     return Response(status=204)
+
+
+def _written_outside_the_cms() -> None:
+    """A raw write changed the store behind the CMS's back: its search index catches up
+    in the background."""
+    from mag_graph.content import Content
+
+    Content.for_store(state().store).reindex_later()
 
 
 def _description() -> Response:
@@ -263,6 +272,7 @@ def graph_store() -> Response:
     if request.method == "DELETE":
         _, graph = _graph_parameter(required=True)
         service.delete_graph(graph)
+        _written_outside_the_cms()
         return Response(status=204)
 
     named, graph = _graph_parameter(required=request.method == "PUT")
@@ -278,6 +288,7 @@ def graph_store() -> Response:
     else:  # quads into the graphs they name
         service.post_dataset(body, fmt)
         created = False
+    _written_outside_the_cms()
     response = Response(status=201 if created else 204)
     if created and named and graph is not None:
         response.headers["Location"] = url_for("sparql.graph_store", graph=graph, _external=True)

@@ -1123,9 +1123,39 @@ class Content:
             self.search = SearchIndex.for_store(store)
         else:
             self.search = search or None
+        self._reindex_wanted = threading.Event()
+        self._reindexer: threading.Thread | None = None
         self.recover()
         if self.search is not None:
             self.search.ensure(self)
+
+    def reindex_later(self) -> None:
+        """Bring the search index up to date in the background after the store was
+        written outside the CMS (a raw SPARQL update, a Graph Store write): the index is
+        marked stale at once and rebuilt under the write lock by one background thread;
+        writes that come in while it runs are taken along in one more rebuild."""
+        if self.search is None:
+            return
+        self.search.mark_stale()
+        with _INSTANCES_LOCK:
+            self._reindex_wanted.set()
+            if self._reindexer is not None and self._reindexer.is_alive():
+                return
+            self._reindexer = threading.Thread(target=self._reindex_loop, name="mag-graph-reindex", daemon=True)
+            self._reindexer.start()
+
+    def _reindex_loop(self) -> None:
+        while True:
+            with _INSTANCES_LOCK:
+                if not self._reindex_wanted.is_set():
+                    self._reindexer = None
+                    return
+                self._reindex_wanted.clear()
+            try:
+                with self.writing():
+                    self.search.rebuild(self)  # type: ignore[union-attr]
+            except Exception:  # noqa: BLE001 - a background thread: log, the next start catches up
+                log.exception("rebuilding the search index failed; `mag-graph reindex` or a restart rebuilds it")
 
     @classmethod
     def for_store(cls, store: GraphStore | Store, **kwargs: Any) -> Content:

@@ -31,7 +31,7 @@ HG = "https://identifier.overheid.nl/tooi/id/gemeente/gm0523"
 CONCEPT = "https://data.mag-graph.nl/graph/concept"
 HISTORY = "https://data.mag-graph.nl/graph/historie"
 PASSWORD = "correct horse battery"
-USERS = {"rita": "reader", "eddie": "editor", "rob": "reviewer"}
+USERS = {"rita": "reader", "eddie": "editor", "rob": "reviewer", "ada": "admin"}
 LEAK_QUERY = "SELECT ?s WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?o), 'Lekproef')) }"
 THEME = ID + "thema/hg-lekproef"
 ORGANISATION = ID + "organisatie/lekproef-stichting"
@@ -269,3 +269,20 @@ def test_restrict_dataset() -> None:
     assert restrict_dataset(visible, ["http://e.org/a", CONCEPT], []) == (["http://e.org/a"], [])
     assert restrict_dataset(visible, [], [CONCEPT, "http://e.org/b"]) == ([], ["http://e.org/b"])
     assert restrict_dataset(visible, [CONCEPT], None) == ([], [])
+
+
+def test_search_catches_up_with_a_raw_admin_write(live: Live) -> None:
+    """Raw SPARQL updates bypass the CMS; its search index is rebuilt in the background."""
+    import time
+
+    update = f"""INSERT DATA {{ GRAPH magg:hardinxveld-giessendam {{
+        <{ID}thema/hg-ruwe-invoer> a mag:Theme ; rdfs:label "Ruwe invoer"@nl }} }}"""
+    answer = live.call("POST", "/sparql", update, user="ada", headers={"Content-Type": "application/sparql-update"})
+    assert answer.status == 204
+    deadline = time.monotonic() + 30
+    found = 0
+    while time.monotonic() < deadline and not found:
+        found = live.call("GET", "/api/v1/search?q=ruwe+invoer").json()["total"]
+        if not found:
+            time.sleep(0.2)
+    assert found == 1
