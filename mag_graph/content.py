@@ -1154,7 +1154,7 @@ class Content:
             try:
                 with self.writing():
                     self.search.rebuild(self)  # type: ignore[union-attr]
-            except Exception:  # noqa: BLE001 - a background thread: log, the next start catches up
+            except Exception:  # a background thread: log it; the next start catches up
                 log.exception("rebuilding the search index failed; `mag-graph reindex` or a restart rebuilds it")
 
     @classmethod
