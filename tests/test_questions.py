@@ -723,6 +723,21 @@ def test_q12_the_chain_from_mag_partner_to_gemeenteraad(store):
     ]
 
 
+def test_q12_the_molenlanden_chain_from_project_to_council(store):
+    """004: AON -> AOG (driehoeksoverleg, voortgangsrapportage) -> college (BOG) -> raad
+    (informed through the planning & control cycle)."""
+    a = answer(store, "q12", municipality="molenlanden")
+    aon = MAGID["functie/ml-ambtelijk-opdrachtnemer-samenlevingsprogramma"]
+    aog = MAGID["functie/ml-ambtelijk-opdrachtgever-samenlevingsprogramma"]
+    college, raad = MAGID["orgaan/ml-college"], MAGID["orgaan/ml-gemeenteraad"]
+    links = {(r["accountable"].value, r["accountableTo"].value): py(r["step"].value) for r in a.rows}
+    assert links == {(aon, aog): 1, (aog, college): 2, (college, raad): 3}
+    top = next(r for r in a.rows if r["accountable"].value == college)
+    assert "004, 1" in str(top["sources"].value) and "Planning & Control" in str(top["explanation"].value)
+    # the chains of two municipalities never run into each other
+    assert not {r["accountable"].value for r in answer(store, "q12", municipality="hg").rows} & {aon, aog, college}
+
+
 # --------------------------------------------------------------------------- Q13
 
 
