@@ -216,68 +216,62 @@ def stats(fmt: str, store_path: str | None) -> None:
 def matrix(municipality: str | None, lang: str, store_path: str | None) -> None:
     """Wie is verantwoordelijk voor wat? De rollenmatrix / the role matrix.
 
-    Per phase (in order) and per actor: the responsibilities with their RACI kind.
+    Per phase (in order) and per actor: the responsibilities with their RACI kind
+    (question q01, `mag-graph ask q01`, as a tree).
     """
-    bindings: dict[str, Any] = {"lang": Literal(lang)}
-    if municipality:
-        bindings["municipality"] = municipality_iri(municipality)
-    queries = resource_files("queries", "role-matrix.rq")
-    if not queries:
-        raise CommandFailed("queries/role-matrix.rq ontbreekt in de installatie / is missing from the install")
-    sparql = queries[0].read_text(encoding="utf-8")
+    from mag_graph import questions
+
+    params = {"municipality": str(municipality_iri(municipality))} if municipality else {}
     with open_store(store_path, create=False) as store:
-        result = store.query(sparql, bindings=bindings)
-    rows = result.bindings()
-    if not rows:
+        answer = questions.ask(store, "q01", params, lang=lang)
+    if not answer.rows:
         where = f" voor {municipality}" if municipality else ""
         click.echo(
             f"Geen verantwoordelijkheden gevonden{where} (nog niets geladen? `mag-graph init`).\n"
             "No responsibilities found (nothing loaded yet? run `mag-graph init`)."
         )
         return
-    click.echo(_render_matrix(rows, lang))
+    click.echo(_render_matrix(answer.rows, lang))
 
 
 def _render_matrix(rows: list[dict[str, Any]], lang: str) -> str:
-    def num(value: Any, default: int = 10**6) -> int:
+    """q01's rows as a tree: municipality, phase (in order), actor, responsibilities."""
+
+    def value(row: dict[str, Any], key: str) -> Any:
+        cell = row.get(key)
+        return cell.value if cell is not None else None
+
+    def num(row: dict[str, Any], key: str, default: int = 10**6) -> int:
         try:
-            return int(value)
+            return int(value(row, key))
         except (TypeError, ValueError):
             return default
 
-    def text(row: dict[str, Any], key: str, fallback: str) -> str:
-        value = row.get(key)
-        return " ".join(str(value).split()) if value is not None else shorten(row.get(fallback))
+    def text(row: dict[str, Any], key: str) -> str:
+        cell = row.get(key)
+        if cell is None or cell.value is None:
+            return "-"
+        return " ".join(cell.label.split()) if cell.label else shorten(cell.value)
 
-    rows = sorted(
-        rows,
-        key=lambda r: (
-            text(r, "municipalityLabel", "municipality"),
-            num(r.get("phaseOrder")),
-            str(r.get("phase")),
-            text(r, "actorLabel", "actor").lower(),
-            num(r.get("order")),
-            text(r, "label", "responsibility"),
-        ),
-    )
+    rows = sorted(rows, key=lambda r: (text(r, "municipality"), num(r, "phaseOrder"), str(value(r, "phase")),
+                                       text(r, "actor").lower(), num(r, "order"), text(r, "responsibility")))
     title = "Wie is verantwoordelijk voor wat?" if lang == "nl" else "Who is responsible for what?"
     out = [title, "=" * len(title)]
     current: tuple[Any, ...] = (None, None, None)
     for row in rows:
-        m, p, a = row.get("municipality"), row.get("phase"), row.get("actor")
+        m, p, a = value(row, "municipality"), value(row, "phase"), value(row, "actor")
         if m != current[0]:
-            out += ["", f"{text(row, 'municipalityLabel', 'municipality')}  ({shorten(m)})"]
+            out += ["", f"{text(row, 'municipality')}  ({shorten(m)})"]
             current = (m, None, None)
         if p != current[1]:
-            order = row.get("phaseOrder")
+            order = value(row, "phaseOrder")
             prefix = f"{order}. " if order is not None else ""
-            out += ["", f"  {prefix}{text(row, 'phaseLabel', 'phase')}"]
+            out += ["", f"  {prefix}{text(row, 'phase')}"]
             current = (m, p, None)
         if a != current[2]:
-            out.append(f"    {text(row, 'actorLabel', 'actor')}")
+            out.append(f"    {text(row, 'actor')}")
             current = (m, p, a)
-        raci = text(row, "raciLabel", "raci") if row.get("raci") is not None else "-"
-        out.append(f"      [{raci}] {text(row, 'label', 'responsibility')}")
+        out.append(f"      [{text(row, 'raci')}] {text(row, 'responsibility')}")
     return "\n".join(out)
 
 

@@ -94,7 +94,7 @@ def test_package_data_is_shipped(installed: dict[str, Path | str]) -> None:
         source = sorted(p.name for p in (REPO / folder).glob(pattern))
         assert shipped == source, f"{folder}/ is not shipped completely"
     # Not vacuous: these exist in the sources, so they must be in the install.
-    assert (package / "queries" / "role-matrix.rq").is_file()
+    assert (package / "queries" / "q01-rolmatrix.rq").is_file()
     if (REPO / "ontology" / "mag.ttl").exists():
         assert (package / "ontology" / "mag.ttl").is_file()
 
@@ -116,7 +116,7 @@ def test_installed_code_reads_its_own_resources(installed: dict[str, Path | str]
     module, ontology, queries = (Path(line).resolve() for line in proc.stdout.splitlines())
     for path in (module, ontology, queries):
         assert path.is_relative_to(site), f"{path} is not inside the install {site}"
-    assert (queries / "role-matrix.rq").is_file()
+    assert (queries / "q01-rolmatrix.rq").is_file()
 
 
 def test_installed_cli_initialises_from_the_shipped_files(installed: dict[str, Path | str]) -> None:
