@@ -6,6 +6,7 @@ re-validating the whole graph with pySHACL after every write.
     python -m benchmarks.cms --size 100k     # smaller, quicker
     python -m benchmarks.cms --no-full       # skip the full re-validation (minutes at 1M)
     python -m benchmarks.cms --no-plain      # skip plain pySHACL on rdflib (the slowest)
+    python -m benchmarks.cms --http          # also: creates through the HTTP API (waitress, bearer token)
 
 Every write goes through :class:`mag_graph.content.Content` exactly as the API does.
 The numbers are wall-clock milliseconds per write: p50 and p99 over ``--runs`` writes of
@@ -76,7 +77,53 @@ def sample_ids(municipalities: int, runs: int) -> list[int]:
     return [(i * step) % municipalities for i in range(runs)]
 
 
-def run(size: str, runs: int, full: bool, plain: bool = True) -> None:
+def http_creates(store: object, municipalities: int, runs: int) -> list[float]:
+    """Creates through the real HTTP API: the application on waitress on 127.0.0.1, a
+    bearer token (no password hashing per request), one client, one write at a time."""
+    import http.client
+    import json
+    import socket
+    import threading
+
+    import waitress
+    from mag_graph.api import create_app
+
+    app = create_app(store, config={"MAG_GRAPH_CACHE_ENTRIES": 0})  # type: ignore[arg-type]
+    _, token = app.extensions["mag_graph"].auth.create_token("benchmark", "editor")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = waitress.create_server(app, host="127.0.0.1", port=port, threads=2)
+    threading.Thread(target=server.run, daemon=True).start()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/ld+json"}
+    timings = []
+    try:
+        for n, m in enumerate(sample_ids(municipalities, runs + 1)):
+            body = json.dumps({
+                "label": {"nl": f"HTTP-verantwoordelijkheid {n}"}, "phase": "magb:Uitvoering",
+                "raciKind": "magb:Responsible", "taskKind": ["magb:TaakUitvoeren"],
+                "assignedTo": [f"https://data.mag-graph.nl/id/orgaan/s{m:03d}-college"],
+                "municipality": [MUNICIPALITY.format(9000 + m)],
+                "source": ["https://data.mag-graph.nl/id/bron/000-sheet-3"],
+            })
+            t0 = time.perf_counter()
+            connection.request("POST", "/api/v1/responsibilities", body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            elapsed = time.perf_counter() - t0
+            if response.status != 201:
+                raise RuntimeError(f"create over HTTP answered {response.status}")
+            if n:  # the first request warms the app up
+                timings.append(elapsed)
+    finally:
+        connection.close()
+        server.close()
+        app.extensions["mag_graph"].close()
+    return timings
+
+
+def run(size: str, runs: int, full: bool, plain: bool = True, http: bool = False) -> None:
     from mag_graph.content import Content
     from mag_graph.store import MEMORY, Store
 
@@ -87,7 +134,7 @@ def run(size: str, runs: int, full: bool, plain: bool = True) -> None:
     store = Store(raw, MEMORY, in_memory=True)
     loaded = time.perf_counter() - started
     started = time.perf_counter()
-    cms = Content(store, date=REFERENCE_DATE)
+    cms = Content.for_store(store, date=REFERENCE_DATE)  # the instance an app on this store shares
     indexed = time.perf_counter() - started
     print(f"{size}: {len(raw):,} quads loaded in {loaded:.1f} s; search index of {cms.search.count():,} resources built in {indexed:.1f} s")
 
@@ -132,6 +179,10 @@ def run(size: str, runs: int, full: bool, plain: bool = True) -> None:
 
     print(line("create responsibility", creates, create_validation))
     print(line("patch responsibility", patches, patch_validation))
+    if http:
+        over_http = http_creates(store, municipalities, runs)
+        p50, p99 = percentile(over_http, 0.5) * 1000, percentile(over_http, 0.99) * 1000
+        print(f"{'create over HTTP':<22} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   ({len(over_http)} writes; Flask, waitress, bearer token)")
     if full:
         from mag_graph.validation import validate
 
@@ -153,8 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--no-full", action="store_true", help="skip the full re-validation with pySHACL")
     parser.add_argument("--no-plain", action="store_true", help="skip plain pySHACL on an rdflib graph (the slowest part)")
+    parser.add_argument("--http", action="store_true", help="also time creates through the HTTP API")
     args = parser.parse_args(argv)
-    run(args.size, args.runs, not args.no_full, not args.no_plain)
+    run(args.size, args.runs, not args.no_full, not args.no_plain, args.http)
     return 0
 
 
