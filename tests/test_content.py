@@ -705,3 +705,19 @@ def test_concurrent_writers_with_if_match_lose_no_update(cms: C.Content) -> None
     assert final == start + writers * rounds
     assert len(cms.history(RESPONSIBILITY, role="admin")) == writers * rounds
     assert conflicts[0] > 0  # the writers did get in each other's way
+
+
+def test_every_field_of_every_type_is_named_in_dutch_and_english() -> None:
+    """A form generated from /api/v1/types/{type} names and explains every field in both
+    languages, reused vocabularies (RDFS, DCTERMS, ORG, PROV...) included
+    (ontology/mag-hergebruik.ttl)."""
+    properties = {str(p.iri): p for p in C.vocabulary().properties.values()}
+    for name in C.content_types():
+        schema = C.json_schema(C.content_type(name), lang="nl")
+        for key, field in schema["properties"].items():
+            if key in ("id", "type"):
+                continue
+            info = properties[field["x-iri"]]
+            assert set(info.label) >= {"nl", "en"}, (name, key, info.label)
+            assert set(info.description) >= {"nl", "en"}, (name, key)
+            assert field["title"] and field["title"] != key or field["title"] == info.label["nl"], (name, key)
