@@ -241,6 +241,177 @@ def _prebind_by_substitution() -> None:
 _prebind_by_substitution()
 
 
+class _ParameterList(list):  # type: ignore[type-arg]
+    """pySHACL's list of constraint parameters, answering ``in`` from a frozenset."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        super().__init__(items)
+        self.members = frozenset(self)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.members
+
+
+def _constraint_parameters_as_set() -> None:
+    """For every shape evaluation (once per focus node for nested shapes) pySHACL scans
+    the shape's triples with ``p in list`` over its ~40 constraint parameters, each
+    comparison a Python-level ``URIRef.__eq__``: 7.5M comparisons, a quarter of a run at
+    100k triples. The list is one pySHACL keeps on its ``shape`` module
+    (``CONSTRAINT_PARAMS``); it is replaced by the same list, in the same order, whose
+    ``in`` asks a frozenset. rdflib terms hash consistently with their equality (a URIRef
+    equals only a URIRef of the same text), so membership, and with it the constraints
+    found, are unchanged. Applied once, on import."""
+    from pyshacl import shape as shape_module
+    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+
+    current = getattr(shape_module, "CONSTRAINT_PARAMS", None)
+    if current is not None and isinstance(current[0], _ParameterList):
+        return
+    shape_module.CONSTRAINT_PARAMS = (_ParameterList(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)  # type: ignore[attr-defined]
+
+
+_constraint_parameters_as_set()
+
+
+def _shape_triples_read_once() -> None:
+    """pySHACL reads a shape's own triples from the rdflib shapes graph (to find its
+    constraints) every time the shape is evaluated, for nested shapes once per value
+    node: 23k reads through rdflib's memory store at 100k triples. The shapes graph does
+    not change while it is used (pySHACL adds its two system triples when it wraps the
+    graph, before any read), so each node's ``predicate_objects`` are read once per
+    wrapped shapes graph and replayed in the same order. pySHACL calls this method only
+    for that scan. Applied once, on import."""
+    from pyshacl.shapes_graph import ShapesGraph
+
+    original = ShapesGraph.predicate_objects
+    if getattr(original, "_reads_once", False):
+        return
+
+    def predicate_objects(self: Any, s: Any) -> Any:
+        memo = self.__dict__.setdefault("_mag_predicate_objects", {})
+        found = memo.get(s)
+        if found is None:
+            found = memo[s] = tuple(original(self, s))
+        return iter(found)
+
+    predicate_objects._reads_once = True  # type: ignore[attr-defined]
+    ShapesGraph.predicate_objects = predicate_objects  # type: ignore[method-assign]
+
+
+_shape_triples_read_once()
+
+
+def _constraint_components_built_once() -> None:
+    """pySHACL builds a new constraint component object (reading its parameters, e.g.
+    walking the ``sh:in`` list, from the rdflib shapes graph) each time a shape is
+    evaluated, for nested shapes once per value node: 44k constructions at 100k triples,
+    a tenth of a run. The SHACL Core components read only their shape and the unchanging
+    shapes graph when built, and take everything else (data graph, focus and value
+    nodes) as arguments of ``evaluate``, so one object per (shape, component) is built
+    and reused for the rest of the run (kept with the shapes graph pySHACL wraps for that
+    run). A construction that fails is not remembered: it fails again, with the same
+    warning or error, next time. Only the Core components are reused; SPARQL-based and
+    custom components are built as before. Applied once, on import."""
+    from pyshacl import shape as shape_module
+
+    parameters, classes = shape_module.CONSTRAINT_PARAMS  # type: ignore[attr-defined]
+    if any(getattr(c, "_built_once", False) for c in classes.values()):
+        return
+
+    def reused(component: Any) -> Any:
+        def build(shape: Any) -> Any:
+            memo = shape.sg.__dict__.setdefault("_mag_components", {})
+            key = (id(shape), component)
+            found = memo.get(key)
+            if found is None or found[0] is not shape:
+                found = memo[key] = (shape, component(shape))
+            return found[1]
+
+        build._built_once = True  # type: ignore[attr-defined]
+        build.__name__ = getattr(component, "__name__", "component")
+        return build
+
+    # One builder per class: several parameters (sh:qualifiedValueShape, sh:qualifiedMinCount
+    # ...) name the same component, and pySHACL runs a component once per shape by identity.
+    builders = {c: reused(c) for c in set(classes.values()) if c.__module__.startswith("pyshacl.constraints.core.")}
+    core = {p: builders.get(c, c) for p, c in classes.items()}
+    shape_module.CONSTRAINT_PARAMS = (parameters, core)  # type: ignore[attr-defined]
+
+
+_constraint_components_built_once()
+
+
+class _RememberedSearch:
+    """A compiled pattern whose ``search`` answers from a memo for texts seen before
+    (``sub`` and everything else go to the pattern itself)."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.found: dict[str, re.Match[str] | None] = {}
+
+    def search(self, text: str, *args: Any) -> re.Match[str] | None:
+        if args:
+            return self.pattern.search(text, *args)
+        if text not in self.found:
+            if len(self.found) > 4096:
+                self.found.clear()
+            self.found[text] = self.pattern.search(text)
+        return self.found[text]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pattern, name)
+
+
+def _prebinding_scan_once() -> None:
+    """Before each SPARQL constraint query (once per focus node) pySHACL searches the
+    query text with five regular expressions to see which of ``$this``, ``$value``,
+    ``$currentShape``, ``$shapesGraph`` and ``$PATH`` it uses: 92k searches over the
+    whole query text at 100k triples. The answer depends only on the text, so each
+    pattern's search is remembered per text (the same match object, for the same string,
+    is returned; ``sub`` is not remembered). Applied once, on import."""
+    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+
+    for name in ("bind_this_regex", "bind_value_regex", "bind_cs_regex", "bind_sg_regex", "bind_path_regex"):
+        pattern = getattr(SPARQLQueryHelper, name)
+        if not isinstance(pattern, _RememberedSearch):
+            setattr(SPARQLQueryHelper, name, _RememberedSearch(pattern))
+
+
+_prebinding_scan_once()
+
+
+def _result_terms_converted_once() -> None:
+    """pySHACL turns every term of every Oxigraph query solution into a new rdflib term
+    (``to_rdf``), in Python, although the same few IRIs and literals come back for every
+    focus node. IRIs and literals are immutable values on both sides, and two Oxigraph
+    terms are equal exactly when they are the same RDF term, so the rdflib term made for
+    one is remembered and handed out again (blank nodes are converted as before). The
+    memo is emptied when it holds 100,000 terms. Applied once, on import."""
+    from pyshacl import graph_abstraction
+
+    original = graph_abstraction.to_rdf
+    if getattr(original, "_converts_once", False):
+        return
+    converted: dict[Any, Any] = {}
+    kinds = (ox.NamedNode, ox.Literal)
+
+    def to_rdf(term: Any) -> Any:
+        if type(term) not in kinds:
+            return original(term)
+        found = converted.get(term)
+        if found is None:
+            if len(converted) >= 100_000:
+                converted.clear()
+            found = converted[term] = original(term)
+        return found
+
+    to_rdf._converts_once = True  # type: ignore[attr-defined]
+    graph_abstraction.to_rdf = to_rdf
+
+
+_result_terms_converted_once()
+
+
 class ValidationInputError(ValueError):
     """Bad input to a validation (unknown rule, unknown language, unreadable file)."""
 

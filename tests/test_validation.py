@@ -226,3 +226,94 @@ def test_reason_reports_an_inconsistent_model_in_plain_words(tmp_path: Path) -> 
     assert result.exit_code == 1, result.output
     assert "inconsistent" in result.output.lower()
     assert URIRef("http://example.org/x").split("/")[-1] in result.output
+
+
+# ----------------------------------------------------------------- pySHACL speed patches
+
+
+def test_constraint_parameters_answer_in_like_the_list() -> None:
+    from pyshacl import shape as shape_module
+    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS
+
+    parameters, _ = shape_module.CONSTRAINT_PARAMS
+    assert isinstance(parameters, validation._ParameterList)
+    assert list(parameters) == list(ALL_CONSTRAINT_PARAMETERS)
+    for candidate in [*ALL_CONSTRAINT_PARAMETERS, SH.targetClass, RDF.type, Literal(str(SH["in"])), URIRef(str(SH["in"]))]:
+        assert (candidate in parameters) == (candidate in list(ALL_CONSTRAINT_PARAMETERS))
+
+
+def test_shape_triples_are_replayed_in_order() -> None:
+    from pyshacl.shapes_graph import ShapesGraph
+
+    shapes, _ = validation.prepared_shapes(DATE)
+    wrapped = ShapesGraph(shapes)
+    node = URIRef("https://data.mag-graph.nl/def/mag#R16-klankbordgroep-buurtnetwerker-adviser")
+    expected = list(shapes.predicate_objects(node))
+    assert expected
+    assert list(wrapped.predicate_objects(node)) == expected
+    assert list(wrapped.predicate_objects(node)) == expected
+
+
+def test_components_naming_the_same_class_share_one_builder() -> None:
+    from pyshacl import shape as shape_module
+
+    _, classes = shape_module.CONSTRAINT_PARAMS
+    qualified = {classes[SH.qualifiedValueShape], classes[SH.qualifiedMinCount], classes[SH.qualifiedMaxCount]}
+    assert len(qualified) == 1
+    assert getattr(qualified.pop(), "_built_once", False)
+    assert not getattr(classes[SH.sparql], "_built_once", False)
+
+
+def test_a_qualified_shape_reports_once_per_focus_node() -> None:
+    """Regression: one builder per parameter made pySHACL run sh:qualifiedMinCount and
+    sh:qualifiedMaxCount as two components, each reporting the same result."""
+    shapes = Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:Group ;
+            sh:property [ sh:path ex:member ; sh:qualifiedValueShape [ sh:class ex:Adviser ] ;
+                          sh:qualifiedMinCount 1 ; sh:qualifiedMaxCount 1 ] .
+        """,
+        format="turtle",
+    )
+    store = ox.Store()
+    for index in range(3):
+        group = ox.NamedNode(f"http://example.org/g{index}")
+        store.add(ox.Quad(group, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(EX.Group))))
+        store.add(ox.Quad(group, ox.NamedNode(str(EX.member)), ox.NamedNode(f"http://example.org/p{index}")))
+    for _ in range(2):  # the second run reuses nothing from the first
+        _, report, _ = pyshacl.validate(store, shacl_graph=shapes, inplace=True)
+        focus = [report.value(r, SH.focusNode) for r in report.objects(None, SH.result)]
+        assert sorted(focus) == [EX.g0, EX.g1, EX.g2]
+
+
+def test_prebinding_searches_answer_like_the_patterns() -> None:
+    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+
+    remembered = SPARQLQueryHelper.bind_this_regex
+    assert isinstance(remembered, validation._RememberedSearch)
+    for text in ["SELECT $this WHERE { $this a ?c }", "SELECT ?x WHERE { ?x a ?c }", "ASK { ?this ?p ?o }"]:
+        for _ in range(2):
+            found, expected = remembered.search(text), remembered.pattern.search(text)
+            assert (found and found.span()) == (expected and expected.span())
+    path = SPARQLQueryHelper.bind_path_regex
+    assert path.sub(r"\g<1><p>", "SELECT * { ?a $PATH ?b }") == "SELECT * { ?a <p> ?b }"
+
+
+def test_oxigraph_terms_convert_to_equal_rdflib_terms_once() -> None:
+    from pyshacl import graph_abstraction
+
+    to_rdf = graph_abstraction.to_rdf
+    assert getattr(to_rdf, "_converts_once", False)
+    iri = ox.NamedNode("http://example.org/a")
+    assert to_rdf(iri) == URIRef("http://example.org/a") and to_rdf(iri) is to_rdf(ox.NamedNode(iri.value))
+    for literal, expected in [
+        (ox.Literal("a"), Literal("a", datatype=XSD.string)),
+        (ox.Literal("a", language="nl"), Literal("a", lang="nl")),
+        (ox.Literal("01", datatype=ox.NamedNode(str(XSD.integer))), Literal("01", datatype=XSD.integer)),
+        (ox.Literal("1", datatype=ox.NamedNode(str(XSD.integer))), Literal("1", datatype=XSD.integer)),
+    ]:
+        converted = to_rdf(literal)
+        assert converted == expected and str(converted) == str(expected)
+    assert to_rdf(ox.BlankNode("b1")) is not to_rdf(ox.BlankNode("b1"))
