@@ -132,8 +132,17 @@ def visible_graphs() -> list[str] | None:
 
     if "mag_graph_visible" not in g:
         found = principal()
-        graphs = workflow.visible_graphs(state().store, found.role if found is not None else None)
-        g.mag_graph_visible = None if graphs is None else [str(x) for x in graphs]
+        role = found.role if found is not None else None
+        if workflow.may(role, "editor"):
+            g.mag_graph_visible = None
+        else:  # the same for every reader until the next write: kept in the result cache
+            service = state().service
+
+            def compute() -> tuple[list[str] | None]:  # a tuple: the cache does not keep None
+                graphs = workflow.visible_graphs(service.store, None)
+                return (None if graphs is None else [str(x) for x in graphs],)
+
+            (g.mag_graph_visible,) = service.cached(("visible-graphs",), compute)
     return g.mag_graph_visible  # type: ignore[no-any-return]
 
 
@@ -196,6 +205,9 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     # with a CMS write that is being validated; queries in this process its read lock.
     content = Content.for_store(store)
     service.share_locks(content.writing(), content.reading())
+    # Every committed CMS write renews the caches and the query processes' snapshot while
+    # it still holds the write lock, so no reader sees the new state with old caches.
+    content.add_listener(service.changed)
 
     problems.register(app)
     app.register_blueprint(sparql.bp)

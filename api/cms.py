@@ -226,9 +226,7 @@ def _refuse_if_another_route_has_the_path() -> None:
 
 
 def _write_answer(result: core.WriteResult, kind: core.ContentType | None, *, status: int = 200) -> Response:
-    if result.revision is not None:
-        state().service.changed()
-    body = result.to_json()
+    body = result.to_json()  # the caches were renewed by the commit (create_app's listener)
     if not result.deleted:
         body["href"] = href_for(result.iri, kind)
     headers = {}
@@ -361,8 +359,6 @@ def imports() -> Response:
     principal = _writer("editor")
     data, fmt = _body()
     result = cms().import_document(data, format=fmt, agent=principal.name, role=principal.role, lang=_lang())
-    if result.revision is not None:
-        state().service.changed()
     body = result.to_json()
     body["hrefs"] = {iri: href_for(iri) for iri in [*result.created, *result.replaced, *result.unchanged]}
     return _json(body, 201 if result.created else 200)
@@ -466,8 +462,6 @@ def delete(collection: str, ref: str) -> Response:
     force = request.args.get("force", "false").lower() in ("true", "1", "yes")
     result = cms().delete(iri, agent=principal.name, role=principal.role, if_match=request.headers.get("If-Match"),
                           force=force, ctype=kind, lang=_lang())
-    if result.revision is not None:
-        state().service.changed()
     response = Response(status=204)
     response.headers["X-Revision"] = result.revision or ""
     return response
