@@ -942,8 +942,14 @@ def parse_rdf(data: bytes | str | Mapping[str, Any] | list[Any], format: str = "
     for q in quads:
         if isinstance(q.subject, ox.Triple) or isinstance(q.object, ox.Triple):
             raise InvalidDocumentError("RDF 1.2-triple-termen worden niet ondersteund", "RDF 1.2 triple terms are not supported")
+        if q.predicate.value == _RDF_TYPE_IRI and isinstance(q.object, ox.Literal):
+            raise InvalidDocumentError(f"een type is een klasse (IRI), geen tekst of getal: {q.object}",
+                                       f"a type is a class (an IRI), not a text or number: {q.object}")
         out[(to_rdflib_term(q.subject), to_rdflib_term(q.predicate), to_rdflib_term(q.object))] = None  # type: ignore[index]
     return list(out)
+
+
+_RDF_TYPE_IRI = str(RDF.type)
 
 
 def _roots(triples: Sequence[Triple]) -> list[Node]:

@@ -88,6 +88,33 @@ def _oxigraph_graph_is_truthy() -> None:
 _oxigraph_graph_is_truthy()
 
 
+def _literals_have_no_outgoing_statements() -> None:
+    """pySHACL's Oxigraph bridge passes a literal as the subject of a pattern when a value
+    it follows is a literal - e.g. ``sh:class`` on a node whose ``rdf:type`` is a literal
+    walks ``rdfs:subClassOf`` from that literal - and Oxigraph refuses a literal subject
+    with a TypeError, which would crash the whole validation. In RDF a literal is never
+    a subject, so those reads have no answer: they now yield nothing (the node is then
+    reported as not of the class, as pySHACL on rdflib would). Applied once, on import."""
+    from pyshacl.graph_abstraction import OxigraphDataGraph
+    from rdflib import Literal as RdfLiteral
+
+    for name in ("objects", "predicate_objects"):
+        original = getattr(OxigraphDataGraph, name)
+        if getattr(original, "_mag_graph_literal_guard", False):
+            continue
+
+        def guarded(self: Any, subject: Any = None, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            if isinstance(subject, RdfLiteral):
+                return iter(())
+            return _original(self, subject, *args, **kwargs)
+
+        guarded._mag_graph_literal_guard = True  # type: ignore[attr-defined]
+        setattr(OxigraphDataGraph, name, guarded)
+
+
+_literals_have_no_outgoing_statements()
+
+
 def _focus_filter_only_at_the_top() -> None:
     """pySHACL's ``focus_nodes`` option is meant to pick the focus nodes of the top-level
     shapes, but pySHACL 0.40 also applies it when a shape is evaluated for the value nodes

@@ -721,3 +721,12 @@ def test_every_field_of_every_type_is_named_in_dutch_and_english() -> None:
             assert set(info.label) >= {"nl", "en"}, (name, key, info.label)
             assert set(info.description) >= {"nl", "en"}, (name, key)
             assert field["title"] and field["title"] != key or field["title"] == info.label["nl"], (name, key)
+
+
+def test_a_literal_type_is_refused(cms: C.Content) -> None:
+    turtle = (b'<https://data.mag-graph.nl/id/thema/letterlijk> a <https://data.mag-graph.nl/def/mag#Theme>, '
+              b'"2019"^^<http://www.w3.org/2001/XMLSchema#gYear> .')
+    with pytest.raises(C.InvalidDocumentError) as raised:
+        cms.import_document(turtle, format="turtle", agent="eddie", role="editor")
+    assert raised.value.status == 400 and "type" in str(raised.value)
+    assert not cms.resource("https://data.mag-graph.nl/id/thema/letterlijk").exists

@@ -317,3 +317,14 @@ def test_oxigraph_terms_convert_to_equal_rdflib_terms_once() -> None:
         converted = to_rdf(literal)
         assert converted == expected and str(converted) == str(expected)
     assert to_rdf(ox.BlankNode("b1")) is not to_rdf(ox.BlankNode("b1"))
+
+
+def test_a_literal_where_a_class_is_expected_does_not_crash_validation() -> None:
+    """A literal as rdf:type (found by the incremental property test): pySHACL's Oxigraph
+    bridge used to pass it as a subject to Oxigraph, which raised a TypeError."""
+    store = validation.example_store()
+    node = ox.NamedNode("https://data.mag-graph.nl/id/belangrijkheid/ms-dcmr-milieudienst-rijnmond")
+    store.add(ox.Quad(node, ox.NamedNode(str(RDF.type)), ox.Literal("2019-06-30", datatype=ox.NamedNode(str(XSD.date))),
+                      ox.NamedNode("https://data.mag-graph.nl/graph/maassluis")))
+    report = validation.validate(store, date=dt.date(2026, 11, 1))
+    assert report.conforms  # the node keeps its real class too, so nothing is wrong
