@@ -13,7 +13,7 @@ import datetime as dt
 from functools import lru_cache
 
 import pyoxigraph as ox
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mag_graph import impact, validation
@@ -158,8 +158,19 @@ def targeted_edits(draw: st.DrawFn) -> tuple[list[ox.Quad], list[ox.Quad]]:
     return removed, added
 
 
+# A literal as rdf:type once crashed validation inside pySHACL (validation.py,
+# _literals_have_no_outgoing_statements); kept as a fixed example.
+_LITERAL_TYPE = ox.Quad(
+    ox.NamedNode("https://data.mag-graph.nl/id/belangrijkheid/ms-dcmr-milieudienst-rijnmond"),
+    ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+    ox.Literal("2019-06-30", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")),
+    ox.NamedNode("https://data.mag-graph.nl/graph/hardinxveld-giessendam"),
+)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(targeted_edits())
+@example(edit=([], [_LITERAL_TYPE]))
 def test_incremental_equals_full_validation_on_what_the_shapes_read(edit: tuple[list[ox.Quad], list[ox.Quad]]) -> None:
     removed, added = edit
     _check(removed, added)
