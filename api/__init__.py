@@ -84,6 +84,12 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         "Origins allowed to read /sparql, /graph-store and /api/v1 from a browser: '*', "
         "a list of origins, or an empty list for none. Writes are never allowed cross-origin.",
     ),
+    "MAG_GRAPH_CORS_EDIT_ORIGINS": (
+        [],
+        "Origins of a separate editing front end (forms) allowed to call the CMS routes of /api/v1 from "
+        "a browser with an Authorization header and to write (POST, PUT, PATCH, DELETE); none by default. "
+        "Never '*': list each origin.",
+    ),
     "MAG_GRAPH_ALLOW_SERVICE": (
         False,
         "Allow federated queries (SERVICE). Off: the server would fetch any URL a query names.",
@@ -168,6 +174,7 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     """The mag-graph web application around ``store`` (opened from ``MAG_GRAPH_STORE``
     when not given). ``config``: the :data:`SETTINGS` and any Flask setting."""
     settings = _settings(config)
+    edit_origins = _edit_origins(settings["MAG_GRAPH_CORS_EDIT_ORIGINS"])  # refuse '*' before opening anything
     owns = store is None
     if store is None:
         path = settings["MAG_GRAPH_STORE"] or os.environ.get("MAG_GRAPH_STORE") or str(default_store_path())
@@ -223,7 +230,8 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     @app.after_request
     def _common_headers(response: Response) -> Response:
         response.headers["API-Version"] = API_VERSION
-        _cors(response, origins)
+        if not _cors_for_editing(response, edit_origins):
+            _cors(response, origins)
         return response
 
     app.wsgi_app = ResponseCache(app.wsgi_app, service, int(settings["MAG_GRAPH_CACHE_ENTRIES"]),  # type: ignore[method-assign]
@@ -310,6 +318,37 @@ class ResponseCache:
 
 
 _CORS_PATHS = ("/sparql", "/graph-store", "/api/v1")
+
+
+def _edit_origins(setting: Any) -> frozenset[str]:
+    values = [setting] if isinstance(setting, str) else list(setting or [])
+    if any(v.strip() == "*" for v in values):
+        raise ValueError("MAG_GRAPH_CORS_EDIT_ORIGINS: list each origin; '*' would let any site edit with a user's credentials")
+    return frozenset(v.strip().rstrip("/") for v in values if v.strip())
+
+
+_EDIT_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+_EDIT_HEADERS = "Accept, Accept-Language, Authorization, Content-Type, If-Match, If-None-Match"
+_EDIT_EXPOSED = "API-Version, Content-Length, ETag, Location, X-Revision, X-Workflow-State"
+
+
+def _cors_for_editing(response: Response, edit_origins: frozenset[str]) -> bool:
+    """CORS for a separate editing front end: an origin listed in
+    MAG_GRAPH_CORS_EDIT_ORIGINS may call /api/v1 (reads and writes) with an
+    Authorization header. True when it applied (the read-only rule is then not needed)."""
+    if not edit_origins or not request.path.startswith("/api/v1"):
+        return False
+    response.vary.add("Origin")
+    origin = request.headers.get("Origin")
+    if origin is None or origin.rstrip("/") not in edit_origins:
+        return False
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Expose-Headers"] = _EDIT_EXPOSED
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = _EDIT_METHODS
+        response.headers["Access-Control-Allow-Headers"] = _EDIT_HEADERS
+        response.headers["Access-Control-Max-Age"] = "600"
+    return True
 
 
 def _cors(response: Response, origins: Any) -> None:

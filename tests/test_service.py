@@ -1086,3 +1086,44 @@ def test_users_commands(tmp_path: Path) -> None:
     assert runner.invoke(main, ["users", "remove", "bert", "--store", store]).exit_code == 0
     assert runner.invoke(main, ["users", "remove", "bert", "--store", store]).exit_code == 2
     assert (tmp_path / ".mag-graph" / "auth.sqlite").exists()
+
+
+def test_an_editing_front_end_on_a_listed_origin_may_write_through_the_api() -> None:
+    """MAG_GRAPH_CORS_EDIT_ORIGINS: a separate forms front end may call /api/v1 with an
+    Authorization header and write; other origins still only read, and '*' is refused."""
+    from mag_graph.api import create_app
+
+    store = Store.open(":memory:")
+    initialise(store)
+    app = create_app(store, config={"TESTING": True, "MAG_GRAPH_CORS_EDIT_ORIGINS": ["https://forms.example.org"]})
+    client = app.test_client()
+    try:
+        preflight = client.options("/api/v1/themes/hg-x", headers={
+            "Origin": "https://forms.example.org", "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "authorization, content-type, if-match"})
+        assert preflight.headers["Access-Control-Allow-Origin"] == "https://forms.example.org"
+        assert "PATCH" in preflight.headers["Access-Control-Allow-Methods"]
+        assert "If-Match" in preflight.headers["Access-Control-Allow-Headers"]
+        assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+        write = client.post("/api/v1/themes", json={"label": {"nl": "x"}}, headers={"Origin": "https://forms.example.org"})
+        assert write.status_code == 401 and write.headers["Access-Control-Allow-Origin"] == "https://forms.example.org"
+        assert "ETag" in write.headers["Access-Control-Expose-Headers"]
+        other = client.options("/api/v1/themes", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+        assert "POST" not in other.headers.get("Access-Control-Allow-Methods", "")
+        assert client.post("/api/v1/themes", json={}, headers={"Origin": "https://evil.example"}).headers.get(
+            "Access-Control-Allow-Origin") is None
+        sparql = client.options("/sparql", headers={"Origin": "https://forms.example.org", "Access-Control-Request-Method": "POST"})
+        assert "POST" not in sparql.headers.get("Access-Control-Allow-Methods", "")  # only the CMS API
+    finally:
+        app.extensions["mag_graph"].close()
+        store.close()
+    with pytest.raises(ValueError, match="list each origin"):
+        create_app(Store.open(":memory:"), config={"MAG_GRAPH_CORS_EDIT_ORIGINS": ["*"]})
+
+
+def test_serve_refuses_a_wildcard_editing_origin() -> None:
+    from mag_graph.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--store", ":memory:", "--port", "0", "--cors-edit-origin", "*"])
+    assert result.exit_code == 2, result.output
+    assert "list each origin" in result.output and "Traceback" not in result.output

@@ -48,6 +48,9 @@ def _stop(signum: int, frame: Any) -> None:
               help="Federatieve queries (SERVICE) naar dit endpoint toestaan / allow federated queries to this endpoint (repeatable).")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="Herkomst die mag lezen vanuit een browser (herhaalbaar; standaard '*') / origin allowed to read.")
+@click.option("--cors-edit-origin", "cors_edit_origins", multiple=True, metavar="ORIGIN",
+              help="Herkomst van een aparte bewerk-frontend die via /api/v1 mag schrijven (herhaalbaar) / "
+                   "origin of a separate editing front end allowed to write through /api/v1 (repeatable).")
 @store_option
 def serve(
     host: str,
@@ -57,6 +60,7 @@ def serve(
     max_results: int,
     workers: int | None,
     cors_origins: tuple[str, ...],
+    cors_edit_origins: tuple[str, ...],
     service_endpoints: tuple[str, ...],
     store_path: str | None,
 ) -> None:
@@ -89,9 +93,14 @@ def serve(
         }
         if cors_origins:
             config["MAG_GRAPH_CORS_ORIGINS"] = list(cors_origins)
+        if cors_edit_origins:
+            config["MAG_GRAPH_CORS_EDIT_ORIGINS"] = list(cors_edit_origins)
         if service_endpoints:
             config["MAG_GRAPH_ALLOW_SERVICE"] = list(service_endpoints)
-        app = create_app(store, config=config)
+        try:
+            app = create_app(store, config=config)
+        except ValueError as exc:
+            raise CommandFailed(f"ongeldige instelling / invalid setting: {exc}") from None
         state = app.extensions["mag_graph"]
         server = waitress.create_server(app, host=host, port=port, threads=threads, ident="mag-graph")
         bound_host, bound_port = server.getsockname()[:2]  # type: ignore[union-attr]
