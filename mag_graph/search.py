@@ -21,11 +21,12 @@ does so on demand.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,19 +145,13 @@ class SearchIndex:
         """Index every content resource of the store again; the number indexed."""
         records = _records(content.store, _content_iris(content.store))
         latest = _latest_revision(content.store) or ""
-        with self._lock:
-            self._conn.execute("BEGIN")
-            try:
-                self._conn.execute("DELETE FROM resource_municipality")
-                self._conn.execute("DELETE FROM resource")
-                self._conn.execute("DELETE FROM resource_text")
-                for record in records:
-                    self._insert(record)
-                self._set_meta("revision", latest)
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        with self._transaction():
+            self._conn.execute("DELETE FROM resource_municipality")
+            self._conn.execute("DELETE FROM resource")
+            self._conn.execute("DELETE FROM resource_text")
+            for record in records:
+                self._insert(record)
+            self._set_meta("revision", latest)
         return len(records)
 
     def update(self, content: Content, iris: Iterable[URIRef], *, revision: str | None = None) -> None:
@@ -165,18 +160,24 @@ class SearchIndex:
         present = _content_iris(content.store, wanted)
         records = _records(content.store, present)
         latest = revision or _latest_revision(content.store) or ""
+        with self._transaction():
+            for iri in wanted:
+                self._delete(str(iri))
+            for record in records:
+                self._insert(record)
+            self._set_meta("revision", latest)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One SQLite transaction under the index's lock: committed, or rolled back on any error."""
         with self._lock:
             self._conn.execute("BEGIN")
             try:
-                for iri in wanted:
-                    self._delete(str(iri))
-                for record in records:
-                    self._insert(record)
-                self._set_meta("revision", latest)
-                self._conn.execute("COMMIT")
+                yield
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+            self._conn.execute("COMMIT")
 
     def _delete(self, iri: str) -> None:
         row = self._conn.execute("SELECT id FROM resource WHERE iri = ?", (iri,)).fetchone()
