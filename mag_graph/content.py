@@ -74,6 +74,7 @@ from mag_graph.store import (
     rdf_format,
     to_rdflib_term,
 )
+from mag_graph.validation import texts_by_language
 from mag_graph.workflow import (
     ADOPTED,
     ARCHIVED,
@@ -459,8 +460,8 @@ def _build_types(ontology: Graph, superclasses: Mapping[URIRef, set[URIRef]]) ->
             cls=main,
             classes=members,
             segment=segment,
-            label=_texts(ontology, main, RDFS.label),
-            description=_texts(ontology, main, SKOS.definition) or _texts(ontology, main, RDFS.comment),
+            label=texts_by_language(ontology, main, RDFS.label),
+            description=texts_by_language(ontology, main, SKOS.definition) or texts_by_language(ontology, main, RDFS.comment),
         )
         types[name] = made
         for member in members:
@@ -524,8 +525,8 @@ def _build_properties(ontology: Graph, shapes: Graph) -> dict[URIRef, PropertyIn
             datatype=datatype,
             multi=multi,
             owned=prop in OWNED_PREDICATES,
-            label=_texts(ontology, prop, RDFS.label),
-            description=_texts(ontology, prop, SKOS.definition) or _texts(ontology, prop, RDFS.comment),
+            label=texts_by_language(ontology, prop, RDFS.label),
+            description=texts_by_language(ontology, prop, SKOS.definition) or texts_by_language(ontology, prop, RDFS.comment),
         )
     return out
 
@@ -563,12 +564,6 @@ def _curie(iri: URIRef | str) -> str:
     return f"{best}:{text[len(PREFIXES[best]):]}"
 
 
-def _texts(graph: Graph, subject: Node, predicate: URIRef) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for value in graph.objects(subject, predicate):
-        if isinstance(value, Literal):
-            out.setdefault(value.language or "", str(value))
-    return out
 
 
 def _pick(values: Mapping[str, str], lang: str) -> str:
@@ -2197,8 +2192,8 @@ def _schema_cached(name: str, lang: str) -> dict[str, Any]:
         info = vocab.properties.get(path)
         key = info.key if info else _curie(path)
         entry = fields.setdefault(key, _property_schema(info, path, lang))
-        name = _texts(shapes, shape, SH.name)
-        description = _texts(shapes, shape, SH.description)
+        name = texts_by_language(shapes, shape, SH.name)
+        description = texts_by_language(shapes, shape, SH.description)
         if name and "x-shapeTitle" not in entry:
             entry["title"] = _pick(name, lang)
             entry["x-shapeTitle"] = True
@@ -2228,7 +2223,7 @@ def _schema_cached(name: str, lang: str) -> dict[str, Any]:
             values = [v for v in _rdf_list(shapes, allowed)]
             target["enum"] = [_curie(v) if isinstance(v, URIRef) else str(v) for v in values]
             target["x-enumLabels"] = {
-                (_curie(v) if isinstance(v, URIRef) else str(v)): _pick(_texts(ontology, v, SKOS.prefLabel) or _texts(ontology, v, RDFS.label), lang)
+                (_curie(v) if isinstance(v, URIRef) else str(v)): _pick(texts_by_language(ontology, v, SKOS.prefLabel) or texts_by_language(ontology, v, RDFS.label), lang)
                 for v in values
             }
         cls = shapes.value(shape, SH["class"])
@@ -2256,7 +2251,7 @@ def _schema_cached(name: str, lang: str) -> dict[str, Any]:
             continue
         fields.setdefault(info.key, _property_schema(info, prop, lang))
     # Fieldsets: shape groups first; then defaults by kind.
-    groups = {g: (_texts(shapes, g, RDFS.label), float(shapes.value(g, SH.order) or 99)) for g in set(shapes.subjects(RDF.type, SH.PropertyGroup))}
+    groups = {g: (texts_by_language(shapes, g, RDFS.label), float(shapes.value(g, SH.order) or 99)) for g in set(shapes.subjects(RDF.type, SH.PropertyGroup))}
     for key, entry in fields.items():
         if key in placement:
             continue

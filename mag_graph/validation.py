@@ -544,12 +544,15 @@ def _rule_of(shapes: Graph, shape: Node) -> str | None:
     return None
 
 
-def _texts(graph: Graph, subject: Node, predicate: URIRef) -> dict[str, str]:
+def texts_by_language(graph: Graph, subject: Node, predicate: URIRef) -> dict[str, str]:
+    """The literal values of ``subject predicate`` by language tag ("" for none), the
+    first of each language: labels, names, descriptions and messages in nl and en."""
     found: dict[str, str] = {}
     for value in graph.objects(subject, predicate):
         if isinstance(value, Literal):
             found.setdefault(value.language or "", str(value))
     return found
+
 
 
 @lru_cache(maxsize=1)
@@ -565,8 +568,8 @@ def _rules_cached() -> dict[str, RuleInfo]:
         if info is None:
             info = rules[rule_id] = RuleInfo(
                 rule=rule_id,
-                name=_texts(shapes, shape, SH.name),
-                description=_texts(shapes, shape, SH.description),
+                name=texts_by_language(shapes, shape, SH.name),
+                description=texts_by_language(shapes, shape, SH.description),
                 severity=severity,
                 source=str(source) if source is not None else None,
                 sourceLabel=sources.get(source, {}) if source is not None else {},
@@ -585,8 +588,8 @@ def _source_labels() -> dict[Node, dict[str, str]]:
     graph = Graph()
     for path in resource_files("data", "bronnen.ttl"):
         graph.parse(path, format="turtle")
-    labels = {s: _texts(graph, s, DCTERMS.title) for s in set(graph.subjects(DCTERMS.title))}
-    labels.update({s: _texts(graph, s, RDFS.label) for s in set(graph.subjects(RDFS.label))})
+    labels = {s: texts_by_language(graph, s, DCTERMS.title) for s in set(graph.subjects(DCTERMS.title))}
+    labels.update({s: texts_by_language(graph, s, RDFS.label) for s in set(graph.subjects(RDFS.label))})
     return labels
 
 
@@ -1079,7 +1082,7 @@ def _result_messages(report: Graph, node: Node, shapes: Graph, shape: Node | Non
         for text in untagged:
             messages.setdefault("", text)
     if not messages and shape is not None:
-        messages = _texts(shapes, shape, SH.message)
+        messages = texts_by_language(shapes, shape, SH.message)
     return messages
 
 
@@ -1182,5 +1185,6 @@ __all__ = [
     "prepared_shapes",
     "rules",
     "shapes_graph",
+    "texts_by_language",
     "validate",
 ]
