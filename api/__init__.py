@@ -39,8 +39,8 @@ from mag_graph.endpoint import (
 )
 from mag_graph.store import Store, default_store_path
 
-__all__ = ["API_VERSION", "SETTINGS", "MagGraph", "ResponseCache", "create_app", "mark_cacheable", "principal", "state",
-           "visible_graphs"]
+__all__ = ["API_VERSION", "SETTINGS", "MagGraph", "ResponseCache", "create_app", "mark_cacheable", "principal",
+           "public_visible_graphs", "state", "visible_graphs"]
 
 API_VERSION = "1.0.0"
 
@@ -139,17 +139,23 @@ def visible_graphs() -> list[str] | None:
     if "mag_graph_visible" not in g:
         found = principal()
         role = found.role if found is not None else None
-        if workflow.may(role, "editor"):
-            g.mag_graph_visible = None
-        else:  # the same for every reader until the next write: kept in the result cache
-            service = state().service
-
-            def compute() -> tuple[list[str] | None]:  # a tuple: the cache does not keep None
-                graphs = workflow.visible_graphs(service.store, None)
-                return (None if graphs is None else [str(x) for x in graphs],)
-
-            (g.mag_graph_visible,) = service.cached(("visible-graphs",), compute)
+        g.mag_graph_visible = None if workflow.may(role, "editor") else public_visible_graphs()
     return g.mag_graph_visible  # type: ignore[no-any-return]
+
+
+def public_visible_graphs() -> list[str] | None:
+    """What anonymous callers may read (``None``: all, while nothing is private); the
+    same for every reader until the next write, so kept in the result cache."""
+    from mag_graph import workflow
+
+    service = state().service
+
+    def compute() -> tuple[list[str] | None]:  # a tuple: the cache does not keep None
+        graphs = workflow.visible_graphs(service.store, None)
+        return (None if graphs is None else [str(x) for x in graphs],)
+
+    (graphs,) = service.cached(("visible-graphs",), compute)
+    return graphs  # type: ignore[no-any-return]
 
 
 def _settings(config: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -537,8 +537,10 @@ def _run_query(text: str) -> QueryResult:
         return store().query(text)
     from mag_graph.endpoint import format_by_name
 
+    from . import public_visible_graphs
+
     outcome = service.query(text, results_format=format_by_name("json"), graph_format=format_by_name("ntriples"),
-                            visible_graphs=workflow.visible_graphs(service.store, None))
+                            visible_graphs=public_visible_graphs())
     if outcome.kind == "graph":
         graph = Graph()
         graph.parse(data=outcome.data.decode("utf-8"), format="nt")
