@@ -1124,8 +1124,11 @@ class Content:
             self.search = SearchIndex.for_store(store)
         else:
             self.search = search or None
-        self._reindex_wanted = threading.Event()
-        self._reindexer: threading.Thread | None = None
+        # Background rebuilds of the search index (reindex_later): whether one more is
+        # wanted, and whether a thread is running them; both guarded by _reindex_lock.
+        self._reindex_lock = threading.Lock()
+        self._reindex_wanted = False
+        self._reindexing = False
         self.recover()
         if self.search is not None:
             self.search.ensure(self)
@@ -1138,20 +1141,20 @@ class Content:
         if self.search is None:
             return
         self.search.mark_stale()
-        with _INSTANCES_LOCK:
-            self._reindex_wanted.set()
-            if self._reindexer is not None and self._reindexer.is_alive():
+        with self._reindex_lock:
+            self._reindex_wanted = True
+            if self._reindexing:
                 return
-            self._reindexer = threading.Thread(target=self._reindex_loop, name="mag-graph-reindex", daemon=True)
-            self._reindexer.start()
+            self._reindexing = True
+        threading.Thread(target=self._reindex_loop, name="mag-graph-reindex", daemon=True).start()
 
     def _reindex_loop(self) -> None:
         while True:
-            with _INSTANCES_LOCK:
-                if not self._reindex_wanted.is_set():
-                    self._reindexer = None
+            with self._reindex_lock:
+                if not self._reindex_wanted:
+                    self._reindexing = False
                     return
-                self._reindex_wanted.clear()
+                self._reindex_wanted = False
             try:
                 with self.writing():
                     self.search.rebuild(self)  # type: ignore[union-attr]
