@@ -1325,9 +1325,9 @@ class SparqlService:
         if visible_graphs is None:
             data = self.store.export(format=fmt.name) or b""
         else:
-            from mag_graph.workflow import public_copy
+            from mag_graph.workflow import copy_of_graphs
 
-            copy = public_copy(self.store)
+            copy = copy_of_graphs(self.store, visible_graphs)
             data = copy.dump(format=_OX_FORMATS[fmt.name], prefixes=_prefixes_for(_OX_FORMATS[fmt.name])) or b""
         if len(data) > self.max_bytes:
             raise ResultTooLargeError(self.max_bytes, "bytes")

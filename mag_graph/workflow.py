@@ -54,6 +54,7 @@ __all__ = [
     "UnknownTransitionError",
     "can_see",
     "check_role",
+    "copy_of_graphs",
     "graph_for_state",
     "has_private_content",
     "is_public",
@@ -158,33 +159,32 @@ def restrict_dataset(
     return chosen_default, chosen_named
 
 
-def public_copy(store: GraphStore | Store) -> Any:
-    """An in-memory pyoxigraph store with the public graphs only (or the store's own
-    pyoxigraph store when nothing in it is private): what validation reads for
-    anonymous callers, whose report must not mention drafts."""
+def copy_of_graphs(store: GraphStore | Store, graphs: Iterable[URIRef | str]) -> Any:
+    """An in-memory pyoxigraph store holding just ``graphs`` of ``store`` (an Oxigraph
+    store or a :class:`PublicView` of one; the default graph is
+    :data:`~mag_graph.store.DEFAULT_GRAPH`)."""
     import pyoxigraph as ox
 
     inner = store.store if isinstance(store, PublicView) else store
-    raw = getattr(inner, "oxigraph", None)
-    if not has_private_content(inner) and isinstance(raw, ox.Store):
-        return raw
+    raw = inner.oxigraph  # type: ignore[union-attr]
+    wanted = {str(g) for g in graphs}
+    keep_default = str(DEFAULT_GRAPH) in wanted
     copy = ox.Store()
-    if isinstance(raw, ox.Store):
-        copy.bulk_extend(q for q in raw if not (isinstance(q.graph_name, ox.NamedNode)
-                                                and URIRef(q.graph_name.value) in NON_PUBLIC_GRAPHS))
-        return copy
-    from mag_graph.store import (
-        from_rdflib_term,  # a GraphStore that is not an Oxigraph store
+    copy.bulk_extend(
+        q for q in raw
+        if (keep_default if isinstance(q.graph_name, ox.DefaultGraph) else getattr(q.graph_name, "value", None) in wanted)
     )
-
-    blank: dict[str, Any] = {}
-
-    def term(node: Any) -> Any:
-        return from_rdflib_term(node, blank_nodes=blank)
-
-    copy.bulk_extend(ox.Quad(term(s), term(p), term(o), ox.DefaultGraph() if g is None or g == DEFAULT_GRAPH else term(g))
-                     for s, p, o, g in inner.quads() if is_public(g))
     return copy
+
+
+def public_copy(store: GraphStore | Store) -> Any:
+    """The public graphs as a pyoxigraph store (the store's own while nothing in it is
+    private, else an in-memory copy): what validation reads for anonymous callers, whose
+    report must not mention drafts."""
+    inner = store.store if isinstance(store, PublicView) else store
+    if not has_private_content(inner):
+        return inner.oxigraph  # type: ignore[union-attr]
+    return copy_of_graphs(inner, public_graphs(inner))
 
 
 def is_public(graph: object) -> bool:
