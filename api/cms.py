@@ -47,6 +47,7 @@ from mag_graph.history import UnknownRevisionError
 from mag_graph.namespaces import MAGID
 from mag_graph.store import MagGraphError
 
+from . import principal as request_principal
 from . import state
 from .problems import PROBLEM_BASE, Problem, problem_response
 from .sparql import require_role
@@ -88,14 +89,10 @@ def cms() -> core.Content:
     return core.Content.for_store(state().store)
 
 
-def _principal() -> Principal | None:
-    """Who asks (``None``: anonymous). Wrong credentials are 401, never anonymous."""
-    return state().auth.authenticate(request.headers.get("Authorization"))
-
-
 def _role() -> str | None:
-    principal = _principal()
-    return principal.role if principal is not None else None
+    """The role of who asks (``None``: anonymous); wrong credentials are 401, never anonymous."""
+    found = request_principal()
+    return found.role if found is not None else None
 
 
 def _writer(role: str = "editor") -> Principal:
