@@ -4,8 +4,8 @@
 Graph Store Protocol (:mod:`.sparql`), the ``/api/v1`` routes (:mod:`.v1`), the web pages
 (:mod:`.pages`, when present) and the error handlers that answer every failure as a
 problem document (:mod:`.problems`). Views only translate HTTP into calls of the core
-(:class:`~mag_graph.endpoint.SparqlService`, :mod:`mag_graph.questions`,
-:mod:`mag_graph.validation`, :class:`~mag_graph.auth.AuthRegistry`); they never open the
+(:class:`~mag_graph.sparql.SparqlService`, :mod:`mag_graph.questions`,
+:mod:`mag_graph.validation`, :class:`~mag_graph.access.auth.AuthRegistry`); they never open the
 store or write SPARQL.
 
 Everything the views need lives in ``app.extensions["mag_graph"]`` (a :class:`MagGraph`,
@@ -15,6 +15,8 @@ cached answers and the query processes' snapshots are renewed.
 
 Every response carries ``API-Version`` (Logius API Design Rules); reads of ``/sparql``,
 ``/graph-store`` and ``/api/v1`` carry CORS headers for the configured origins.
+
+May import: every core package of :mod:`mag_graph`; the core never imports this layer.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 
-from mag_graph.auth import AuthRegistry
-from mag_graph.endpoint import (
+from mag_graph.access.auth import AuthRegistry
+from mag_graph.sparql import (
     DEFAULT_CACHE_BYTES,
     DEFAULT_CACHE_ENTRIES,
     DEFAULT_MAX_BYTES,
@@ -124,7 +126,7 @@ def state() -> MagGraph:
 
 
 def principal() -> Any:
-    """Who sends the current request (a :class:`~mag_graph.auth.Principal`), ``None`` when
+    """Who sends the current request (a :class:`~mag_graph.access.auth.Principal`), ``None`` when
     anonymous; wrong credentials raise (401), they never count as anonymous."""
     if "mag_graph_principal" not in g:
         g.mag_graph_principal = state().auth.authenticate(request.headers.get("Authorization"))
@@ -134,8 +136,7 @@ def principal() -> Any:
 def visible_graphs() -> list[str] | None:
     """The graphs the current caller may read (``None``: all). Anonymous callers and
     readers see adopted content only (docs/cms.md, "Graph layout and visibility")."""
-    from mag_graph import workflow
-
+    from mag_graph.cms import workflow
     if "mag_graph_visible" not in g:
         found = principal()
         role = found.role if found is not None else None
@@ -146,8 +147,7 @@ def visible_graphs() -> list[str] | None:
 def public_visible_graphs() -> list[str] | None:
     """What anonymous callers may read (``None``: all, while nothing is private); the
     same for every reader until the next write, so kept in the result cache."""
-    from mag_graph import workflow
-
+    from mag_graph.cms import workflow
     service = state().service
 
     def compute() -> tuple[list[str] | None]:  # a tuple: the cache does not keep None
@@ -208,7 +208,7 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["mag_graph"] = MagGraph(store, service, auth, settings, owns)
 
-    from mag_graph.content import Content
+    from mag_graph.cms.content import Content
 
     from . import cms, problems, sparql, v1
 
@@ -269,7 +269,7 @@ class ResponseCache:
     """
 
     def __init__(self, wsgi_app: Any, service: SparqlService, max_entries: int, max_bytes: int) -> None:
-        from mag_graph.endpoint import ResultCache
+        from mag_graph.sparql import ResultCache
 
         self.wsgi_app = wsgi_app
         self.service = service

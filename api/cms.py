@@ -1,7 +1,7 @@
 """``/api/v1`` for editing the graph: content types as collections, items as JSON-LD with
 ETags, history, workflow, imports and search (docs/cms.md).
 
-The views translate HTTP into calls of :class:`mag_graph.content.Content` and nothing
+The views translate HTTP into calls of :class:`mag_graph.cms.content.Content` and nothing
 else: who is asking (the ``Authorization`` header, checked by the credential registry),
 which language (``?lang=`` or ``Accept-Language``), which representation (``Accept``,
 ``Content-Type``), the preconditions (``If-Match``, ``If-None-Match``), and the status
@@ -40,10 +40,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from mag_graph import content as core
-from mag_graph import workflow
-from mag_graph.auth import Principal
-from mag_graph.history import UnknownRevisionError
+from mag_graph.cms import content as core
+from mag_graph.cms import workflow
+from mag_graph.access.auth import Principal
+from mag_graph.cms.history import UnknownRevisionError
 from mag_graph.namespaces import MAGID
 from mag_graph.store import MagGraphError
 

@@ -1,6 +1,6 @@
 """The web pages: server-rendered HTML, Dutch first with an English switch, no JavaScript needed.
 
-Every view only translates a request into calls of the core (``mag_graph.describe``,
+Every view only translates a request into calls of the core (``mag_graph.questions.describe``,
 ``mag_graph.questions``, ``mag_graph.validation``, the store's read-only ``query``) and
 renders the outcome; nothing here opens the store or writes SPARQL. The store comes from
 the application (:func:`store`), so the same blueprint serves the real app and a test app.
@@ -36,7 +36,9 @@ from flask import (
 from rdflib import BNode, Graph, URIRef
 from rdflib.query import Result
 
-from mag_graph import describe, questions, workflow
+from mag_graph import questions
+from mag_graph.questions import describe
+from mag_graph.cms import workflow
 from mag_graph import validation as validator
 from mag_graph.resources import resource_files
 from mag_graph.store import GraphStore, MagGraphError, QueryResult
@@ -128,7 +130,7 @@ def store() -> GraphStore:
 
 
 def sparql_service() -> Any | None:
-    """The application's SPARQL service (``mag_graph.endpoint.SparqlService``), when it
+    """The application's SPARQL service (``mag_graph.sparql.SparqlService``), when it
     has one: queries from the pages then get the endpoint's timeout and size limits, and
     slow answers (a validation report) its cache, which every write empties."""
     return getattr(current_app.extensions.get("mag_graph"), "service", None)
@@ -535,7 +537,7 @@ def _run_query(text: str) -> QueryResult:
     service = sparql_service()
     if service is None:
         return store().query(text)
-    from mag_graph.endpoint import format_by_name
+    from mag_graph.sparql import format_by_name
 
     from . import public_visible_graphs
 

@@ -23,8 +23,8 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from mag_graph.auth import AuthError, InvalidCredentialsError
-from mag_graph.endpoint import (
+from mag_graph.access.auth import AuthError, InvalidCredentialsError
+from mag_graph.sparql import (
     NotAcceptableError,
     QueryTimeoutError,
     ResultTooLargeError,

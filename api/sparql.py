@@ -2,7 +2,7 @@
 
 Only HTTP is handled here: which parameter holds the query, which media type the client
 accepts, whether the credential may write. Running queries, limits, the cache and the
-graph operations are :class:`~mag_graph.endpoint.SparqlService`'s.
+graph operations are :class:`~mag_graph.sparql.SparqlService`'s.
 
 ``/sparql``
     Query: ``GET ?query=``, ``POST`` form-encoded (``query=``) or ``POST``
@@ -26,8 +26,8 @@ from collections.abc import Sequence
 
 from flask import Blueprint, Response, request, url_for
 
-from mag_graph.auth import Principal
-from mag_graph.endpoint import (
+from mag_graph.access.auth import Principal
+from mag_graph.sparql import (
     DATASET_FORMATS,
     GRAPH_FORMATS,
     RESULT_FORMATS,
@@ -158,7 +158,7 @@ def _answer_update(sparql: str, using: Sequence[str]) -> Response:
 def _written_outside_the_cms() -> None:
     """A raw write changed the store behind the CMS's back: its search index catches up
     in the background."""
-    from mag_graph.content import Content
+    from mag_graph.cms.content import Content
 
     Content.for_store(state().store).reindex_later()
 

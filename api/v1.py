@@ -18,8 +18,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from mag_graph import questions, validation, workflow
-from mag_graph.endpoint import Format, negotiate
+from mag_graph import questions, validation
+from mag_graph.cms import workflow
+from mag_graph.sparql import Format, negotiate
 
 from . import API_VERSION, mark_cacheable, state, visible_graphs
 from .problems import Problem

@@ -8,7 +8,7 @@ re-validating the whole graph with pySHACL after every write.
     python -m benchmarks.cms --no-plain      # skip plain pySHACL on rdflib (the slowest)
     python -m benchmarks.cms --http          # also: creates through the HTTP API (waitress, bearer token)
 
-Every write goes through :class:`mag_graph.content.Content` exactly as the API does.
+Every write goes through :class:`mag_graph.cms.content.Content` exactly as the API does.
 The numbers are wall-clock milliseconds per write: p50 and p99 over ``--runs`` writes of
 each kind, with the share spent in validation (incremental, on the store itself).
 """
@@ -52,7 +52,6 @@ class _Timer:
 
     def __init__(self) -> None:
         from mag_graph import validation
-
         self.module = validation
         self.original = validation.validate
         self.spent = 0.0
@@ -124,7 +123,7 @@ def http_creates(store: object, municipalities: int, runs: int) -> list[float]:
 
 
 def run(size: str, runs: int, full: bool, plain: bool = True, http: bool = False) -> None:
-    from mag_graph.content import Content
+    from mag_graph.cms.content import Content
     from mag_graph.store import MEMORY, Store
 
     municipalities = SIZES[size]

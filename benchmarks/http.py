@@ -119,7 +119,7 @@ def _wait(port: int, path: str, timeout: float = 60.0) -> None:
 def _prepare(work: Path) -> tuple[Path, Path, list[str], str]:
     """A mag-graph store and an Oxigraph store with the same quads; subjects to look up;
     the Q1 query text."""
-    from mag_graph.bootstrap import initialise
+    from mag_graph.store.bootstrap import initialise
     from mag_graph.namespaces import sparql_prologue
     from mag_graph.questions import get_question
     from mag_graph.store import Store

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from mag_graph import linking, questions
-from mag_graph.bootstrap import initialise
+from mag_graph.store.bootstrap import initialise
 from mag_graph.store import Store
 
 DEFAULT_OPENDATA = Path(__file__).resolve().parents[2] / "shared" / "opendata"

@@ -90,7 +90,7 @@ def init(reset: bool, store_path: str | None) -> None:
     Create the store and load the ontology, shapes and example data. Running it again
     replaces what it loaded before (other graphs stay, unless --reset).
     """
-    from mag_graph.bootstrap import initialise
+    from mag_graph.store.bootstrap import initialise
 
     with open_store(store_path, create=True) as store:
         counts = initialise(store, reset=reset, progress=True)
@@ -220,7 +220,6 @@ def matrix(municipality: str | None, lang: str, store_path: str | None) -> None:
     (question q01, `mag-graph ask q01`, as a tree).
     """
     from mag_graph import questions
-
     params = {"municipality": str(municipality_iri(municipality))} if municipality else {}
     with open_store(store_path, create=False) as store:
         answer = questions.ask(store, "q01", params, lang=lang)

@@ -1,4 +1,4 @@
-"""The CMS core (mag_graph.content): content types, JSON-LD, validated writes, ETags,
+"""The CMS core (mag_graph.cms.content): content types, JSON-LD, validated writes, ETags,
 link integrity, imports, JSON Schema, listing; and the two properties the issue asks
 for: a rejected write leaves the store exactly as before (hypothesis, over random valid
 and invalid edits) and concurrent writers with If-Match lose no update."""
@@ -19,8 +19,10 @@ from hypothesis import strategies as st
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 
-from mag_graph import content as C
-from mag_graph import history, validation, workflow
+from mag_graph.cms import content as C
+from mag_graph import validation
+from mag_graph.cms import history
+from mag_graph.cms import workflow
 from mag_graph.namespaces import MAG, MAGB
 from mag_graph.store import MEMORY, Store
 

@@ -1,4 +1,4 @@
-"""History (mag_graph.history): every write a PROV-O revision in the store, listed per
+"""History (mag_graph.cms.history): every write a PROV-O revision in the store, listed per
 resource, readable as of a revision, revertible (a validated, recorded write), kept
 across restarts, queryable with SPARQL, never public, and the write-ahead log that lets
 a crashed write be undone."""
@@ -13,9 +13,11 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS
 
-from mag_graph import content as C
-from mag_graph import history, validation, workflow
-from mag_graph.bootstrap import initialise
+from mag_graph.cms import content as C
+from mag_graph import validation
+from mag_graph.cms import history
+from mag_graph.cms import workflow
+from mag_graph.store.bootstrap import initialise
 from mag_graph.namespaces import MAG
 from mag_graph.store import MEMORY, Store
 

@@ -16,8 +16,8 @@ import pyoxigraph as ox
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from mag_graph import impact, validation
-
+from mag_graph import validation
+from mag_graph.validation import impact
 DATE = dt.date(2026, 11, 1)
 DATA_GRAPHS = (
     "https://data.mag-graph.nl/graph/hardinxveld-giessendam",

@@ -15,9 +15,9 @@ import pytest
 import rdflib
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VANN
 
-from mag_graph import reasoning
+from mag_graph.reasoning import hermit as reasoning
 from mag_graph.namespaces import CONCEPTS_IRI, MAG, MAGB, ONTOLOGY_IRI, ORG, QB, SCHEMA
-from mag_graph.reasoning import ReasonerUnavailable, check_consistency
+from mag_graph.reasoning.hermit import ReasonerUnavailable, check_consistency
 
 ROOT = Path(__file__).resolve().parent.parent
 MAG_TTL = ROOT / "ontology" / "mag.ttl"

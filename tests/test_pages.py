@@ -25,7 +25,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
-from mag_graph.bootstrap import initialise
+from mag_graph.store.bootstrap import initialise
 from mag_graph.namespaces import MAG, MAGB, MAGID, TOOI
 from mag_graph.store import Store, to_rdflib_term
 
@@ -288,7 +288,7 @@ def test_home_lists_each_municipality_with_its_counts(client: Any) -> None:
 
 
 def test_overview_counts_match_the_store(example_store: Store) -> None:
-    from mag_graph.describe import overview
+    from mag_graph.questions.describe import overview
 
     found = {m.cbs_code: m for m in overview(example_store, "nl").municipalities}
     assert set(found) == {"GM0523", "GM0556", "GM1978"}
@@ -343,7 +343,7 @@ def test_role_matrix_entries_show_raci_kind_and_source(client: Any) -> None:
 
 
 def test_role_matrix_marks_illustrative_responsibilities(example_store: Store) -> None:
-    from mag_graph.describe import role_matrix
+    from mag_graph.questions.describe import role_matrix
 
     matrix = role_matrix(example_store, GM0523, "nl")
     entries = {e.iri: e for cell in matrix.cells.values() for e in cell}

@@ -27,8 +27,8 @@ from click.testing import CliRunner
 from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import PROV, RDF
 
-from mag_graph.linking import PROVENANCE_GRAPH, PullFailed, pull
-from mag_graph.linking.pull import query_form
+from mag_graph.opendata import PROVENANCE_GRAPH, PullFailed, pull
+from mag_graph.opendata.pull import query_form
 from mag_graph.namespaces import MAGG
 from mag_graph.store import Store
 

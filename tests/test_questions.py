@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Literal, URIRef
 
-from mag_graph.bootstrap import initialise
+from mag_graph.store.bootstrap import initialise
 from mag_graph.commands.questions import COMMANDS
 from mag_graph.namespaces import MAGB, MAGID, MUNICIPALITIES, TOOI
 from mag_graph.questions import (

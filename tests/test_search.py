@@ -1,4 +1,4 @@
-"""Search (mag_graph.search): SQLite FTS5 over labels and descriptions in Dutch and
+"""Search (mag_graph.cms.search): SQLite FTS5 over labels and descriptions in Dutch and
 English, ranked with BM25, filtered by type and municipality, respecting the visibility
 rule, kept up to date in the CMS's write path and rebuildable from the store."""
 
@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
-from mag_graph import content as C
-from mag_graph import search as S
+from mag_graph.cms import content as C
+from mag_graph.cms import search as S
 from mag_graph import validation
-from mag_graph.bootstrap import initialise
+from mag_graph.store.bootstrap import initialise
 from mag_graph.store import MEMORY, Store
 
 DATE = dt.date(2026, 11, 1)

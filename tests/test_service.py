@@ -33,7 +33,7 @@ from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from mag_graph.auth import (
+from mag_graph.access.auth import (
     AuthRegistry,
     InvalidCredentialsError,
     NameExistsError,
@@ -41,8 +41,8 @@ from mag_graph.auth import (
     WeakPasswordError,
     auth_path_for_store,
 )
-from mag_graph.bootstrap import initialise
-from mag_graph.endpoint import (
+from mag_graph.store.bootstrap import initialise
+from mag_graph.sparql import (
     GRAPH_FORMATS,
     RESULT_FORMATS,
     ResultCache,

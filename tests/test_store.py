@@ -14,8 +14,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib import namespace as ns
 
-import mag_graph.store as store_module
-from mag_graph import bootstrap
+import mag_graph.store.embedded as store_module
+from mag_graph.store import bootstrap
 from mag_graph.namespaces import MAGG, Graphs
 from mag_graph.store import (
     DEFAULT_GRAPH,

@@ -15,7 +15,7 @@ from rdflib.namespace import RDF, SH, XSD
 
 from mag_graph import validation
 from mag_graph.cli import main
-from mag_graph.inference import INFERENCE_GRAPH
+from mag_graph.reasoning.inference import INFERENCE_GRAPH
 from mag_graph.namespaces import MAG
 from mag_graph.store import Store
 

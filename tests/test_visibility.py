@@ -23,7 +23,7 @@ from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from mag_graph.bootstrap import initialise
+from mag_graph.store.bootstrap import initialise
 from mag_graph.store import Store
 
 ID = "https://data.mag-graph.nl/id/"
@@ -248,7 +248,7 @@ SELECT ?agent WHERE {{ GRAPH magg:historie {{
 
 
 def test_dataset_clauses_resolve_prefixes_and_base() -> None:
-    from mag_graph.endpoint import dataset_clauses
+    from mag_graph.sparql import dataset_clauses
 
     assert dataset_clauses("SELECT * WHERE { ?s ?p ?o }") == ([], [])
     assert dataset_clauses("SELECT * FROM magg:concept FROM NAMED <x> WHERE { ?s ?p ?o }") == ([CONCEPT], ["x"])
@@ -261,7 +261,7 @@ def test_dataset_clauses_resolve_prefixes_and_base() -> None:
 
 def test_restrict_dataset() -> None:
     from mag_graph.store import DEFAULT_GRAPH
-    from mag_graph.workflow import restrict_dataset
+    from mag_graph.cms.workflow import restrict_dataset
 
     visible = [DEFAULT_GRAPH, URIRef("http://e.org/a"), URIRef("http://e.org/b")]
     default, named = restrict_dataset(visible, None, None)

@@ -1,4 +1,4 @@
-"""Workflow and visibility (mag_graph.workflow): concept -> vastgesteld -> gearchiveerd by
+"""Workflow and visibility (mag_graph.cms.workflow): concept -> vastgesteld -> gearchiveerd by
 transitions with role checks, recorded in history; drafts and archived content live in
 graphs that anonymous readers never see - not through the CMS, not through SPARQL over
 the public graphs, not through the pages' view of the store."""
@@ -10,8 +10,10 @@ import datetime as dt
 import pytest
 from rdflib import URIRef
 
-from mag_graph import content as C
-from mag_graph import describe, validation, workflow
+from mag_graph.cms import content as C
+from mag_graph import validation
+from mag_graph.questions import describe
+from mag_graph.cms import workflow
 from mag_graph.store import MEMORY, Store
 
 DATE = dt.date(2026, 11, 1)

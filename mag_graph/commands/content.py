@@ -1,7 +1,7 @@
 """``mag-graph search``, ``history``, ``reindex`` and ``workflow``: the CMS from the
 command line.
 
-Thin: each command opens the store, calls :class:`mag_graph.content.Content` (or the
+Thin: each command opens the store, calls :class:`mag_graph.cms.content.Content` (or the
 search index) and prints the outcome. The command line is a trusted, local face of the
 store - whoever may open the store directory may change it anyway - so it acts with the
 ``admin`` role and records the operating-system user (or ``--user``) in history.
@@ -40,7 +40,7 @@ def _user(value: str | None) -> str:
 
 
 def _content(store: object, *, search: bool = True) -> object:
-    from mag_graph.content import Content
+    from mag_graph.cms.content import Content
 
     return Content(store, search=search)  # type: ignore[arg-type]
 

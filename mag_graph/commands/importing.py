@@ -1,6 +1,6 @@
 """``mag-graph import ...`` and ``mag-graph pull``: bringing open government data in.
 
-Thin faces on :mod:`mag_graph.linking`: each command opens the store, calls one importer
+Thin faces on :mod:`mag_graph.opendata`: each command opens the store, calls one importer
 and prints its report (records read, imported, skipped with reasons, triples, seconds).
 A progress bar goes to stderr when it is a terminal. Errors people can cause (a missing
 path, a broken file with ``--strict``, an unknown CBS table, an unreachable endpoint) end
@@ -23,15 +23,15 @@ from mag_graph.commands.common import (
     open_store,
     store_option,
 )
-from mag_graph.linking import (
+from mag_graph.opendata import (
     import_cbs,
     import_gemeenten,
     import_regelingen,
     import_tooi,
     pull,
 )
-from mag_graph.linking.common import ImportReport
-from mag_graph.linking.pull import DEFAULT_TIMEOUT
+from mag_graph.opendata.common import ImportReport
+from mag_graph.opendata.pull import DEFAULT_TIMEOUT
 from mag_graph.store import DEFAULT_GRAPH
 
 _PATHS = click.Path(path_type=str)

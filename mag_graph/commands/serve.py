@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from mag_graph.commands.common import CommandFailed, store_option
-from mag_graph.endpoint import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
+from mag_graph.sparql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
 from mag_graph.namespaces import Graphs
 from mag_graph.store import MEMORY, Store, default_store_path
 
@@ -77,7 +77,7 @@ def serve(
     except ImportError:  # pragma: no cover - a dependency of the package
         raise CommandFailed("waitress ontbreekt; installeer het / waitress is missing; install it") from None
     from mag_graph.api import create_app
-    from mag_graph.bootstrap import initialise
+    from mag_graph.store.bootstrap import initialise
 
     path = store_path or str(default_store_path())
     store = Store.open(path, create=True)
@@ -132,7 +132,7 @@ def serve(
 
 
 def _writers(auth: Any) -> list[Any]:
-    from mag_graph.auth import Principal
+    from mag_graph.access.auth import Principal
 
     return [Principal(u.name, u.role, "user") for u in auth.users()] + [
         Principal(t.name, t.role, "token") for t in auth.tokens()

@@ -1,7 +1,7 @@
 """``mag-graph users``: who may write through the server (users and API tokens).
 
 The credentials live next to the store (``.mag-graph/auth.sqlite`` beside
-``.mag-graph/store``, see :mod:`mag_graph.auth`), so these commands work while the server
+``.mag-graph/store``, see :mod:`mag_graph.access.auth`), so these commands work while the server
 runs and their effect is immediate. Passwords are read from a hidden prompt or, for
 scripts, from standard input (``--password-stdin``), never from the command line where
 other users could read them in the process list. A token is printed once, when it is
@@ -14,7 +14,7 @@ import sys
 
 import click
 
-from mag_graph.auth import ROLES, AuthRegistry, auth_path_for_store
+from mag_graph.access.auth import ROLES, AuthRegistry, auth_path_for_store
 from mag_graph.commands.common import CommandFailed, render_table, store_option
 from mag_graph.store import MEMORY, default_store_path
 

@@ -34,9 +34,9 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
-from .namespaces import DCTERMS, MAG, MAGG, RDF, RDFS, SH, SKOS, XSD, Graphs
-from .resources import resource_files
-from .store import MEMORY, Store, from_rdflib_term
+from mag_graph.namespaces import DCTERMS, MAG, MAGG, RDF, RDFS, SH, SKOS, XSD, Graphs
+from mag_graph.resources import resource_files
+from mag_graph.store import MEMORY, Store, from_rdflib_term
 
 SHAPES_ONTOLOGY = URIRef("https://data.mag-graph.nl/def/mag-shapes")
 INFERENCE_GRAPH = MAGG["inferentie"]
@@ -168,7 +168,7 @@ def _binding_template(query: str, names: tuple[str, ...]) -> tuple[str | int, ..
     """The query cut into text and slots: an int ``i`` stands for the term bound to
     ``names[i]``. Built by scanning the query once (the scan costs about a millisecond
     per query, and pySHACL runs each query once per focus node)."""
-    from .store import _SKIP_TOKEN
+    from mag_graph.store import _SKIP_TOKEN
 
     slot = {name: index for index, name in enumerate(names)}
     variable = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
@@ -755,7 +755,7 @@ def _restrict_to_graph(store: ox.Store, graph: str) -> ox.Store:
 
 def _with_inference(store: ox.Store, mode: str) -> ox.Store:
     """A copy of the store with inferred triples in their own graph."""
-    from .inference import infer
+    from mag_graph.reasoning.inference import infer
 
     copy = ox.Store()
     copy.extend(store)

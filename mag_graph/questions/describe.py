@@ -694,7 +694,7 @@ def role_matrix(store: GraphStore, municipality: str | URIRef, lang: str = "nl")
     here is what a page needs beyond one row per responsibility and actor: every
     ``dcterms:source`` (q01 samples one) and whether the responsibility is illustrative.
     """
-    from mag_graph import questions  # the catalogue imports nothing from here
+    from mag_graph import questions# the catalogue imports nothing from here
 
     node = _as_node(municipality)
     labels = _Labels(store, lang)

@@ -1,4 +1,4 @@
-"""The open-data importers (mag_graph.linking): TOOI, gemeenten, regelingen, CBS.
+"""The open-data importers (mag_graph.opendata): TOOI, gemeenten, regelingen, CBS.
 
 Everything runs on the small fixtures in tests/fixtures/opendata (real records in the real
 formats, trimmed), never on ../shared/. The promises under test: the mapping to the
@@ -19,10 +19,10 @@ from click.testing import CliRunner
 from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS
 
-from mag_graph import linking, questions, validation
-from mag_graph.bootstrap import initialise
-from mag_graph.linking.common import ImportFailed, NewTerms
-from mag_graph.linking.regelingen import regeling_slug, short_name
+from mag_graph import opendata, questions, validation
+from mag_graph.store.bootstrap import initialise
+from mag_graph.opendata.common import ImportFailed, NewTerms
+from mag_graph.opendata.regelingen import regeling_slug, short_name
 from mag_graph.namespaces import MAG, MAGB, MAGG, MAGID, TOOI, TOOIONT
 from mag_graph.store import Store
 
@@ -60,10 +60,10 @@ def example() -> Iterator[Store]:
 @pytest.fixture
 def linked(example: Store) -> Store:
     """The example with every fixture imported on top."""
-    linking.import_tooi(example, [TOOI_DIR])
-    linking.import_gemeenten(example, [GEMEENTEN_DIR])
-    linking.import_regelingen(example, [REGELINGEN_DIR])
-    linking.import_cbs(example, files=[CBS_FILE], municipality="GM0523")
+    opendata.import_tooi(example, [TOOI_DIR])
+    opendata.import_gemeenten(example, [GEMEENTEN_DIR])
+    opendata.import_regelingen(example, [REGELINGEN_DIR])
+    opendata.import_cbs(example, files=[CBS_FILE], municipality="GM0523")
     return example
 
 
@@ -79,7 +79,7 @@ def count(store: Store, sparql: str) -> int:
 
 
 def test_tooi_keeps_tooi_iris_and_adds_class_and_cbs_code(store: Store) -> None:
-    report = linking.import_tooi(store, [TOOI_DIR])
+    report = opendata.import_tooi(store, [TOOI_DIR])
     assert report.skipped == [] and report.records_read == 9
     assert report.details == {"gemeente": 4, "provincie": 2}
     assert {str(g) for g in store.graphs()} == {str(MAGG["tooi-gemeenten"]), str(MAGG["tooi-provincies"])}
@@ -110,18 +110,18 @@ def test_tooi_links_the_example_municipalities_without_doubling_labels(linked: S
 def test_tooi_broken_json_is_reported(store: Store, tmp_path: Path) -> None:
     broken = tmp_path / "rwc_gemeenten_compleet_9.json"
     broken.write_text('[{"@id": "https://identifier.overheid.nl/tooi/id/gemeente/gm0556",', encoding="utf-8")
-    report = linking.import_tooi(store, [TOOI_DIR / "rwc_provincies_compleet_1.json", broken])
+    report = opendata.import_tooi(store, [TOOI_DIR / "rwc_provincies_compleet_1.json", broken])
     assert [s.file for s in report.skipped] == [str(broken)]
     assert "ongeldige JSON" in report.skipped[0].reason
     with pytest.raises(ImportFailed, match="--strict"):
-        linking.import_tooi(store, [broken], strict=True)
+        opendata.import_tooi(store, [broken], strict=True)
 
 
 # --------------------------------------------------------------------------- gemeenten
 
 
 def test_gemeenten_identifiers_inhabitants_and_council(store: Store) -> None:
-    report = linking.import_gemeenten(store, [GEMEENTEN_DIR])
+    report = opendata.import_gemeenten(store, [GEMEENTEN_DIR])
     assert report.records_read == 6 and report.records_imported == 4
     assert [(s.record, "TOOI" in s.reason) for s in report.skipped] == [("org:gemeente-boskoop", True)]
     assert [s.record for s in report.ignored] == ["org:gemeente-centrum"]  # a stadsdeel
@@ -148,10 +148,10 @@ def NewTerms_iri(name: str) -> URIRef:
 
 
 def test_gemeenten_strict_refuses_everything(store: Store, quad_snapshot) -> None:
-    linking.import_tooi(store, [TOOI_DIR])
+    opendata.import_tooi(store, [TOOI_DIR])
     before = quad_snapshot(store)
     with pytest.raises(ImportFailed) as failure:
-        linking.import_gemeenten(store, [GEMEENTEN_DIR], strict=True)
+        opendata.import_gemeenten(store, [GEMEENTEN_DIR], strict=True)
     assert "boskoop.yaml" in str(failure.value) and "nothing was imported" in str(failure.value)
     assert quad_snapshot(store) == before
 
@@ -188,7 +188,7 @@ def test_example_partnership_slugs_match_data_maassluis() -> None:
 
 
 def test_regelingen_map_partnership_versions_and_participants(store: Store) -> None:
-    report = linking.import_regelingen(store, [REGELINGEN_DIR])
+    report = opendata.import_regelingen(store, [REGELINGEN_DIR])
     assert report.records_read == 9
     skipped = {Path(s.file).name: s for s in report.skipped}
     assert set(skipped) == {"kapot-syntax.yaml", "gemeenschappelijke-regeling-ongeldige-datum-99999902.yaml"}
@@ -233,7 +233,7 @@ def test_regelingen_map_partnership_versions_and_participants(store: Store) -> N
 
 
 def test_an_ended_regeling_has_an_end(store: Store) -> None:
-    linking.import_regelingen(store, [REGELINGEN_DIR])
+    opendata.import_regelingen(store, [REGELINGEN_DIR])
     avelingen = MAGID["samenwerking/werkvoorzieningsschap-de-avelingen-groep"]
     ends = store.query(f"SELECT ?e WHERE {{ <{avelingen}> mag:period/time:hasEnd/time:inXSDDate ?e }}").rows
     assert ends == [(Literal("2015-12-31", datatype=XSD.date),)]
@@ -244,7 +244,7 @@ def test_an_ended_regeling_has_an_end(store: Store) -> None:
 
 def test_the_example_and_the_register_link_instead_of_duplicating(example: Store) -> None:
     sizes_before = example.graph_sizes()
-    linking.import_regelingen(example, [REGELINGEN_DIR / "gemeenschappelijke-regeling-stroomopwaarts-mvs-29942061.yaml"])
+    opendata.import_regelingen(example, [REGELINGEN_DIR / "gemeenschappelijke-regeling-stroomopwaarts-mvs-29942061.yaml"])
     assert count(example, 'SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a ?kind ; mag:rooId "29942061" . VALUES ?kind { mag:Partnership mag:AffiliatedParty } }') == 1
     assert count(example, f"SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE {{ ?d org:member <{MS}> ; org:organization <{STROOM}> }}") == 1
     assert count(example, f"SELECT (COUNT(DISTINCT ?l) AS ?n) WHERE {{ <{STROOM}> rdfs:label|skos:altLabel ?l }}") == 2
@@ -257,12 +257,12 @@ def test_the_example_and_the_register_link_instead_of_duplicating(example: Store
 
 
 def test_reimporting_is_idempotent(example: Store) -> None:
-    def run() -> list[linking.ImportReport]:
+    def run() -> list[opendata.ImportReport]:
         return [
-            linking.import_tooi(example, [TOOI_DIR]),
-            linking.import_gemeenten(example, [GEMEENTEN_DIR]),
-            linking.import_regelingen(example, [REGELINGEN_DIR]),
-            linking.import_cbs(example, files=[CBS_FILE]),
+            opendata.import_tooi(example, [TOOI_DIR]),
+            opendata.import_gemeenten(example, [GEMEENTEN_DIR]),
+            opendata.import_regelingen(example, [REGELINGEN_DIR]),
+            opendata.import_cbs(example, files=[CBS_FILE]),
         ]
 
     run()
@@ -273,12 +273,12 @@ def test_reimporting_is_idempotent(example: Store) -> None:
 
 
 def test_regelingen_strict_and_missing_paths(store: Store, quad_snapshot) -> None:
-    linking.import_regelingen(store, [REGELINGEN_DIR / "gemeenschappelijke-regeling-sportpark-souburgh.yaml"])
+    opendata.import_regelingen(store, [REGELINGEN_DIR / "gemeenschappelijke-regeling-sportpark-souburgh.yaml"])
     before = quad_snapshot(store)
     with pytest.raises(ImportFailed, match="kapot-syntax.yaml"):
-        linking.import_regelingen(store, [REGELINGEN_DIR], strict=True)
+        opendata.import_regelingen(store, [REGELINGEN_DIR], strict=True)
     with pytest.raises(ImportFailed, match="pad niet gevonden.*path not found"):
-        linking.import_regelingen(store, [REGELINGEN_DIR / "bestaat-niet.yaml"])
+        opendata.import_regelingen(store, [REGELINGEN_DIR / "bestaat-niet.yaml"])
     assert quad_snapshot(store) == before
 
 
@@ -313,7 +313,7 @@ def test_same_name_versions_merge_and_unrelated_namesakes_keep_their_year(store:
     # Two unrelated regelingen with one name but for the year (no shared participant).
     _regeling(tmp_path / "c.yaml", "2001", "Gemeenschappelijke regeling Sociale Zaken 2008", ["gm0003"], "2008-01-01")
     _regeling(tmp_path / "d.yaml", "2002", "Gemeenschappelijke regeling Sociale Zaken 2016", ["gm0004"], "2016-01-01")
-    report = linking.import_regelingen(store, [tmp_path])
+    report = opendata.import_regelingen(store, [tmp_path])
     assert report.skipped == []
     partnerships = {str(s) for s, _, _, _ in store.quads(None, RDF.type, MAG.Partnership)}
     assert partnerships == {
@@ -328,7 +328,7 @@ def test_same_name_versions_merge_and_unrelated_namesakes_keep_their_year(store:
 
 
 def test_cbs_rows_become_baseline_observations(store: Store) -> None:
-    report = linking.import_cbs(store, files=[CBS_FILE], municipality="gm0523")
+    report = opendata.import_cbs(store, files=[CBS_FILE], municipality="gm0523")
     assert report.skipped == [] and report.details == {"waarnemingen / observations": 7}
     assert [str(g) for g in store.graphs()] == [str(MAGG["cbs-85984ned-gm0523"])]
     dataset = MAGID["startfoto/hg-cbs-85984ned"]
@@ -361,8 +361,8 @@ def test_cbs_odata_response_and_plain_rows(store: Store, tmp_path: Path) -> None
     odata.write_text(json.dumps({"odata.metadata": "https://opendata.cbs.nl/ODataApi/OData/85984NED/$metadata#Cbs.OData.WebAPI.TypedDataSet",
                                  "value": rows}), encoding="utf-8")
     with pytest.raises(ImportFailed, match="--year"):
-        linking.import_cbs(store, files=[odata])
-    report = linking.import_cbs(store, files=[odata], year=2024)
+        opendata.import_cbs(store, files=[odata])
+    report = opendata.import_cbs(store, files=[odata], year=2024)
     # Without DataProperties the numeric columns are found by value (the null one is not).
     assert report.details == {"waarnemingen / observations": 7}
     assert objects(store, MAGID["indicator/cbs-aantal-inwoners"], RDFS.label) == {Literal("AantalInwoners_5", lang="nl")}
@@ -370,22 +370,22 @@ def test_cbs_odata_response_and_plain_rows(store: Store, tmp_path: Path) -> None
     plain = tmp_path / "rows.json"
     plain.write_text(json.dumps(rows), encoding="utf-8")
     with pytest.raises(ImportFailed, match="tabelnummer|table id"):
-        linking.import_cbs(store, files=[plain], year=2024)
-    assert linking.import_cbs(store, files=[plain], table="85984NED", year=2024).skipped == []
+        opendata.import_cbs(store, files=[plain], year=2024)
+    assert opendata.import_cbs(store, files=[plain], table="85984NED", year=2024).skipped == []
 
     # With DataProperties a number column is known: text in it skips the row (the record).
     full = json.loads(CBS_FILE.read_text(encoding="utf-8"))
     full["TypedDataSet"][1]["AantalInwoners_5"] = "veel"
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(full), encoding="utf-8")
-    report = linking.import_cbs(store, files=[broken])
+    report = opendata.import_cbs(store, files=[broken])
     assert [(s.record, s.reason) for s in report.skipped] == [
         ("GM0523 rij / row 1234", "AantalInwoners_5: 'veel' is geen getal / is not a number")
     ]
     with pytest.raises(ImportFailed, match="--strict"):
-        linking.import_cbs(store, files=[broken], strict=True)
+        opendata.import_cbs(store, files=[broken], strict=True)
     with pytest.raises(ImportFailed, match="GM0556"):
-        linking.import_cbs(store, files=[CBS_FILE], municipality="GM0556")
+        opendata.import_cbs(store, files=[CBS_FILE], municipality="GM0556")
 
 
 def test_cbs_live_download_with_cbsodata_and_save(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -406,12 +406,12 @@ def test_cbs_live_download_with_cbsodata_and_save(store: Store, tmp_path: Path, 
     monkeypatch.setattr(cbsodata, "get_meta", get_meta)
     monkeypatch.setattr(cbsodata, "download_data", download_data)
     target = tmp_path / "saved.json"
-    report = linking.import_cbs(store, table="85984ned", municipality="0523", save=target)
+    report = opendata.import_cbs(store, table="85984ned", municipality="0523", save=target)
     assert ("data", "85984NED", "startswith(WijkenEnBuurten,'GM0523')", True) in calls
     assert report.details == {"waarnemingen / observations": 7}
     # What was saved imports again, offline, to the same graph content.
     before = store.graph_sizes()
-    again = linking.import_cbs(store, files=[target], municipality="GM0523")
+    again = opendata.import_cbs(store, files=[target], municipality="GM0523")
     assert (again.added, again.removed) == (0, 0) and store.graph_sizes() == before
 
 
@@ -424,7 +424,7 @@ def test_cbs_live_download_failures_are_clear(store: Store, monkeypatch: pytest.
 
     monkeypatch.setattr(cbsodata, "get_meta", refused)
     with pytest.raises(ImportFailed, match="niet bereikbaar.*--file"):
-        linking.import_cbs(store, table="85984NED", municipality="GM0523")
+        opendata.import_cbs(store, table="85984NED", municipality="GM0523")
 
     def not_found(*args, **kwargs):
         response = requests.Response()
@@ -433,9 +433,9 @@ def test_cbs_live_download_failures_are_clear(store: Store, monkeypatch: pytest.
 
     monkeypatch.setattr(cbsodata, "get_meta", not_found)
     with pytest.raises(ImportFailed, match="onbekende CBS-tabel 99999XXX"):
-        linking.import_cbs(store, table="99999XXX", municipality="GM0523")
+        opendata.import_cbs(store, table="99999XXX", municipality="GM0523")
     with pytest.raises(ImportFailed, match="tabelnummer"):
-        linking.import_cbs(store, table="drop table", municipality="GM0523")
+        opendata.import_cbs(store, table="drop table", municipality="GM0523")
     assert len(store) == 0
 
 

@@ -827,7 +827,7 @@ class QueryPool:
         # the mag-graph console script that means importing the whole CLI: 0.5-1 s per
         # new worker, measured. With mag_graph.cli preloaded in the fork server the
         # script finds everything imported already.
-        self._ctx.set_forkserver_preload(["__main__", "mag_graph.endpoint", "mag_graph.cli"])
+        self._ctx.set_forkserver_preload(["__main__", "mag_graph.sparql", "mag_graph.cli"])
         self._lock = threading.Lock()
         # Idle workers (the most recently used last, taken first: a quiet server keeps
         # few views warm) and the requests waiting for one, served first come first
@@ -1217,7 +1217,7 @@ class SparqlService:
         """
         found = keywords(sparql)
         if visible_graphs is not None:
-            from mag_graph.workflow import restrict_dataset
+            from mag_graph.access.visibility import restrict_dataset
 
             if default_graphs is None and named_graphs is None and "FROM" in found:
                 clauses = dataset_clauses(sparql)
@@ -1325,7 +1325,7 @@ class SparqlService:
         if visible_graphs is None:
             data = self.store.export(format=fmt.name) or b""
         else:
-            from mag_graph.workflow import copy_of_graphs
+            from mag_graph.access.visibility import copy_of_graphs
 
             copy = copy_of_graphs(self.store, visible_graphs)
             data = copy.dump(format=_OX_FORMATS[fmt.name], prefixes=_prefixes_for(_OX_FORMATS[fmt.name])) or b""

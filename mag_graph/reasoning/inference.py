@@ -13,8 +13,8 @@ import owlrl
 import pyoxigraph as ox
 from rdflib import Graph
 
-from .namespaces import MAGG
-from .store import Store, from_rdflib_term, to_rdflib_term
+from mag_graph.namespaces import MAGG
+from mag_graph.store import Store, from_rdflib_term, to_rdflib_term
 
 INFERENCE_GRAPH = MAGG["inferentie"]
 MODES = ("rdfs", "owlrl")

@@ -10,7 +10,9 @@
   with PROV-O provenance.
 
 Each returns a report; each writes in one store transaction and replaces its own target
-graphs, so running it twice gives the same store (see :mod:`mag_graph.linking.common`).
+graphs, so running it twice gives the same store (see :mod:`mag_graph.opendata.common`).
+
+May import: :mod:`mag_graph.store`, :mod:`mag_graph.namespaces`, :mod:`mag_graph.resources`.
 """
 
 from .cbs import CBS_TABLE_KWB_2024, cbs_graph, import_cbs

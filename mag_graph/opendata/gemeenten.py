@@ -3,7 +3,7 @@
 The records ("polder" open data, collected from the Register van Overheidsorganisaties,
 Logius, TOOI and Wikidata) add what TOOI lacks: the identifiers other registers use, the
 number of inhabitants and the seats in the council. Mapping (docs in the report to the
-lead; see also the module docs of :mod:`mag_graph.linking.regelingen`):
+lead; see also the module docs of :mod:`mag_graph.opendata.regelingen`):
 
 =================================  ==========================================================
 YAML                               RDF (subject: the TOOI IRI of the municipality)

@@ -54,7 +54,8 @@ from rdflib.namespace import (
 )
 from rdflib.term import Node
 
-from mag_graph import history, workflow
+from mag_graph.cms import history
+from mag_graph.cms import workflow
 from mag_graph.namespaces import (
     MAG,
     MAGID,
@@ -75,7 +76,7 @@ from mag_graph.store import (
     to_rdflib_term,
 )
 from mag_graph.validation import texts_by_language
-from mag_graph.workflow import (
+from mag_graph.cms.workflow import (
     ADOPTED,
     ARCHIVED,
     CONCEPT,
@@ -1119,7 +1120,7 @@ class Content:
         self._lock = _ReadWriteLock()
         self.listeners: list[Any] = []
         if search is True:
-            from mag_graph.search import SearchIndex
+            from mag_graph.cms.search import SearchIndex
 
             self.search = SearchIndex.for_store(store)
         else:
@@ -1850,7 +1851,7 @@ class Content:
            SPARQL update as the data when no stored blank node is removed).
         2. The data change is applied to the store itself: no copy, so it costs the same
            at 1M triples as at 10k.
-        3. What the change can affect (:func:`mag_graph.impact.affected_by`, on the
+        3. What the change can affect (:func:`mag_graph.validation.impact.affected_by`, on the
            store before and after) is validated; that equals full validation there.
         4. No new violations: the pending flag is removed - committed. Otherwise the
            change and the record are undone exactly (removed blank nodes come back with
@@ -1874,8 +1875,8 @@ class Content:
         # were there before come back as warnings.
         changed = [(q[0], q[1], q[2]) for q in added + removed]
         resources = {c.resource for c in changes if isinstance(c.resource, URIRef)}
-        from mag_graph import impact, validation
-
+        from mag_graph import validation
+        from mag_graph.validation import impact
         before = impact.affected_by(self.store, changed, date=self.date) if validate else set()
         # Graphs this write creates are dropped again when it is undone, so a refused
         # write leaves not even an empty graph behind.
@@ -2020,7 +2021,7 @@ class Content:
 
     def search_text(self, q: str, *, role: str | None = None, ctype: str | None = None, municipality: str | None = None,
                     limit: int = 20, offset: int = 0, lang: str = "nl") -> dict[str, Any]:
-        """Full-text search over labels and descriptions, ranked; see :mod:`mag_graph.search`."""
+        """Full-text search over labels and descriptions, ranked; see :mod:`mag_graph.cms.search`."""
         if self.search is None:
             raise ContentError("zoeken is niet beschikbaar", "search is not available")
         return self.search.search(q, role=role, ctype=ctype, municipality=municipality, limit=limit, offset=offset, lang=lang)
@@ -2059,7 +2060,6 @@ def _messages_in(report: Any, lang: str, store: Any) -> dict[tuple[Any, ...], st
     """The report's messages in another language, read again from its report graph
     (no second validation run)."""
     from mag_graph import validation
-
     try:
         shapes, _ = validation.prepared_shapes(report.date)
         db = store.oxigraph if hasattr(store, "oxigraph") else store

@@ -31,12 +31,12 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from .namespaces import DCTERMS, MAG, RDF, RDFS, SH
-from .store import from_rdflib_term
+from mag_graph.namespaces import DCTERMS, MAG, RDF, RDFS, SH
+from mag_graph.store import from_rdflib_term
 
 # The validation module's prepared shapes, target index and data helpers: this module
 # is its companion (the incremental half), so it reads them directly.
-from .validation import (
+from mag_graph.validation.engine import (
     ValidationReport,
     _classes_of,
     _coerce,

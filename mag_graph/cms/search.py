@@ -36,7 +36,7 @@ from rdflib.term import Node
 
 from mag_graph.namespaces import MAG, MUNICIPALITIES, TOOI
 from mag_graph.store import MEMORY, GraphStore, MagGraphError, Store
-from mag_graph.workflow import (
+from mag_graph.cms.workflow import (
     ADOPTED,
     ARCHIVED,
     ARCHIVED_GRAPH,
@@ -47,7 +47,7 @@ from mag_graph.workflow import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mag_graph.content import Content
+    from mag_graph.cms.content import Content
 
 __all__ = ["SEARCH_FILE", "SearchError", "SearchIndex", "search_path_for_store"]
 
@@ -295,7 +295,7 @@ def municipality_iri(text: str) -> URIRef:
 
 
 def _type_name(text: str) -> str:
-    from mag_graph.content import content_type
+    from mag_graph.cms.content import content_type
 
     return content_type(text).name
 
@@ -304,7 +304,7 @@ def _type_name(text: str) -> str:
 
 
 def _all_classes() -> list[URIRef]:
-    from mag_graph.content import content_types
+    from mag_graph.cms.content import content_types
 
     return sorted({c for t in content_types().values() for c in t.classes}, key=str)
 
@@ -331,7 +331,7 @@ def _records(store: GraphStore | Store, iris: Sequence[URIRef]) -> list[dict[str
     many (a rebuild), one pass per indexed property over the whole store."""
     if not iris:
         return []
-    from mag_graph.content import type_for_classes
+    from mag_graph.cms.content import type_for_classes
 
     wanted = set(iris)
     predicates = (*LABELS, *TEXTS, MAG.municipality, RDF.type)
@@ -394,7 +394,7 @@ def _subjects_in(store: GraphStore | Store, graph: URIRef, wanted: set[URIRef]) 
 
 
 def _latest_revision(store: GraphStore | Store) -> str | None:
-    from mag_graph.history import CMS
+    from mag_graph.cms.history import CMS
 
     query = (
         f"SELECT (MAX(STR(?id)) AS ?m) WHERE {{ GRAPH <{HISTORY_GRAPH}> {{ ?r <{CMS.revisionId}> ?id "

@@ -115,7 +115,7 @@ def query_form(sparql: str) -> str | None:
 
 def protected_graphs() -> set[str]:
     """Graphs a pull must not overwrite: what ``mag-graph init`` owns, and the provenance."""
-    from mag_graph.bootstrap import owned_graphs
+    from mag_graph.store.bootstrap import owned_graphs
 
     return {str(g) for g in owned_graphs()} | {str(PROVENANCE_GRAPH)}
 
@@ -187,7 +187,6 @@ def _fetch(endpoint: str, sparql: str, timeout: float) -> tuple[bytes, str]:
     )
 
     from mag_graph import __version__
-
     client = SPARQLWrapper(endpoint, agent=f"mag-graph/{__version__} (SPARQLWrapper)")
     client.setQuery(sparql)
     client.setMethod(POST)

@@ -22,7 +22,7 @@ right back into the data. Reified statements are not asserted; ``rdf:subject`` e
 plain links SPARQL can follow ("every change to X": ``?st rdf:subject X``).
 
 Why the revision IRIs live under ``https://data.mag-graph.nl/graph/``: incremental
-validation (:func:`mag_graph.impact.affected_nodes`) treats IRIs there as hubs it
+validation (:func:`mag_graph.validation.impact.affected_nodes`) treats IRIs there as hubs it
 does not walk through. History links to the resources it changed; were the revisions
 ordinary IRIs, every revision of a resource would join the set of nodes revalidated on
 its next write, and writes would get slower the more often a resource was edited.
@@ -54,10 +54,10 @@ from rdflib.term import Node
 
 from mag_graph.namespaces import BASE, MAGID
 from mag_graph.store import GraphStore, MagGraphError, Store
-from mag_graph.workflow import HISTORY_GRAPH
+from mag_graph.cms.workflow import HISTORY_GRAPH
 
 if TYPE_CHECKING:  # pragma: no cover
-    from mag_graph.content import Content, WriteResult
+    from mag_graph.cms.content import Content, WriteResult
 
 __all__ = [
     "CMS",
@@ -514,5 +514,5 @@ def revert(
     if_match: str | Iterable[str] | None = None,
 ) -> WriteResult:
     """Restore a resource to how it was right after ``rev_id``: a new revision, checked
-    and recorded like any other write (see :meth:`mag_graph.content.Content.revert`)."""
+    and recorded like any other write (see :meth:`mag_graph.cms.content.Content.revert`)."""
     return content.revert(iri, rev_id, agent=agent, role=role, if_match=if_match)

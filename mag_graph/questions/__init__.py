@@ -1,0 +1,30 @@
+"""Reading the graph: the governance questions (Q1-Q18, SPARQL files in ``queries/``
+with typed parameters, :mod:`.catalogue`) and the descriptions of resources, the home
+page overview and the role matrix that the pages show (:mod:`.describe`).
+
+May import: :mod:`mag_graph.store`, :mod:`mag_graph.access`, :mod:`mag_graph.namespaces`,
+:mod:`mag_graph.resources`.
+"""
+
+from mag_graph.questions.catalogue import (  # noqa: F401
+    Answer,
+    Cell,
+    Column,
+    LANGUAGES,
+    MAX_STRING_LENGTH,
+    MAX_VALUE_LENGTH,
+    PARAMETER_TYPES,
+    Parameter,
+    ParameterError,
+    QUERY_PATTERN,
+    Question,
+    QuestionFormatError,
+    UnknownQuestionError,
+    ask,
+    convert_parameter,
+    get_question,
+    list_questions,
+    load_questions,
+    parse_question,
+    resolve_parameters,
+)
