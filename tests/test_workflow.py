@@ -14,7 +14,7 @@ from mag_graph.cms import content as C
 from mag_graph import validation
 from mag_graph.questions import describe
 from mag_graph.cms import workflow
-from mag_graph.store import MEMORY, Store
+from mag_graph.store import DEFAULT_GRAPH, MEMORY, Store
 
 DATE = dt.date(2026, 11, 1)
 ID = "https://data.mag-graph.nl/id/"
@@ -138,7 +138,7 @@ def test_public_graphs_leave_out_drafts_archive_and_history(cms: C.Content) -> N
     assert workflow.CONCEPT_GRAPH not in graphs and workflow.ARCHIVED_GRAPH not in graphs
     assert workflow.HISTORY_GRAPH not in graphs
     assert URIRef("https://data.mag-graph.nl/graph/hardinxveld-giessendam") in graphs
-    assert graphs[0] == workflow.DEFAULT_GRAPH
+    assert graphs[0] == DEFAULT_GRAPH
 
 
 def test_drafts_and_archive_never_leak_through_the_cms(cms: C.Content) -> None:

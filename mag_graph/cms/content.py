@@ -2059,14 +2059,7 @@ def _safe_lang(lang: str) -> str:
 def _messages_in(report: Any, lang: str, store: Any) -> dict[tuple[Any, ...], str]:
     """The report's messages in another language, read again from its report graph
     (no second validation run)."""
-    from mag_graph import validation
-    try:
-        shapes, _ = validation.prepared_shapes(report.date)
-        db = store.oxigraph if hasattr(store, "oxigraph") else store
-        results = validation._read_results(report.report_graph, shapes, db, lang)
-    except (AttributeError, TypeError, ValueError):  # the reader is internal to validation; without it, one language
-        return {}
-    return {_finding_key(r): r.message for r in results}
+    return {_finding_key(r): r.message for r in report.results_in(lang, store)}
 
 
 def _finding_key(result: Any) -> tuple[Any, ...]:

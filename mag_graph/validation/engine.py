@@ -505,6 +505,13 @@ class ValidationReport:
     def to_text(self) -> str:
         return format_text(self)
 
+    def results_in(self, lang: str, data: Any) -> list[ValidationResult]:
+        """The same findings with their messages and labels in ``lang``, read again
+        from the report graph (no second validation run); ``data`` is the validated
+        store, for the labels of focus nodes."""
+        shapes, _ = prepared_shapes(self.date)
+        return _read_results(self.report_graph, shapes, _coerce(getattr(data, "oxigraph", data)), lang)
+
 
 # --------------------------------------------------------------------------- shapes
 
