@@ -78,6 +78,18 @@ from typing import Any
 import pyoxigraph as ox
 
 from mag_graph.namespaces import PREFIXES
+from mag_graph.sparql.formats import (
+    DATASET_FORMATS,
+    GRAPH_FORMATS,
+    RESULT_FORMATS,
+    Format,
+    NotAcceptableError,
+    UnsupportedMediaTypeError,
+    format_by_name,
+    formats_for_parameter,
+    input_format,
+)
+from mag_graph.sparql.negotiation import negotiate, parse_accept
 from mag_graph.store import (
     DEFAULT_GRAPH,
     MagGraphError,
@@ -162,34 +174,6 @@ class ResultTooLargeError(QueryError):
         )
 
 
-class NotAcceptableError(MagGraphError):
-    """None of the media types the client accepts fits this kind of result."""
-
-    def __init__(self, kind: str, offers: Sequence[str]) -> None:
-        self.kind = kind
-        self.offers = list(offers)
-        what = {"select": "SELECT/ASK-resultaten", "graph": "CONSTRUCT/DESCRIBE-resultaten", "rdf": "deze graaf", "dataset": "deze dataset"}.get(kind, kind)
-        what_en = {"select": "SELECT/ASK results", "graph": "CONSTRUCT/DESCRIBE results", "rdf": "this graph", "dataset": "this dataset"}.get(kind, kind)
-        listed = ", ".join(offers)
-        super().__init__(
-            f"geen van de gevraagde formaten past bij {what}; mogelijk: {listed}",
-            f"none of the requested formats fits {what_en}; available: {listed}",
-        )
-
-
-class UnsupportedMediaTypeError(MagGraphError):
-    """A request body in a media type this service does not read."""
-
-    def __init__(self, media_type: str, accepted: Sequence[str]) -> None:
-        self.media_type = media_type
-        self.accepted = list(accepted)
-        listed = ", ".join(accepted)
-        super().__init__(
-            f"mediatype {media_type or '(geen)'} wordt niet ondersteund; gebruik {listed}",
-            f"media type {media_type or '(none)'} is not supported; use {listed}",
-        )
-
-
 _SERVICE_TARGET = re.compile(r"(?i)\bSERVICE\s+(?:SILENT\s+)?<([^<>\s]*)>")
 
 
@@ -210,206 +194,6 @@ class _LimitExceeded(Exception):
         super().__init__(what)
         self.what = what
         self.limit = limit
-
-
-# --------------------------------------------------------------------------- formats
-
-
-@dataclass(frozen=True)
-class Format:
-    """A serialisation the service writes: its name (as in ``?format=``), the media type
-    it is sent as, and the other media types that ask for it."""
-
-    name: str
-    media_type: str
-    aliases: tuple[str, ...] = ()
-    kind: str = "results"  # "results", "rdf" (one graph) or "dataset"
-
-    @property
-    def media_types(self) -> tuple[str, ...]:
-        return (self.media_type.split(";")[0].strip(), *self.aliases)
-
-    @property
-    def oxigraph(self) -> ox.QueryResultsFormat | ox.RdfFormat:
-        return _OX_FORMATS[self.name]
-
-    @property
-    def content_type(self) -> str:
-        """The Content-Type header value (text formats say their charset)."""
-        base = self.media_type.split(";")[0].strip()
-        if base.startswith("text/") or base in ("application/n-triples", "application/n-quads", "application/trig"):
-            return f"{base}; charset=utf-8"
-        return base
-
-
-# Order is preference: the first is the default when the client accepts anything.
-RESULT_FORMATS: tuple[Format, ...] = (
-    Format("json", "application/sparql-results+json", ("application/json",)),
-    Format("xml", "application/sparql-results+xml", ("application/xml", "text/xml")),
-    Format("csv", "text/csv", ()),
-    Format("tsv", "text/tab-separated-values", ()),
-)
-GRAPH_FORMATS: tuple[Format, ...] = (
-    Format("turtle", "text/turtle", ("application/x-turtle",), "rdf"),
-    Format("ntriples", "application/n-triples", ("text/plain",), "rdf"),
-    Format("jsonld", "application/ld+json", ("application/json",), "rdf"),
-    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml"), "rdf"),
-)
-DATASET_FORMATS: tuple[Format, ...] = (
-    Format("trig", "application/trig", (), "dataset"),
-    Format("nquads", "application/n-quads", (), "dataset"),
-)
-_ALL_FORMATS = {f.name: f for f in (*RESULT_FORMATS, *GRAPH_FORMATS, *DATASET_FORMATS)}
-_OX_FORMATS: dict[str, Any] = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-}
-# ?format= values (also SPARQLWrapper's), as (results format, graph format).
-_FORMAT_PARAMETER: dict[str, tuple[str | None, str | None]] = {
-    "json": ("json", "jsonld"),
-    "srj": ("json", None),
-    "xml": ("xml", "rdfxml"),
-    "srx": ("xml", None),
-    "csv": ("csv", None),
-    "tsv": ("tsv", None),
-    "turtle": (None, "turtle"),
-    "ttl": (None, "turtle"),
-    "n3": (None, "turtle"),
-    "ntriples": (None, "ntriples"),
-    "n-triples": (None, "ntriples"),
-    "nt": (None, "ntriples"),
-    "jsonld": (None, "jsonld"),
-    "json-ld": (None, "jsonld"),
-    "rdfxml": (None, "rdfxml"),
-    "rdf+xml": (None, "rdfxml"),
-    "rdf": (None, "rdfxml"),
-}
-
-
-def format_by_name(name: str) -> Format:
-    return _ALL_FORMATS[name]
-
-
-def formats_for_parameter(value: str) -> tuple[Format | None, Format | None]:
-    """The (results, graph) formats a ``format`` parameter asks for: a short name
-    (``json``, ``turtle``, ...) or a media type. Raises ``KeyError`` for unknown values."""
-    key = value.strip().lower()
-    if key in _FORMAT_PARAMETER:
-        res, graph = _FORMAT_PARAMETER[key]
-        return (_ALL_FORMATS[res] if res else None, _ALL_FORMATS[graph] if graph else None)
-    media = key.split(";")[0].strip()
-    res_match = next((f for f in RESULT_FORMATS if media in f.media_types), None)
-    graph_match = next((f for f in GRAPH_FORMATS if media in f.media_types), None)
-    if res_match is None and graph_match is None:
-        raise KeyError(value)
-    return res_match, graph_match
-
-
-@dataclass(frozen=True)
-class MediaRange:
-    type: str
-    subtype: str
-    q: float
-
-    @property
-    def specificity(self) -> int:
-        if self.type == "*":
-            return 0
-        return 1 if self.subtype == "*" else 2
-
-    def matches(self, media_type: str) -> bool:
-        t, _, s = media_type.partition("/")
-        return (self.type == "*" or self.type == t) and (self.subtype == "*" or self.subtype == s)
-
-
-def parse_accept(header: str | None) -> list[MediaRange]:
-    """The media ranges of an ``Accept`` header with their q-values (RFC 9110 12.5.1).
-    Ranges that do not parse, or whose q is not a number in [0, 1], are left out."""
-    ranges: list[MediaRange] = []
-    for part in (header or "").split(","):
-        items = [p.strip() for p in part.split(";")]
-        media = items[0].lower()
-        if "/" not in media:
-            continue
-        t, _, s = media.partition("/")
-        if not t or not s or (t == "*" and s != "*"):
-            continue
-        q = 1.0
-        ok = True
-        for param in items[1:]:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value.strip())
-                except ValueError:
-                    ok = False
-                if not 0.0 <= q <= 1.0:
-                    ok = False
-                break  # parameters after q are accept-extensions
-        if ok:
-            ranges.append(MediaRange(t, s, q))
-    return ranges
-
-
-def negotiate(accept: str | None, offers: Sequence[Format]) -> Format | None:
-    """See :func:`_negotiate`; remembered per (header, offers): clients send few
-    distinct Accept headers, and this runs on every request."""
-    return _negotiate(accept, tuple(offers))
-
-
-@functools.lru_cache(maxsize=1024)
-def _negotiate(accept: str | None, offers: tuple[Format, ...]) -> Format | None:
-    """The offer the client prefers: for each media type of an offer the q-value of the
-    most specific range that matches it counts (aliases only by an exact range);
-    highest q wins, ties go to the order of
-    ``offers`` (the server's preference). No Accept header (or an empty one) accepts
-    anything; ``None`` when nothing offered is acceptable (answer 406)."""
-    if not offers:
-        return None
-    ranges = parse_accept(accept)
-    if not ranges:  # no header, an empty one, or one that does not parse: anything goes
-        return offers[0]
-    best: Format | None = None
-    best_q = 0.0
-    for offer in offers:
-        offer_q = 0.0
-        for i, media in enumerate(offer.media_types):
-            # Wildcards reach an offer's own media type; aliases (application/json for
-            # JSON results, text/xml for XML...) count only when named exactly.
-            matching = [r for r in ranges if r.matches(media) and (i == 0 or r.specificity == 2)]
-            if not matching:
-                continue
-            top = max(r.specificity for r in matching)
-            q = max(r.q for r in matching if r.specificity == top)
-            offer_q = max(offer_q, q)
-        if offer_q > best_q:
-            best, best_q = offer, offer_q
-    return best
-
-
-def input_format(content_type: str | None, *, datasets: bool = True) -> Format:
-    """The RDF format of a request body from its Content-Type (Graph Store writes)."""
-    media = (content_type or "").split(";")[0].strip().lower()
-    candidates = [*GRAPH_FORMATS, *(DATASET_FORMATS if datasets else ())]
-    for fmt in candidates:
-        if media in fmt.media_types and media not in ("text/plain", "application/json", "application/xml", "text/xml"):
-            return fmt
-    # The generic types only where they cannot be misread.
-    if media in ("application/xml", "text/xml"):
-        return _ALL_FORMATS["rdfxml"]
-    if media == "application/json":
-        return _ALL_FORMATS["jsonld"]
-    if media == "text/plain":
-        return _ALL_FORMATS["ntriples"]
-    raise UnsupportedMediaTypeError(media, [f.media_type for f in candidates])
 
 
 # --------------------------------------------------------------------------- reading SPARQL text
@@ -556,7 +340,7 @@ class QueryOutcome:
 
     @property
     def media_type(self) -> str:
-        return _ALL_FORMATS[self.format].content_type
+        return format_by_name(self.format).content_type
 
 
 class _LimitedWriter(io.RawIOBase):
@@ -632,7 +416,7 @@ def execute(db: ox.Store, task: QueryTask, *, deadline: float | None = None) -> 
         if isinstance(raw, ox.QueryBoolean):
             if task.results_format is None:
                 raise NotAcceptableError("select", [f.media_type for f in RESULT_FORMATS])
-            fmt = _OX_FORMATS[task.results_format]
+            fmt = format_by_name(task.results_format).oxigraph
             return QueryOutcome("ask", raw.serialize(format=fmt), task.results_format, 1)
         if isinstance(raw, ox.QuerySolutions):
             return _select(raw, task, deadline)
@@ -659,7 +443,7 @@ def _select(raw: ox.QuerySolutions, task: QueryTask, deadline: float | None) -> 
     if task.results_format == "tsv":
         return QueryOutcome("select", tsv, "tsv", rows)
     out = _LimitedWriter(task.max_bytes, None, deadline)
-    ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(out, _OX_FORMATS[task.results_format])
+    ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(out, format_by_name(task.results_format).oxigraph)
     return QueryOutcome("select", out.getvalue(), task.results_format, rows)
 
 
@@ -673,7 +457,7 @@ def _construct(raw: Iterable[ox.Triple], task: QueryTask, deadline: float | None
             raise ResultTooLargeError(task.max_rows, "triples")
         if deadline is not None and not len(triples) % 1024 and time.monotonic() > deadline:
             raise _Deadline()
-    fmt = _OX_FORMATS[task.graph_format]
+    fmt = format_by_name(task.graph_format).oxigraph
     out = _LimitedWriter(task.max_bytes, None, deadline)
     ox.serialize(triples, out, fmt, prefixes=_prefixes_for(fmt))
     return QueryOutcome("graph", out.getvalue(), task.graph_format, len(triples))
@@ -1328,7 +1112,7 @@ class SparqlService:
             from mag_graph.access.visibility import copy_of_graphs
 
             copy = copy_of_graphs(self.store, visible_graphs)
-            data = copy.dump(format=_OX_FORMATS[fmt.name], prefixes=_prefixes_for(_OX_FORMATS[fmt.name])) or b""
+            data = copy.dump(format=fmt.oxigraph, prefixes=_prefixes_for(fmt.oxigraph)) or b""
         if len(data) > self.max_bytes:
             raise ResultTooLargeError(self.max_bytes, "bytes")
         return data
@@ -1390,7 +1174,7 @@ class SparqlService:
             return known[1]
         generation = self.generation
         triples = self._description_triples(endpoint_url, graph_store_url, update)
-        oxfmt = _OX_FORMATS[fmt.name]
+        oxfmt = fmt.oxigraph
         prefixes = {"sd": SD, "formats": _FORMATS_NS, "void": "http://rdfs.org/ns/void#",
                     "dcterms": "http://purl.org/dc/terms/", "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
         data = ox.serialize(triples, None, oxfmt, prefixes=prefixes if _prefixes_for(oxfmt) else None)
