@@ -14,7 +14,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib import namespace as ns
 
-import mag_graph.store.embedded as store_module
+import mag_graph.store.loading as loading_module
+import mag_graph.store.sources as sources_module
 from mag_graph.store import bootstrap
 from mag_graph.namespaces import MAGG, Graphs
 from mag_graph.store import (
@@ -56,8 +57,8 @@ def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
 @pytest.fixture
 def large_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """Send every load through the path used for big inputs (validate, then write)."""
-    monkeypatch.setattr(store_module, "SMALL_LOAD_BYTES", -1)
-    monkeypatch.setattr(store_module, "BULK_CHUNK", 2)
+    monkeypatch.setattr(loading_module, "SMALL_LOAD_BYTES", -1)
+    monkeypatch.setattr(loading_module, "BULK_CHUNK", 2)
 
 
 def plain_strings(graph: Graph) -> Graph:
@@ -261,8 +262,8 @@ def test_parse_error_column(memory_store: Store, fixtures_dir: Path) -> None:
 @pytest.mark.parametrize("path", ["small", "large"])
 def test_failed_load_changes_nothing(any_store: Store, fixtures_dir: Path, quad_snapshot: Any, monkeypatch: pytest.MonkeyPatch, path: str) -> None:
     if path == "large":
-        monkeypatch.setattr(store_module, "SMALL_LOAD_BYTES", -1)
-        monkeypatch.setattr(store_module, "BULK_CHUNK", 1)
+        monkeypatch.setattr(loading_module, "SMALL_LOAD_BYTES", -1)
+        monkeypatch.setattr(loading_module, "BULK_CHUNK", 1)
     any_store.load(fixtures_dir / "small.trig")
     before = quad_snapshot(any_store)
     for name in ["broken.ttl", "broken.nt", "broken.trig", "broken.rdf"]:
@@ -276,7 +277,7 @@ def test_failed_load_changes_nothing(any_store: Store, fixtures_dir: Path, quad_
 @pytest.mark.parametrize("path", ["small", "large"])
 def test_several_files_load_all_or_nothing(any_store: Store, fixtures_dir: Path, quad_snapshot: Any, monkeypatch: pytest.MonkeyPatch, path: str) -> None:
     if path == "large":
-        monkeypatch.setattr(store_module, "SMALL_LOAD_BYTES", -1)
+        monkeypatch.setattr(loading_module, "SMALL_LOAD_BYTES", -1)
     before = quad_snapshot(any_store)
     with pytest.raises(ParseError) as info:
         any_store.load([fixtures_dir / "small.ttl", fixtures_dir / "broken.ttl"])
@@ -299,9 +300,9 @@ def test_large_path_loads_like_the_small_one(tmp_path: Path, fixtures_dir: Path,
         for name in files:
             small.load(fixtures_dir / name)
         small.load(fixtures_dir / "small.nt", graph=ex("target"))
-        monkeypatch.setattr(store_module, "SMALL_LOAD_BYTES", -1)
-        monkeypatch.setattr(store_module, "BULK_CHUNK", 3)
-        monkeypatch.setattr(store_module, "PROGRESS_BYTES", 0)
+        monkeypatch.setattr(loading_module, "SMALL_LOAD_BYTES", -1)
+        monkeypatch.setattr(loading_module, "BULK_CHUNK", 3)
+        monkeypatch.setattr(sources_module, "PROGRESS_BYTES", 0)
         for kind in [":memory:", tmp_path / "disk"]:
             with Store.open(kind) as large:
                 for name in files:
@@ -863,9 +864,9 @@ def _nt_lines(n: int, *, broken_at: int | None = None, bnode_at: tuple[int, ...]
 
 @pytest.fixture
 def tiny_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_module, "SMALL_LOAD_BYTES", -1)
-    monkeypatch.setattr(store_module, "LINE_BLOCK_BYTES", 100)
-    monkeypatch.setattr(store_module, "BULK_CHUNK", 3)
+    monkeypatch.setattr(loading_module, "SMALL_LOAD_BYTES", -1)
+    monkeypatch.setattr(loading_module, "LINE_BLOCK_BYTES", 100)
+    monkeypatch.setattr(loading_module, "BULK_CHUNK", 3)
 
 
 def test_blocks_load_everything(disk_store: Store, tmp_path: Path, tiny_blocks: None) -> None:

@@ -1,49 +1,56 @@
 """The store: the only code that opens the RDF store.
 
-Owns the embedded pyoxigraph store (on disk or in memory), transactions, loading and
-exporting files, and the conversion between Oxigraph and rdflib terms; ``bootstrap``
-loads the ontology, shapes and example data into a new store. Later also the remote
-stores (SPARQL 1.1 Protocol).
+Owns the contract of a store (:mod:`~mag_graph.store.interface`), the embedded
+pyoxigraph store on disk or in memory (:mod:`~mag_graph.store.embedded`), loading
+sources all or nothing (:mod:`~mag_graph.store.sources`, :mod:`~mag_graph.store.loading`),
+transactions (:mod:`~mag_graph.store.transaction`), RDF format names
+(:mod:`~mag_graph.store.formats`), the conversion between Oxigraph and rdflib terms
+(:mod:`~mag_graph.store.terms`), result objects (:mod:`~mag_graph.store.results`) and
+the errors of the store layer with :class:`MagGraphError`, the base of every error
+mag-graph reports (:mod:`~mag_graph.store.errors`); ``bootstrap`` loads the ontology,
+shapes and example data into a new store. Later also the remote stores (SPARQL 1.1
+Protocol), implementing :class:`GraphStore`.
+
+Inside the package the modules import each other from the bottom up: ``errors``,
+``formats``, ``terms``, ``results``, ``sources``, ``transaction``, ``interface``,
+``loading``, ``embedded``; ``bootstrap`` imports the package.
 
 May import: :mod:`mag_graph.namespaces` and :mod:`mag_graph.resources` only - nothing
 of mag-graph above it.
 """
 
 from mag_graph.store.embedded import (  # noqa: F401
-    BULK_CHUNK,
-    DEFAULT_GRAPH,
+    _SKIP_TOKEN,
     ENV_STORE,
-    FORMAT_NAMES,
-    GraphArg,
-    GraphStore,
-    InvalidIRIError,
-    LINE_BLOCK_BYTES,
-    LoadError,
-    LoadResult,
     MEMORY,
+    Store,
+    default_store_path,
+)
+from mag_graph.store.errors import (  # noqa: F401
+    InvalidIRIError,
+    LoadError,
     MagGraphError,
-    OxGraphName,
-    OxTerm,
-    PROGRESS_BYTES,
     ParseError,
     QueryError,
-    QueryResult,
     QuerySyntaxError,
-    SMALL_LOAD_BYTES,
     SourceNotFoundError,
-    Stats,
-    Store,
     StoreClosedError,
     StoreError,
     StoreLockedError,
     StoreNotFoundError,
-    Transaction,
-    UnknownFormatError,
     UnknownGraphError,
-    default_store_path,
+)
+from mag_graph.store.formats import FORMAT_NAMES, UnknownFormatError, rdf_format  # noqa: F401
+from mag_graph.store.interface import GraphStore  # noqa: F401
+from mag_graph.store.loading import BULK_CHUNK, LINE_BLOCK_BYTES, SMALL_LOAD_BYTES  # noqa: F401
+from mag_graph.store.results import LoadResult, QueryResult, Stats  # noqa: F401
+from mag_graph.store.sources import PROGRESS_BYTES, source_graphs  # noqa: F401
+from mag_graph.store.terms import (  # noqa: F401
+    DEFAULT_GRAPH,
+    GraphArg,
+    OxGraphName,
+    OxTerm,
     from_rdflib_term,
-    rdf_format,
-    source_graphs,
     to_rdflib_term,
 )
-from mag_graph.store.embedded import _SKIP_TOKEN  # noqa: F401
+from mag_graph.store.transaction import Transaction  # noqa: F401
