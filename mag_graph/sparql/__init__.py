@@ -2,33 +2,32 @@
 text (dataset clauses, volatile functions), the pool of worker processes that runs
 queries under a timeout on a snapshot of the store, and the result cache.
 
+Modules, from the bottom up: ``errors``, ``formats`` and ``negotiation`` (the
+protocol's media types), ``text`` (reading SPARQL text), ``execute`` (one query within
+its limits), ``pool`` (worker processes), ``cache`` (the result cache) and ``service``
+(:class:`SparqlService`, which puts them together).
+
 May import: :mod:`mag_graph.store`, :mod:`mag_graph.access`, :mod:`mag_graph.namespaces`.
 Never the web layer (:mod:`mag_graph.api`).
 """
 
-from mag_graph.sparql.endpoint import (  # noqa: F401
+from mag_graph.sparql.cache import (  # noqa: F401
     CACHE_ENTRY_BYTES,
     DEFAULT_CACHE_BYTES,
     DEFAULT_CACHE_ENTRIES,
-    DEFAULT_MAX_BYTES,
-    DEFAULT_MAX_ROWS,
-    DEFAULT_TIMEOUT,
-    SD,
-    WATCHED_KEYWORDS,
-    QueryOutcome,
-    QueryPool,
-    QueryTask,
-    QueryTimeoutError,
     ResultCache,
+)
+from mag_graph.sparql.errors import (  # noqa: F401
+    QueryTimeoutError,
     ResultTooLargeError,
     ServiceNotAllowedError,
-    ServiceStats,
-    SparqlService,
-    dataset_clauses,
+)
+from mag_graph.sparql.execute import (  # noqa: F401
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ROWS,
+    QueryOutcome,
+    QueryTask,
     execute,
-    is_volatile,
-    keywords,
-    uses_keyword,
 )
 from mag_graph.sparql.formats import (  # noqa: F401
     DATASET_FORMATS,
@@ -42,3 +41,12 @@ from mag_graph.sparql.formats import (  # noqa: F401
     input_format,
 )
 from mag_graph.sparql.negotiation import MediaRange, negotiate, parse_accept  # noqa: F401
+from mag_graph.sparql.pool import QueryPool  # noqa: F401
+from mag_graph.sparql.service import DEFAULT_TIMEOUT, SD, ServiceStats, SparqlService  # noqa: F401
+from mag_graph.sparql.text import (  # noqa: F401
+    WATCHED_KEYWORDS,
+    dataset_clauses,
+    is_volatile,
+    keywords,
+    uses_keyword,
+)
