@@ -14,11 +14,12 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SH, XSD
 
 from mag_graph import validation
-from mag_graph.validation import engine
 from mag_graph.cli import main
-from mag_graph.reasoning.inference import INFERENCE_GRAPH
 from mag_graph.namespaces import MAG
+from mag_graph.reasoning.inference import INFERENCE_GRAPH
 from mag_graph.store import Store
+from mag_graph.validation import pyshacl_patches
+from mag_graph.validation import shapes as shapes_module
 
 DATE = dt.date(2026, 11, 1)
 EX = Namespace("http://example.org/")
@@ -108,7 +109,7 @@ def test_plain_string_literals_in_shapes_match_oxigraph_values() -> None:
     store.load(b'<http://example.org/a> a <http://example.org/C> ; <http://example.org/p> "ja" .',
                format=ox.RdfFormat.TURTLE)
     assert not pyshacl.validate(store, shacl_graph=shapes)[0]  # the trap, unprepared
-    engine._type_plain_literals(shapes)
+    shapes_module._type_plain_literals(shapes)
     assert pyshacl.validate(store, shacl_graph=shapes)[0]
     members = list(shapes.objects(None, RDF.first))
     assert Literal("ja", datatype=XSD.string) in members
@@ -237,7 +238,7 @@ def test_constraint_parameters_answer_in_like_the_list() -> None:
     from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS
 
     parameters, _ = shape_module.CONSTRAINT_PARAMS
-    assert isinstance(parameters, engine._ParameterList)
+    assert isinstance(parameters, pyshacl_patches._ParameterList)
     assert list(parameters) == list(ALL_CONSTRAINT_PARAMETERS)
     for candidate in [*ALL_CONSTRAINT_PARAMETERS, SH.targetClass, RDF.type, Literal(str(SH["in"])), URIRef(str(SH["in"]))]:
         assert (candidate in parameters) == (candidate in list(ALL_CONSTRAINT_PARAMETERS))
@@ -293,7 +294,7 @@ def test_prebinding_searches_answer_like_the_patterns() -> None:
     from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
 
     remembered = SPARQLQueryHelper.bind_this_regex
-    assert isinstance(remembered, engine._RememberedSearch)
+    assert isinstance(remembered, pyshacl_patches._RememberedSearch)
     for text in ["SELECT $this WHERE { $this a ?c }", "SELECT ?x WHERE { ?x a ?c }", "ASK { ?this ?p ?o }"]:
         for _ in range(2):
             found, expected = remembered.search(text), remembered.pattern.search(text)

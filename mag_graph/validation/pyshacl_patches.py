@@ -1,0 +1,423 @@
+"""Compatibility and speed patches to pySHACL, applied once when this module is imported.
+
+Written for pySHACL 0.40.1 (pinned ``>=0.40.1,<0.41`` in pyproject.toml): each patch
+replaces or wraps a pySHACL internal (a method, a module attribute, a class attribute) by
+name, and marks what it installed so that applying it twice does nothing. A newer pySHACL
+may rename or change those internals; re-check every patch below before raising the pin.
+
+Correctness, for pySHACL running on pyoxigraph through its ``OxigraphDataGraph`` bridge:
+
+* :func:`_literals_have_no_outgoing_statements` - the bridge passes a literal as the
+  subject of a pattern (``sh:class`` on a literal value) and Oxigraph refuses it with a
+  TypeError that would crash the run; such reads now yield nothing.
+* :func:`_focus_filter_only_at_the_top` - pySHACL's ``focus_nodes`` option also filters
+  the value nodes of nested shapes (``sh:node``, qualified shapes, logical constraints),
+  so counts go wrong; nested evaluations now run without the filter.
+* :func:`_prebind_by_substitution` - pre-bound ``$this`` / ``$value`` are written into the
+  query text instead of Oxigraph ``substitutions``, which Oxigraph 0.5 evaluates over the
+  whole store and refuses for variables outside the projection.
+
+Speed only (the same results, measured on the example and at 100k-1M triples):
+
+* :func:`_check_each_query_once` - the per-focus-node regular-expression check of each
+  SPARQL constraint's text is done once per text.
+* :func:`_oxigraph_graph_is_truthy` - ``bool(data_graph)`` no longer counts every quad.
+* :func:`_constraint_parameters_as_set` - the ``p in CONSTRAINT_PARAMS`` scan asks a
+  frozenset (:class:`_ParameterList`).
+* :func:`_shape_triples_read_once` - a shape's own triples are read once per wrapped
+  shapes graph.
+* :func:`_constraint_components_built_once` - SHACL Core constraint components are built
+  once per (shape, component) and run.
+* :func:`_prebinding_scan_once` - the five prebinding regular expressions remember their
+  search per query text (:class:`_RememberedSearch`).
+* :func:`_result_terms_converted_once` - Oxigraph IRIs and literals are converted to
+  rdflib terms once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+import pyoxigraph as ox
+
+
+def _check_each_query_once() -> None:
+    """pySHACL re-checks the text of every SPARQL constraint (for MINUS, VALUES, SERVICE
+    ...) with regular expressions that grow quadratically with the query's length, once
+    per focus node: measured at two thirds of a validation run here. The outcome depends
+    only on the text, so it is remembered. Applied once, on import."""
+    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+
+    original = SPARQLQueryHelper.check_invalid_sparql
+    if getattr(original, "_checks_once", False):
+        return
+    passed: set[tuple[str, bool, frozenset[str]]] = set()
+
+    def check_once(self: Any, sparql_text: str, valuenode: Any = None, extravars: Any = None) -> bool:
+        key = (sparql_text, valuenode is not None, frozenset(extravars or ()))
+        if key not in passed:
+            original(self, sparql_text, valuenode=valuenode, extravars=extravars)
+            passed.add(key)
+        return True
+
+    check_once._checks_once = True  # type: ignore[attr-defined]
+    SPARQLQueryHelper.check_invalid_sparql = check_once  # type: ignore[method-assign]
+
+
+def _oxigraph_graph_is_truthy() -> None:
+    """pySHACL tests its data graph for truth while describing each result; the Oxigraph
+    bridge has no ``__bool__``, so Python falls back to ``__len__`` and counts every quad
+    of the store (about 10 ms per result on the example, growing with the store). A data
+    graph is always "something", so it answers True at once. Applied once, on import."""
+    from pyshacl.graph_abstraction import OxigraphDataGraph
+
+    if "__bool__" not in vars(OxigraphDataGraph):
+        OxigraphDataGraph.__bool__ = lambda self: True  # type: ignore[attr-defined]
+
+
+def _literals_have_no_outgoing_statements() -> None:
+    """pySHACL's Oxigraph bridge passes a literal as the subject of a pattern when a value
+    it follows is a literal - e.g. ``sh:class`` on a node whose ``rdf:type`` is a literal
+    walks ``rdfs:subClassOf`` from that literal - and Oxigraph refuses a literal subject
+    with a TypeError, which would crash the whole validation. In RDF a literal is never
+    a subject, so those reads have no answer: they now yield nothing (the node is then
+    reported as not of the class, as pySHACL on rdflib would). Applied once, on import."""
+    from pyshacl.graph_abstraction import OxigraphDataGraph
+    from rdflib import Literal as RdfLiteral
+
+    for name in ("objects", "predicate_objects"):
+        original = getattr(OxigraphDataGraph, name)
+        if getattr(original, "_mag_graph_literal_guard", False):
+            continue
+
+        def guarded(self: Any, subject: Any = None, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            if isinstance(subject, RdfLiteral):
+                return iter(())
+            return _original(self, subject, *args, **kwargs)
+
+        guarded._mag_graph_literal_guard = True  # type: ignore[attr-defined]
+        setattr(OxigraphDataGraph, name, guarded)
+
+
+def _focus_filter_only_at_the_top() -> None:
+    """pySHACL's ``focus_nodes`` option is meant to pick the focus nodes of the top-level
+    shapes, but pySHACL 0.40 also applies it when a shape is evaluated for the value nodes
+    of another (``sh:node``, ``sh:qualifiedValueShape``, logical constraints): value nodes
+    outside the option are then skipped as if they conformed, and a count such as "exactly
+    one bestuurlijk opdrachtgever" goes wrong. Nested evaluations (those handed their
+    focus by the caller) therefore run without the filter. Found by the property-based
+    test in tests/test_incremental.py. Applied once, on import."""
+    from pyshacl.shape import Shape
+
+    original = Shape.validate
+    if getattr(original, "_top_level_focus_only", False):
+        return
+
+    def validate_shape(self: Any, executor: Any, target_graph: Any, focus: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if focus is None or not executor.focus_nodes:
+            return original(self, executor, target_graph, focus, *args, **kwargs)
+        chosen = executor.focus_nodes
+        executor.focus_nodes = None
+        try:
+            return original(self, executor, target_graph, focus, *args, **kwargs)
+        finally:
+            executor.focus_nodes = chosen
+
+    validate_shape._top_level_focus_only = True  # type: ignore[attr-defined]
+    Shape.validate = validate_shape  # type: ignore[method-assign]
+
+
+def _inline_bindings(query: str, bindings: dict[str, ox.NamedNode | ox.Literal]) -> str | None:
+    """The query with the pre-bound variables replaced by their terms throughout its
+    WHERE clause (nested groups, FILTER NOT EXISTS and sub-selects included), as SHACL-SPARQL
+    pre-binding means, plus a VALUES block so the projected variables stay bound.
+
+    Comments, strings and IRIs are skipped while scanning. Returns None when the query
+    has no WHERE clause to work on. The scan depends only on the query text and the
+    names bound, so it is done once per (query, names) (see :func:`_binding_template`);
+    each call only fills in the terms."""
+    names = tuple(bindings)
+    template = _binding_template(query, names)
+    if template is None:
+        return None
+    terms = [str(term) for term in bindings.values()]
+    return "".join(part if isinstance(part, str) else terms[part] for part in template)
+
+
+@lru_cache(maxsize=1024)
+def _binding_template(query: str, names: tuple[str, ...]) -> tuple[str | int, ...] | None:
+    """The query cut into text and slots: an int ``i`` stands for the term bound to
+    ``names[i]``. Built by scanning the query once (the scan costs about a millisecond
+    per query, and pySHACL runs each query once per focus node)."""
+    from mag_graph.store import _SKIP_TOKEN
+
+    slot = {name: index for index, name in enumerate(names)}
+    variable = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
+    # Inside a sub-select's projection and its GROUP BY / ORDER BY only variables may
+    # stand: there the variable is kept (the VALUES block binds it on the way out).
+    keeps_variables = re.compile(r"(?i)\b(SELECT|GROUP\s+BY|ORDER\s+BY)\b")
+    out: list[str | int] = []
+    pos, depth, start = 0, 0, None
+    keep = False
+    while pos < len(query):
+        skipped = _SKIP_TOKEN.match(query, pos)
+        if skipped:
+            out.append(skipped.group(0))
+            pos = skipped.end()
+            continue
+        char = query[pos]
+        if depth > 0 and (keyword := keeps_variables.match(query, pos)):
+            keep = True
+            out.append(keyword.group(0))
+            pos = keyword.end()
+            continue
+        if char in "{}":
+            keep = False
+        if char == "{":
+            depth += 1
+            out.append(char)
+            if start is None:
+                start = len(out)
+            pos += 1
+            continue
+        if char == "}":
+            depth -= 1
+            out.append(char)
+            pos += 1
+            if depth == 0 and start is not None:
+                out.append(query[pos:])
+                values: list[str | int] = [" VALUES (" + " ".join(f"?{name}" for name in names) + ") { ("]
+                for index in range(len(names)):
+                    if index:
+                        values.append(" ")
+                    values.append(index)
+                values.append(") } ")
+                out[start:start] = values
+                return _merge_text(out)
+            continue
+        found = variable.match(query, pos) if depth > 0 else None
+        if found and found.group(1) in slot and not keep:
+            out.append(slot[found.group(1)])
+            pos = found.end()
+            continue
+        if found:
+            out.append(found.group(0))
+            pos = found.end()
+            continue
+        out.append(char)
+        pos += 1
+    return None
+
+
+def _merge_text(parts: list[str | int]) -> tuple[str | int, ...]:
+    """Adjacent text parts joined, so filling a template is a short join."""
+    merged: list[str | int] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    return tuple(merged)
+
+
+def _prebind_by_substitution() -> None:
+    """pySHACL hands the pre-bound variables of SPARQL constraints (``$this``, ``$value``)
+    to Oxigraph as ``substitutions``; Oxigraph 0.5 then evaluates the query over the
+    whole store and filters on the substituted values afterwards (5.9 s instead of 4 ms
+    for one focus node at a million triples), and refuses variables outside the SELECT
+    projection. The terms are written into the query instead (see
+    :func:`_inline_bindings`). Blank nodes cannot be written into a query; those keep
+    pySHACL's own path. Applied once, on import."""
+    from pyshacl.graph_abstraction import OxigraphDataGraph
+
+    original = OxigraphDataGraph.query_oxigraph
+    if getattr(original, "_prebinds_by_substitution", False):
+        return
+
+    def query_oxigraph(self: Any, query_object: str, initNs: Any = None, initBindings: Any = None, **kwargs: Any) -> Any:
+        if initBindings and all(isinstance(t, (ox.NamedNode, ox.Literal)) for t in initBindings.values()):
+            terms = {str(name).lstrip("?$"): term for name, term in initBindings.items()}
+            rewritten = _inline_bindings(query_object, terms)
+            if rewritten is not None:
+                return original(self, rewritten, initNs=initNs, initBindings=None, **kwargs)
+        return original(self, query_object, initNs=initNs, initBindings=initBindings, **kwargs)
+
+    query_oxigraph._prebinds_by_substitution = True  # type: ignore[attr-defined]
+    OxigraphDataGraph.query_oxigraph = query_oxigraph  # type: ignore[method-assign]
+
+
+class _ParameterList(list):  # type: ignore[type-arg]
+    """pySHACL's list of constraint parameters, answering ``in`` from a frozenset."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        super().__init__(items)
+        self.members = frozenset(self)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.members
+
+
+def _constraint_parameters_as_set() -> None:
+    """For every shape evaluation (once per focus node for nested shapes) pySHACL scans
+    the shape's triples with ``p in list`` over its ~40 constraint parameters, each
+    comparison a Python-level ``URIRef.__eq__``: 7.5M comparisons, a quarter of a run at
+    100k triples. The list is one pySHACL keeps on its ``shape`` module
+    (``CONSTRAINT_PARAMS``); it is replaced by the same list, in the same order, whose
+    ``in`` asks a frozenset. rdflib terms hash consistently with their equality (a URIRef
+    equals only a URIRef of the same text), so membership, and with it the constraints
+    found, are unchanged. Applied once, on import."""
+    from pyshacl import shape as shape_module
+    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+
+    current = getattr(shape_module, "CONSTRAINT_PARAMS", None)
+    if current is not None and isinstance(current[0], _ParameterList):
+        return
+    shape_module.CONSTRAINT_PARAMS = (_ParameterList(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)  # type: ignore[attr-defined]
+
+
+def _shape_triples_read_once() -> None:
+    """pySHACL reads a shape's own triples from the rdflib shapes graph (to find its
+    constraints) every time the shape is evaluated, for nested shapes once per value
+    node: 23k reads through rdflib's memory store at 100k triples. The shapes graph does
+    not change while it is used (pySHACL adds its two system triples when it wraps the
+    graph, before any read), so each node's ``predicate_objects`` are read once per
+    wrapped shapes graph and replayed in the same order. pySHACL calls this method only
+    for that scan. Applied once, on import."""
+    from pyshacl.shapes_graph import ShapesGraph
+
+    original = ShapesGraph.predicate_objects
+    if getattr(original, "_reads_once", False):
+        return
+
+    def predicate_objects(self: Any, s: Any) -> Any:
+        memo = self.__dict__.setdefault("_mag_predicate_objects", {})
+        found = memo.get(s)
+        if found is None:
+            found = memo[s] = tuple(original(self, s))
+        return iter(found)
+
+    predicate_objects._reads_once = True  # type: ignore[attr-defined]
+    ShapesGraph.predicate_objects = predicate_objects  # type: ignore[method-assign]
+
+
+def _constraint_components_built_once() -> None:
+    """pySHACL builds a new constraint component object (reading its parameters, e.g.
+    walking the ``sh:in`` list, from the rdflib shapes graph) each time a shape is
+    evaluated, for nested shapes once per value node: 44k constructions at 100k triples,
+    a tenth of a run. The SHACL Core components read only their shape and the unchanging
+    shapes graph when built, and take everything else (data graph, focus and value
+    nodes) as arguments of ``evaluate``, so one object per (shape, component) is built
+    and reused for the rest of the run (kept with the shapes graph pySHACL wraps for that
+    run). A construction that fails is not remembered: it fails again, with the same
+    warning or error, next time. Only the Core components are reused; SPARQL-based and
+    custom components are built as before. Applied once, on import."""
+    from pyshacl import shape as shape_module
+
+    parameters, classes = shape_module.CONSTRAINT_PARAMS  # type: ignore[attr-defined]
+    if any(getattr(c, "_built_once", False) for c in classes.values()):
+        return
+
+    def reused(component: Any) -> Any:
+        def build(shape: Any) -> Any:
+            memo = shape.sg.__dict__.setdefault("_mag_components", {})
+            key = (id(shape), component)
+            found = memo.get(key)
+            if found is None or found[0] is not shape:
+                found = memo[key] = (shape, component(shape))
+            return found[1]
+
+        build._built_once = True  # type: ignore[attr-defined]
+        build.__name__ = getattr(component, "__name__", "component")
+        return build
+
+    # One builder per class: several parameters (sh:qualifiedValueShape, sh:qualifiedMinCount
+    # ...) name the same component, and pySHACL runs a component once per shape by identity.
+    builders = {c: reused(c) for c in set(classes.values()) if c.__module__.startswith("pyshacl.constraints.core.")}
+    core = {p: builders.get(c, c) for p, c in classes.items()}
+    shape_module.CONSTRAINT_PARAMS = (parameters, core)  # type: ignore[attr-defined]
+
+
+class _RememberedSearch:
+    """A compiled pattern whose ``search`` answers from a memo for texts seen before
+    (``sub`` and everything else go to the pattern itself)."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.found: dict[str, re.Match[str] | None] = {}
+
+    def search(self, text: str, *args: Any) -> re.Match[str] | None:
+        if args:
+            return self.pattern.search(text, *args)
+        if text not in self.found:
+            if len(self.found) > 4096:
+                self.found.clear()
+            self.found[text] = self.pattern.search(text)
+        return self.found[text]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pattern, name)
+
+
+def _prebinding_scan_once() -> None:
+    """Before each SPARQL constraint query (once per focus node) pySHACL searches the
+    query text with five regular expressions to see which of ``$this``, ``$value``,
+    ``$currentShape``, ``$shapesGraph`` and ``$PATH`` it uses: 92k searches over the
+    whole query text at 100k triples. The answer depends only on the text, so each
+    pattern's search is remembered per text (the same match object, for the same string,
+    is returned; ``sub`` is not remembered). Applied once, on import."""
+    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+
+    for name in ("bind_this_regex", "bind_value_regex", "bind_cs_regex", "bind_sg_regex", "bind_path_regex"):
+        pattern = getattr(SPARQLQueryHelper, name)
+        if not isinstance(pattern, _RememberedSearch):
+            setattr(SPARQLQueryHelper, name, _RememberedSearch(pattern))
+
+
+def _result_terms_converted_once() -> None:
+    """pySHACL turns every term of every Oxigraph query solution into a new rdflib term
+    (``to_rdf``), in Python, although the same few IRIs and literals come back for every
+    focus node. IRIs and literals are immutable values on both sides, and two Oxigraph
+    terms are equal exactly when they are the same RDF term, so the rdflib term made for
+    one is remembered and handed out again (blank nodes are converted as before). The
+    memo is emptied when it holds 100,000 terms. Applied once, on import."""
+    from pyshacl import graph_abstraction
+
+    original = graph_abstraction.to_rdf
+    if getattr(original, "_converts_once", False):
+        return
+    converted: dict[Any, Any] = {}
+    kinds = (ox.NamedNode, ox.Literal)
+
+    def to_rdf(term: Any) -> Any:
+        if type(term) not in kinds:
+            return original(term)
+        found = converted.get(term)
+        if found is None:
+            if len(converted) >= 100_000:
+                converted.clear()
+            found = converted[term] = original(term)
+        return found
+
+    to_rdf._converts_once = True  # type: ignore[attr-defined]
+    graph_abstraction.to_rdf = to_rdf
+
+
+def apply() -> None:
+    """Every patch, in this order; each one is applied at most once per process (a
+    second call finds its mark on pySHACL and leaves it alone)."""
+    _check_each_query_once()
+    _oxigraph_graph_is_truthy()
+    _literals_have_no_outgoing_statements()
+    _focus_filter_only_at_the_top()
+    _prebind_by_substitution()
+    _constraint_parameters_as_set()
+    _shape_triples_read_once()
+    _constraint_components_built_once()
+    _prebinding_scan_once()
+    _result_terms_converted_once()
+
+
+apply()
