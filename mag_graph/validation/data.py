@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, Literal
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from mag_graph.namespaces import MAGG, Graphs
@@ -35,7 +35,8 @@ def _oxigraph_store(data: Any) -> ox.Store | None:
 
 
 def _rdflib_to_oxigraph(data: Graph) -> ox.Store:
-    """An in-memory pyoxigraph copy of an rdflib graph or dataset (graphs kept)."""
+    """An in-memory pyoxigraph copy of an rdflib graph or dataset (graphs kept; literals
+    rdflib flags as ill-typed stay ill-typed, see :func:`_term`)."""
     blank_nodes: dict[str, ox.BlankNode] = {}
     store = ox.Store()
     if isinstance(data, Dataset):
@@ -43,14 +44,28 @@ def _rdflib_to_oxigraph(data: Graph) -> ox.Store:
         for s, p, o, g in data.quads((None, None, None, None)):
             name = g.identifier if isinstance(g, Graph) else g
             graph = ox.DefaultGraph() if name is None or name == DATASET_DEFAULT_GRAPH_ID else from_rdflib_term(name, blank_nodes=blank_nodes)
-            quads.append(ox.Quad(*(from_rdflib_term(t, blank_nodes=blank_nodes) for t in (s, p, o)), graph))
+            quads.append(ox.Quad(*(_term(t, blank_nodes) for t in (s, p, o)), graph))
         store.extend(quads)
     else:
         store.extend(
-            ox.Quad(*(from_rdflib_term(t, blank_nodes=blank_nodes) for t in triple))
+            ox.Quad(*(_term(t, blank_nodes) for t in triple))
             for triple in data
         )
     return store
+
+
+def _term(term: Any, blank_nodes: dict[str, ox.BlankNode]) -> Any:
+    """The store's term for an rdflib term. An ill-typed literal (``"none"^^xsd:boolean``)
+    must stay ill-typed, or its ``sh:datatype`` violation is lost; rdflib keeps its
+    ``ill_typed`` flag but may already have normalised its lexical form into a valid one
+    (every unreadable xsd:boolean becomes ``"false"``). Such a literal is stored with a
+    lexical form that stays ill-formed, ``"false (ill-typed)"``, which rdflib reads back as
+    the same ill-typed literal."""
+    if isinstance(term, Literal) and term.ill_typed and term.datatype is not None:
+        lexical = str(term)
+        if not Literal(lexical, datatype=term.datatype).ill_typed:
+            return ox.Literal(f"{lexical} (ill-typed)", datatype=ox.NamedNode(str(term.datatype)))
+    return from_rdflib_term(term, blank_nodes=blank_nodes)
 
 
 def load_files(paths: Sequence[str | Path], *, with_ontology: bool = True) -> ox.Store:

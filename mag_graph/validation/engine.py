@@ -6,15 +6,11 @@ constraints are evaluated by Oxigraph (which, unlike rdflib's engine, does xsd:d
 arithmetic) and the data is never copied into rdflib. The patches that make pySHACL
 correct and fast on Oxigraph are in :mod:`mag_graph.validation.pyshacl_patches`.
 
-Two things are prepared on a copy of the shapes graph before each run
-(:func:`mag_graph.validation.shapes.prepared_shapes`):
-
-* the reference date: time-dependent constraints contain the token ``$referenceDate``
-  (see docs/shapes-contract.md), replaced by the typed date literal;
-* plain string literals in ``sh:in`` / ``sh:hasValue`` become ``xsd:string`` literals:
-  through pySHACL's Oxigraph bridge every plain literal of the data arrives typed
-  ``xsd:string``, and rdflib does not consider ``"a"`` and ``"a"^^xsd:string`` equal, which
-  would report false ``sh:in`` violations.
+The shapes graph is prepared before each run
+(:func:`mag_graph.validation.shapes.prepared_shapes`): time-dependent constraints
+contain the token ``$referenceDate`` (see docs/shapes-contract.md), replaced by the
+typed date literal. ``validate(..., shapes=graph)`` runs a caller's shapes graph the
+same way (the W3C SHACL test suite runs through it: tests/test_w3c_shacl.py).
 
 Incremental validation (``focus_nodes``) is worked out here per node: which shapes
 target it, and one pySHACL run over just those shapes, each retargeted to its nodes.
@@ -24,13 +20,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 import pyshacl
+from pyshacl.errors import ReportableRuntimeError, ValidationFailure
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -48,6 +46,8 @@ from mag_graph.validation.shapes import (
     LANGUAGES,
     _prepared,
     _rules_cached,
+    _rules_in,
+    prepared_own_shapes,
     prepared_shapes,
 )
 
@@ -61,6 +61,7 @@ def validate(
     graph: str | None = None,
     inference: str = "none",
     focus_nodes: Iterable[Node] | None = None,
+    shapes: Graph | Sequence[str | Path] | None = None,
 ) -> ValidationReport:
     """Validate a store, a named graph of it, an rdflib graph or a list of files.
 
@@ -68,29 +69,61 @@ def validate(
     picks the language of messages and labels; ``rules`` restricts to some rule ids;
     ``inference`` adds RDFS or OWL RL entailments (in a copy) before validating;
     ``focus_nodes`` validates only those nodes (incremental validation).
+
+    ``shapes`` validates against that shapes graph, or those shapes files (read with
+    their literals as written), instead of the shipped shapes (a copy, with
+    ``$referenceDate`` filled in); not together with ``rules`` or ``focus_nodes``, which
+    select among the shipped shapes. Shapes pySHACL refuses raise
+    :class:`ValidationInputError`.
     """
     if lang not in LANGUAGES:
         raise ValidationInputError(f"onbekende taal / unknown language: {lang} (nl, en)")
     if inference not in INFERENCE_MODES:
         raise ValidationInputError(f"onbekende inferentie / unknown inference: {inference} ({', '.join(INFERENCE_MODES)})")
+    if shapes is not None and (rules is not None or focus_nodes is not None):
+        raise ValidationInputError(
+            "eigen shapes gaan niet samen met regels of focusknopen / "
+            "own shapes do not go together with rules or focus nodes"
+        )
     reference_date = date or dt.date.today()
     store = _coerce(data)
     if graph is not None:
         store = _restrict_to_graph(store, graph)
     if inference != "none":
         store = _with_inference(store, inference)
-    shapes, use_shapes = prepared_shapes(reference_date, rules)
+    if shapes is not None:
+        shapes_graph, use_shapes, catalogue = prepared_own_shapes(shapes, reference_date), None, None
+    else:
+        shapes_graph, use_shapes = prepared_shapes(reference_date, rules)
+        catalogue = _rules_cached()
     if focus_nodes is not None:
         nodes = {URIRef(str(n)) for n in focus_nodes if not isinstance(n, (BNode, Literal))}
         report_graph = _validate_focus(store, nodes, reference_date, rules)
     else:
-        options: dict[str, Any] = {"shacl_graph": shapes, "inplace": True, "allow_warnings": False}
+        options: dict[str, Any] = {"shacl_graph": shapes_graph, "inplace": True, "allow_warnings": False}
         if use_shapes is not None:
             options["use_shapes"] = [str(s) for s in use_shapes]
-        _, report_graph, _ = pyshacl.validate(store, **options)
-    results = _read_results(report_graph, shapes, store, lang)
+        report_graph = _run_pyshacl(store, options)
+    if catalogue is None:
+        catalogue = _rules_in(shapes_graph)
+    results = _read_results(report_graph, shapes_graph, store, lang)
     conforms = not any(r.severity == "Violation" for r in results)
-    return ValidationReport(conforms, reference_date, lang, results, report_graph, _rules_cached())
+    return ValidationReport(conforms, reference_date, lang, results, report_graph, catalogue, shapes_graph)
+
+
+def _run_pyshacl(store: ox.Store, options: dict[str, Any]) -> Graph:
+    """pySHACL's report graph for ``store``. A shapes graph pySHACL refuses (a SPARQL
+    constraint it does not accept, a malformed shape) is the caller's input error, said
+    in both languages, not a crash further on."""
+    try:
+        _, report, _ = pyshacl.validate(store, **options)
+    except ReportableRuntimeError as error:
+        raise ValidationInputError(f"pySHACL weigert de shapes / pySHACL refuses the shapes: {error.message}") from error
+    except NotImplementedError as error:  # e.g. $shapesGraph in a SPARQL constraint
+        raise ValidationInputError(f"pySHACL kan deze shapes niet uitvoeren / pySHACL cannot run these shapes: {error}") from error
+    if isinstance(report, ValidationFailure):
+        raise ValidationInputError(f"pySHACL weigert de shapes / pySHACL refuses the shapes: {report.message}")
+    return report
 
 
 # --------------------------------------------------------------------------- focus nodes
@@ -195,10 +228,8 @@ def _validate_focus(
                 targeted[shape].append(str(node))
     if not targeted:
         return _empty_report()
-    _, report, _ = pyshacl.validate(
-        store, shacl_graph=_shapes_for_nodes(reference_date, key, targeted), inplace=True, allow_warnings=False
-    )
-    return report
+    options = {"shacl_graph": _shapes_for_nodes(reference_date, key, targeted), "inplace": True, "allow_warnings": False}
+    return _run_pyshacl(store, options)
 
 
 _TARGET_PREDICATES = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)

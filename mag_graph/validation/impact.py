@@ -12,6 +12,11 @@ Two answers, from narrow to wide:
 * :func:`affected_nodes` is everything within two links of a changed resource; it serves
   :func:`validate_change`, which is only told which resources changed.
 
+What each shape reads is worked out in :mod:`mag_graph.validation.shape_reads` (SHACL Core,
+and the index over all shapes) and :mod:`mag_graph.validation.sparql_reads` (SPARQL
+constraints), as the graph of :mod:`mag_graph.validation.dependency_graph`; this module walks
+that graph over the data.
+
 ``tests/test_incremental.py`` proves both against full validation with hypothesis;
 ``docs/shapes-contract.md`` says how to write shapes that keep the analysis precise.
 """

@@ -15,7 +15,19 @@ Correctness, for pySHACL running on pyoxigraph through its ``OxigraphDataGraph``
   so counts go wrong; nested evaluations now run without the filter.
 * :func:`_prebind_by_substitution` - pre-bound ``$this`` / ``$value`` are written into the
   query text instead of Oxigraph ``substitutions``, which Oxigraph 0.5 evaluates over the
-  whole store and refuses for variables outside the projection.
+  whole store and refuses for variables outside the projection (``bound($this)`` becomes
+  ``(true)``).
+* :func:`_plain_strings_stay_plain` - Oxigraph's ``xsd:string`` literals come back plain,
+  so they equal the plain literals of the shapes graph (``sh:hasValue``, ``sh:in``).
+* :func:`_derived_datatypes_on_oxigraph` - ``sh:datatype xsd:byte`` (or another type
+  derived from xsd:integer, or xsd:dateTimeStamp) accepts what Oxigraph stores such
+  values as (an xsd:integer in range, an xsd:dateTime with a time zone).
+
+SHACL conformance, on any data graph (the W3C SHACL test suite, tests/test_w3c_shacl.py):
+
+* :func:`_prefixes_through_imports` - SPARQL prefixes from
+  ``sh:prefixes/owl:imports*/sh:declare``.
+* :func:`_unique_lang_only_when_true` - ``sh:uniqueLang`` only for the literal ``true``.
 
 Speed only (the same results, measured on the example and at 100k-1M triples):
 
@@ -133,7 +145,8 @@ def _focus_filter_only_at_the_top() -> None:
 def _inline_bindings(query: str, bindings: dict[str, ox.NamedNode | ox.Literal]) -> str | None:
     """The query with the pre-bound variables replaced by their terms throughout its
     WHERE clause (nested groups, FILTER NOT EXISTS and sub-selects included), as SHACL-SPARQL
-    pre-binding means, plus a VALUES block so the projected variables stay bound.
+    pre-binding means, plus a VALUES block so the projected variables stay bound;
+    ``bound($this)`` of a pre-bound variable becomes ``(true)``.
 
     Comments, strings and IRIs are skipped while scanning. Returns None when the query
     has no WHERE clause to work on. The scan depends only on the query text and the
@@ -156,6 +169,7 @@ def _binding_template(query: str, names: tuple[str, ...]) -> tuple[str | int, ..
 
     slot = {name: index for index, name in enumerate(names)}
     variable = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
+    bound_call = re.compile(r"(?i)bound\s*\(\s*[?$]([A-Za-z_][A-Za-z0-9_]*)\s*\)")
     # Inside a sub-select's projection and its GROUP BY / ORDER BY only variables may
     # stand: there the variable is kept (the VALUES block binds it on the way out).
     keeps_variables = re.compile(r"(?i)\b(SELECT|GROUP\s+BY|ORDER\s+BY)\b")
@@ -197,6 +211,13 @@ def _binding_template(query: str, names: tuple[str, ...]) -> tuple[str | int, ..
                 values.append(") } ")
                 out[start:start] = values
                 return _merge_text(out)
+            continue
+        # bound($this) of a pre-bound variable is true (SHACL pre-binding); with the term
+        # written in, bound(<iri>) would not even parse.
+        bound = bound_call.match(query, pos) if depth > 0 and char in "bB" else None
+        if bound and bound.group(1) in slot and not (pos and (query[pos - 1].isalnum() or query[pos - 1] == "_")):
+            out.append("(true)")
+            pos = bound.end()
             continue
         found = variable.match(query, pos) if depth > 0 else None
         if found and found.group(1) in slot and not keep:
@@ -405,6 +426,160 @@ def _result_terms_converted_once() -> None:
     graph_abstraction.to_rdf = to_rdf
 
 
+def _plain_strings_stay_plain() -> None:
+    """In RDF 1.1 ``"a"`` and ``"a"^^xsd:string`` are one term, and Oxigraph hands every
+    plain literal back typed ``xsd:string``; rdflib, which the shapes graph is read with,
+    keeps them apart (``Literal("a") != Literal("a", datatype=XSD.string)``). So
+    ``sh:hasValue "a"`` or ``sh:in ("a")`` would not match the data's ``"a"``, and a
+    plain-literal focus node would be reported as another term than the shapes name.
+    The bridge's two converters (``to_rdf`` for single terms and query solutions,
+    ``convert_quad_to_rdflib`` for statements) hand such literals back plain, the way
+    rdflib reads them from Turtle. Applied once, on import."""
+    from pyshacl import graph_abstraction
+    from rdflib import Literal as RdfLiteral
+
+    if getattr(graph_abstraction, "_mag_graph_plain_strings", False):
+        return
+    string = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
+    original_term, original_quad = graph_abstraction.to_rdf, graph_abstraction.convert_quad_to_rdflib
+
+    def to_rdf(term: Any) -> Any:
+        if type(term) is ox.Literal and term.language is None and term.datatype == string:
+            return RdfLiteral(term.value)
+        return original_term(term)
+
+    def convert_quad_to_rdflib(quad: Any) -> Any:
+        s, p, o, g = original_quad(quad)
+        if type(quad[2]) is ox.Literal and quad[2].language is None and quad[2].datatype == string:
+            o = RdfLiteral(quad[2].value)
+        return s, p, o, g
+
+    graph_abstraction.to_rdf = to_rdf
+    graph_abstraction.convert_quad_to_rdflib = convert_quad_to_rdflib
+    graph_abstraction._mag_graph_plain_strings = True  # type: ignore[attr-defined]
+
+
+def _prefixes_through_imports() -> None:
+    """SHACL takes the prefixes of a SPARQL constraint from
+    ``sh:prefixes/owl:imports*/sh:declare``; pySHACL 0.40 reads only
+    ``sh:prefixes/sh:declare`` (and the declarations of the graph and of its ontologies),
+    and on rdflib graphs a missing prefix goes unnoticed as long as the Turtle file bound
+    it. On Oxigraph the query then does not parse. The declarations reached through
+    ``owl:imports`` are added after pySHACL's own (which win). Applied once, on import."""
+    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+    from rdflib import Literal as RdfLiteral
+    from rdflib import URIRef
+    from rdflib.namespace import OWL, SH
+
+    original = SPARQLQueryHelper.collect_prefixes
+    if getattr(original, "_follows_imports", False):
+        return
+
+    def collect_prefixes(self: Any) -> None:
+        original(self)
+        graph = self.shape.sg.graph
+        seen: set[Any] = set()
+        frontier = [i for p in graph.objects(self.node, SH.prefixes) for i in graph.objects(p, OWL.imports)]
+        while frontier:
+            ontology = frontier.pop()
+            if ontology in seen:
+                continue
+            seen.add(ontology)
+            frontier.extend(graph.objects(ontology, OWL.imports))
+            for declaration in graph.objects(ontology, SH.declare):
+                prefix, namespace = graph.value(declaration, SH.prefix), graph.value(declaration, SH.namespace)
+                if isinstance(prefix, RdfLiteral) and isinstance(namespace, RdfLiteral):
+                    self.prefixes.setdefault(str(prefix), URIRef(str(namespace)))
+
+    collect_prefixes._follows_imports = True  # type: ignore[attr-defined]
+    SPARQLQueryHelper.collect_prefixes = collect_prefixes  # type: ignore[method-assign]
+
+
+# The datatypes Oxigraph stores as their base type: a literal of one of them comes back
+# from the store typed xsd:integer (or xsd:dateTime), whatever the data said.
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGER_RANGES: dict[str, tuple[int | None, int | None]] = {
+    "nonNegativeInteger": (0, None), "positiveInteger": (1, None),
+    "nonPositiveInteger": (None, 0), "negativeInteger": (None, -1),
+    "long": (-(2**63), 2**63 - 1), "int": (-(2**31), 2**31 - 1),
+    "short": (-(2**15), 2**15 - 1), "byte": (-(2**7), 2**7 - 1),
+    "unsignedLong": (0, 2**64 - 1), "unsignedInt": (0, 2**32 - 1),
+    "unsignedShort": (0, 2**16 - 1), "unsignedByte": (0, 2**8 - 1),
+}
+
+
+def _could_have_been(value: Any, datatype: str) -> bool:
+    """Whether a literal read from Oxigraph can stand for a literal of ``datatype`` in the
+    data as written: an xsd:integer in the derived type's range, an xsd:dateTime with a
+    time zone for xsd:dateTimeStamp."""
+    if not datatype.startswith(_XSD) or getattr(value, "ill_typed", None):
+        return False
+    name = datatype[len(_XSD):]
+    if name in _INTEGER_RANGES and str(value.datatype) == _XSD + "integer" and isinstance(value.value, int):
+        low, high = _INTEGER_RANGES[name]
+        return (low is None or value.value >= low) and (high is None or value.value <= high)
+    if name == "dateTimeStamp" and str(value.datatype) == _XSD + "dateTime":
+        return getattr(value.value, "tzinfo", None) is not None
+    return False
+
+
+def _derived_datatypes_on_oxigraph() -> None:
+    """Oxigraph stores a literal of a type derived from xsd:integer (xsd:byte,
+    xsd:nonNegativeInteger, ...) as an xsd:integer and an xsd:dateTimeStamp as an
+    xsd:dateTime, so on the store ``sh:datatype xsd:nonNegativeInteger`` would reject
+    every value, valid or not. On an Oxigraph data graph a value the store could have
+    made from a literal of the constraint's datatype (an integer in its range, a dateTime
+    with a time zone) is taken to have it; any other is checked as pySHACL does, and a
+    result names the value as the store holds it. The store cannot tell ``"5"^^xsd:integer``
+    from ``"5"^^xsd:byte``: docs/shapes-contract.md says what follows. Applied once, on
+    import."""
+    from pyshacl.constraints.core.value_constraints import DatatypeConstraintComponent
+    from pyshacl.graph_abstraction import OxigraphDataGraph
+    from rdflib import Literal as RdfLiteral
+
+    original = DatatypeConstraintComponent.evaluate
+    if getattr(original, "_knows_oxigraph_types", False):
+        return
+
+    def evaluate(self: Any, executor: Any, target_graph: Any, focus_value_nodes: Any, *args: Any, **kwargs: Any) -> Any:
+        rule = str(self.datatype_rule)
+        if isinstance(target_graph, OxigraphDataGraph) and rule.startswith(_XSD) and (
+            rule[len(_XSD):] in _INTEGER_RANGES or rule == _XSD + "dateTimeStamp"
+        ):
+            focus_value_nodes = {
+                focus: {v for v in values if not (isinstance(v, RdfLiteral) and _could_have_been(v, rule))}
+                for focus, values in focus_value_nodes.items()
+            }
+        return original(self, executor, target_graph, focus_value_nodes, *args, **kwargs)
+
+    evaluate._knows_oxigraph_types = True  # type: ignore[attr-defined]
+    DatatypeConstraintComponent.evaluate = evaluate  # type: ignore[method-assign]
+
+
+def _unique_lang_only_when_true() -> None:
+    """``sh:uniqueLang`` is active only for the literal ``true``; pySHACL 0.40 takes any
+    boolean that reads as true, ``"1"^^xsd:boolean`` too, which is another literal. (An
+    rdflib graph parsed the usual way has already turned ``"1"`` into ``"true"``; shapes
+    files given to :func:`mag_graph.validation.validate` are read as written.) Applied
+    once, on import."""
+    from pyshacl.constraints.core.string_based_constraints import (
+        UniqueLangConstraintComponent,
+    )
+    from rdflib.namespace import SH
+
+    original = UniqueLangConstraintComponent.__init__
+    if getattr(original, "_true_only", False):
+        return
+
+    def __init__(self: Any, shape: Any) -> None:
+        original(self, shape)
+        if str(next(iter(shape.objects(SH.uniqueLang)))) != "true":
+            self.string_rules = {False}
+
+    __init__._true_only = True  # type: ignore[attr-defined]
+    UniqueLangConstraintComponent.__init__ = __init__  # type: ignore[method-assign]
+
+
 def apply() -> None:
     """Every patch, in this order; each one is applied at most once per process (a
     second call finds its mark on pySHACL and leaves it alone)."""
@@ -417,6 +592,10 @@ def apply() -> None:
     _shape_triples_read_once()
     _constraint_components_built_once()
     _prebinding_scan_once()
+    _plain_strings_stay_plain()  # before the memo below, which then remembers the plain terms
+    _prefixes_through_imports()
+    _derived_datatypes_on_oxigraph()
+    _unique_lang_only_when_true()
     _result_terms_converted_once()
 
 

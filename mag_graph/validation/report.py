@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import re
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
@@ -53,6 +53,8 @@ class ValidationReport:
     results: list[ValidationResult]
     report_graph: Graph
     rules: dict[str, RuleInfo]
+    # The prepared shapes graph the run used (for reading the results again).
+    shapes_graph: Graph | None = field(default=None, repr=False, compare=False)
 
     @property
     def violations(self) -> list[ValidationResult]:
@@ -82,7 +84,7 @@ class ValidationReport:
         """The same findings with their messages and labels in ``lang``, read again
         from the report graph (no second validation run); ``data`` is the validated
         store, for the labels of focus nodes."""
-        shapes, _ = prepared_shapes(self.date)
+        shapes = self.shapes_graph if self.shapes_graph is not None else prepared_shapes(self.date)[0]
         return _read_results(self.report_graph, shapes, _coerce(getattr(data, "oxigraph", data)), lang)
 
 

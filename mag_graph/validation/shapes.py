@@ -1,17 +1,20 @@
 """The shapes and the rule catalogue: the shipped shapes graph (``shapes/*.ttl``), the
 rules it enforces (:class:`RuleInfo`, :func:`rules`), and the shapes graph prepared for
-one run (:func:`prepared_shapes`: the reference date filled in, plain literals typed,
-the shapes of the selected rules).
+one run (:func:`prepared_shapes`: the reference date filled in, the shapes of the
+selected rules).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-from rdflib import Graph, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from mag_graph.namespaces import DCTERMS, MAG, RDF, RDFS, SH, XSD
@@ -85,7 +88,11 @@ def texts_by_language(graph: Graph, subject: Node, predicate: URIRef) -> dict[st
 
 @lru_cache(maxsize=1)
 def _rules_cached() -> dict[str, RuleInfo]:
-    shapes = _shapes_source()
+    return _rules_in(_shapes_source())
+
+
+def _rules_in(shapes: Graph) -> dict[str, RuleInfo]:
+    """The rules a shapes graph enforces: its shapes with a ``mag:rule``, by rule id."""
     sources = _source_labels()
     rules: dict[str, RuleInfo] = {}
     for shape, rule in sorted(shapes.subject_objects(MAG.rule), key=lambda so: (str(so[1]), str(so[0]))):
@@ -130,16 +137,70 @@ def prepared_shapes(reference_date: dt.date, rule_ids: Iterable[str] | None = No
     return _prepared(reference_date, key)
 
 
-@lru_cache(maxsize=16)
-def _prepared(reference_date: dt.date, rule_ids: tuple[str, ...] | None) -> tuple[Graph, list[URIRef] | None]:
-    shapes = shapes_graph()
+def prepared_own_shapes(shapes: Graph | Sequence[str | Path], reference_date: dt.date) -> Graph:
+    """A caller's shapes ready for one run: a copy of the graph (or the files read, see
+    :func:`read_shapes_files`), with the reference date filled in where its SPARQL
+    constraints ask for ``$referenceDate`` (as for the shipped shapes)."""
+    if not isinstance(shapes, Graph):
+        if not (isinstance(shapes, (list, tuple)) and all(isinstance(p, (str, Path)) for p in shapes)):
+            raise ValidationInputError(
+                f"shapes moeten een graaf of bestanden zijn / shapes must be a graph or files: {type(shapes).__name__}"
+            )
+        shapes = read_shapes_files(shapes)
+    copy = Graph()
+    for prefix, namespace in shapes.namespaces():
+        copy.bind(prefix, namespace)
+    for triple in shapes:
+        copy.add(triple)
+    _fill_in_reference_date(copy, reference_date)
+    return copy
+
+
+def read_shapes_files(paths: Sequence[str | Path]) -> Graph:
+    """Shapes files as one rdflib graph, each literal exactly as written: rdflib's own
+    parser normalises literals (``"1"^^xsd:boolean`` becomes ``true``, ``"01"^^xsd:integer``
+    becomes ``1``), and in a shapes graph those are other terms than the file says.
+    Read with Oxigraph's parser (which keeps them), then taken over without normalising."""
+    from mag_graph.validation.data import _format_for
+
+    graph = Graph()
+    for raw in paths:
+        path = Path(raw)
+        try:
+            for quad in ox.parse(path=str(path), format=_format_for(path), base_iri=path.resolve().as_uri()):
+                graph.add(tuple(_as_written(t) for t in (quad.subject, quad.predicate, quad.object)))
+        except FileNotFoundError as error:
+            raise ValidationInputError(f"bestand niet gevonden / file not found: {path}") from error
+        except (SyntaxError, ValueError, OSError) as error:
+            raise ValidationInputError(f"{path}: {error}") from error
+    return graph
+
+
+def _as_written(term: Any) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language, normalize=False)
+    if term.datatype.value == str(XSD.string):
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
+
+
+def _fill_in_reference_date(shapes: Graph, reference_date: dt.date) -> None:
     date_literal = f'"{reference_date.isoformat()}"^^<{XSD.date}>'
     for node, query in list(shapes.subject_objects(SH.select)) + list(shapes.subject_objects(SH.ask)):
         if _REFERENCE_TOKEN in str(query):
             predicate = SH.select if (node, SH.select, query) in shapes else SH.ask
             shapes.remove((node, predicate, query))
             shapes.add((node, predicate, Literal(str(query).replace(_REFERENCE_TOKEN, date_literal))))
-    _type_plain_literals(shapes)
+
+
+@lru_cache(maxsize=16)
+def _prepared(reference_date: dt.date, rule_ids: tuple[str, ...] | None) -> tuple[Graph, list[URIRef] | None]:
+    shapes = shapes_graph()
+    _fill_in_reference_date(shapes, reference_date)
     use_shapes = None
     if rule_ids is not None:
         wanted = set(rule_ids)
@@ -152,25 +213,6 @@ def _prepared(reference_date: dt.date, rule_ids: tuple[str, ...] | None) -> tupl
             )
         use_shapes = sorted({URIRef(s) for r in wanted for s in known[r].shapes})
     return shapes, use_shapes
-
-
-def _type_plain_literals(shapes: Graph) -> None:
-    def typed(value: Node) -> Node:
-        if isinstance(value, Literal) and value.datatype is None and not value.language:
-            return Literal(str(value), datatype=XSD.string)
-        return value
-
-    for subject, value in list(shapes.subject_objects(SH.hasValue)):
-        if typed(value) is not value:
-            shapes.remove((subject, SH.hasValue, value))
-            shapes.add((subject, SH.hasValue, typed(value)))
-    for _, head in list(shapes.subject_objects(SH["in"])):
-        node = head
-        while node not in (None, RDF.nil):
-            first = shapes.value(node, RDF.first)
-            if first is not None and typed(first) is not first:
-                shapes.set((node, RDF.first, typed(first)))
-            node = shapes.value(node, RDF.rest)
 
 
 def _list_items(graph: Graph, head: Node) -> list[Node]:
