@@ -14,11 +14,11 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SH, XSD
 
 from mag_graph import validation
-from mag_graph.validation import engine
 from mag_graph.cli import main
-from mag_graph.reasoning.inference import INFERENCE_GRAPH
 from mag_graph.namespaces import MAG
+from mag_graph.reasoning.inference import INFERENCE_GRAPH
 from mag_graph.store import Store
+from mag_graph.validation import pyshacl_patches
 
 DATE = dt.date(2026, 11, 1)
 EX = Namespace("http://example.org/")
@@ -96,22 +96,25 @@ def test_validating_a_named_graph_alone(store_dir: Path) -> None:
 
 
 def test_plain_string_literals_in_shapes_match_oxigraph_values() -> None:
-    """The known trap: through pySHACL's Oxigraph bridge a plain "a" arrives as
-    "a"^^xsd:string, and rdflib does not consider them equal. The prepared shapes type
-    their literals so that sh:in holds again."""
+    """The known trap: Oxigraph hands a plain "a" back as "a"^^xsd:string, which rdflib
+    (the shapes graph) does not consider equal to "a". The bridge hands such literals
+    back plain (pyshacl_patches._plain_strings_stay_plain), so sh:in and sh:hasValue with
+    plain literals hold on the store as written, and the shapes are left as they are."""
     shapes = Graph().parse(data="""
         @prefix sh: <http://www.w3.org/ns/shacl#> .
         <http://example.org/S> a sh:NodeShape ; sh:targetClass <http://example.org/C> ;
-            sh:property [ sh:path <http://example.org/p> ; sh:in ("ja" "nee") ] .
+            sh:property [ sh:path <http://example.org/p> ; sh:in ("ja" "nee") ] ;
+            sh:property [ sh:path <http://example.org/p> ; sh:hasValue "ja" ] .
+        <http://example.org/T> a sh:NodeShape ; sh:targetNode "Test" ; sh:hasValue "Test" .
     """, format="turtle")
     store = ox.Store()
     store.load(b'<http://example.org/a> a <http://example.org/C> ; <http://example.org/p> "ja" .',
                format=ox.RdfFormat.TURTLE)
-    assert not pyshacl.validate(store, shacl_graph=shapes)[0]  # the trap, unprepared
-    engine._type_plain_literals(shapes)
-    assert pyshacl.validate(store, shacl_graph=shapes)[0]
+    conforms, report, _ = pyshacl.validate(store, shacl_graph=shapes)
+    assert conforms, report.serialize(format="turtle")
+    assert validation.validate(store, shapes=shapes).results == []
     members = list(shapes.objects(None, RDF.first))
-    assert Literal("ja", datatype=XSD.string) in members
+    assert Literal("ja") in members and Literal("ja", datatype=XSD.string) not in members
 
 
 def test_the_reference_date_decides_time_dependent_rules() -> None:
@@ -237,7 +240,7 @@ def test_constraint_parameters_answer_in_like_the_list() -> None:
     from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS
 
     parameters, _ = shape_module.CONSTRAINT_PARAMS
-    assert isinstance(parameters, engine._ParameterList)
+    assert isinstance(parameters, pyshacl_patches._ParameterList)
     assert list(parameters) == list(ALL_CONSTRAINT_PARAMETERS)
     for candidate in [*ALL_CONSTRAINT_PARAMETERS, SH.targetClass, RDF.type, Literal(str(SH["in"])), URIRef(str(SH["in"]))]:
         assert (candidate in parameters) == (candidate in list(ALL_CONSTRAINT_PARAMETERS))
@@ -293,7 +296,7 @@ def test_prebinding_searches_answer_like_the_patterns() -> None:
     from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
 
     remembered = SPARQLQueryHelper.bind_this_regex
-    assert isinstance(remembered, engine._RememberedSearch)
+    assert isinstance(remembered, pyshacl_patches._RememberedSearch)
     for text in ["SELECT $this WHERE { $this a ?c }", "SELECT ?x WHERE { ?x a ?c }", "ASK { ?this ?p ?o }"]:
         for _ in range(2):
             found, expected = remembered.search(text), remembered.pattern.search(text)
@@ -310,7 +313,7 @@ def test_oxigraph_terms_convert_to_equal_rdflib_terms_once() -> None:
     iri = ox.NamedNode("http://example.org/a")
     assert to_rdf(iri) == URIRef("http://example.org/a") and to_rdf(iri) is to_rdf(ox.NamedNode(iri.value))
     for literal, expected in [
-        (ox.Literal("a"), Literal("a", datatype=XSD.string)),
+        (ox.Literal("a"), Literal("a")),  # plain, as rdflib reads it (_plain_strings_stay_plain)
         (ox.Literal("a", language="nl"), Literal("a", lang="nl")),
         (ox.Literal("01", datatype=ox.NamedNode(str(XSD.integer))), Literal("01", datatype=XSD.integer)),
         (ox.Literal("1", datatype=ox.NamedNode(str(XSD.integer))), Literal("1", datatype=XSD.integer)),
@@ -329,3 +332,92 @@ def test_a_literal_where_a_class_is_expected_does_not_crash_validation() -> None
                       ox.NamedNode("https://data.mag-graph.nl/graph/maassluis")))
     report = validation.validate(store, date=dt.date(2026, 11, 1))
     assert report.conforms  # the node keeps its real class too, so nothing is wrong
+
+
+# --------------------------------------------------------------------------- own shapes (W3C conformance causes)
+
+EX_SHAPES = """
+    @prefix sh: <http://www.w3.org/ns/shacl#> .
+    @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+    @prefix ex: <http://example.org/> .
+"""
+
+
+def _store(turtle: str) -> ox.Store:
+    store = ox.Store()
+    store.load((EX_SHAPES + turtle).encode(), format=ox.RdfFormat.TURTLE)
+    return store
+
+
+def _values(report: validation.ValidationReport) -> list[str | None]:
+    return sorted(r.value or "" for r in report.results)
+
+
+def test_own_shapes_are_validated_instead_of_the_shipped_ones() -> None:
+    shapes = Graph().parse(data=EX_SHAPES + "ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .",
+                           format="turtle")
+    report = validation.validate(_store("ex:a ex:q 1 ."), shapes=shapes)
+    assert not report.conforms and [r.focusNode for r in report.results] == ["http://example.org/a"]
+    assert report.rules == {}
+    assert report.results_in("en", _store("ex:a ex:q 1 .")) == report.results
+    with pytest.raises(validation.ValidationInputError, match="own shapes"):
+        validation.validate(_store(""), shapes=shapes, rules=["R01"])
+
+
+def test_shapes_files_are_read_as_written(tmp_path: Path) -> None:
+    """``"1"^^xsd:boolean`` is not ``true``: sh:uniqueLang "1"^^xsd:boolean is inactive."""
+    path = tmp_path / "shapes.ttl"
+    path.write_text(EX_SHAPES + 'ex:S a sh:PropertyShape ; sh:targetNode ex:a ; sh:path ex:p ; sh:uniqueLang "1"^^xsd:boolean .')
+    data = _store('ex:a ex:p "x"@en, "y"@en .')
+    assert validation.validate(data, shapes=[path]).results == []
+    path.write_text(EX_SHAPES + "ex:S a sh:PropertyShape ; sh:targetNode ex:a ; sh:path ex:p ; sh:uniqueLang true .")
+    assert len(validation.validate(data, shapes=[path]).results) == 1
+    with pytest.raises(validation.ValidationInputError, match="not found"):
+        validation.validate(data, shapes=[tmp_path / "missing.ttl"])
+
+
+def test_a_refused_shapes_graph_is_an_input_error_not_a_crash() -> None:
+    shapes = Graph().parse(data=EX_SHAPES + """
+        ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+            sh:sparql [ sh:select "SELECT $this WHERE { $this ?p ?o MINUS { $this ex:q ?o } }" ] .
+    """, format="turtle")
+    with pytest.raises(validation.ValidationInputError, match="weigert de shapes / pySHACL refuses the shapes"):
+        validation.validate(_store("ex:a ex:p 1 ."), shapes=shapes)
+
+
+def test_bound_this_is_true_when_prebound() -> None:
+    query = "SELECT $this WHERE { { FILTER bound($this) } $this <http://example.org/p> ?o . FILTER (BOUND( $this )) }"
+    inlined = pyshacl_patches._inline_bindings(query, {"this": ox.NamedNode("http://example.org/a")})
+    assert inlined is not None and "bound" not in inlined.lower() and inlined.count("(true)") == 2
+    shapes = Graph().parse(data=EX_SHAPES + """
+        ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+            sh:sparql [ sh:select "SELECT $this WHERE { { FILTER bound($this) } $this ex:p ?o . }" ;
+                        sh:prefixes ex: ] .
+        ex: sh:declare [ sh:prefix "ex" ; sh:namespace "http://example.org/"^^xsd:anyURI ] .
+    """, format="turtle")
+    assert [r.focusNode for r in validation.validate(_store("ex:a ex:p 1 ."), shapes=shapes).results] == ["http://example.org/a"]
+
+
+def test_derived_integer_types_and_timestamps_on_oxigraph() -> None:
+    """Oxigraph keeps "5"^^xsd:nonNegativeInteger as "5"^^xsd:integer and an
+    xsd:dateTimeStamp as an xsd:dateTime; valid values still pass sh:datatype."""
+    shapes = Graph().parse(data=EX_SHAPES + """
+        ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+            sh:property [ sh:path ex:n ; sh:datatype xsd:nonNegativeInteger ] ;
+            sh:property [ sh:path ex:t ; sh:datatype xsd:dateTimeStamp ] .
+    """, format="turtle")
+    valid = _store('ex:a ex:n "5"^^xsd:nonNegativeInteger ; ex:t "2020-01-01T10:00:00Z"^^xsd:dateTimeStamp .')
+    assert validation.validate(valid, shapes=shapes).results == []
+    invalid = _store('ex:a ex:n "-1"^^xsd:nonNegativeInteger, "x"^^xsd:nonNegativeInteger ; ex:t "2020-01-01T10:00:00"^^xsd:dateTime .')
+    assert _values(validation.validate(invalid, shapes=shapes)) == ["-1", "2020-01-01T10:00:00", "x"]
+
+
+def test_ill_typed_literals_of_rdflib_input_stay_ill_typed() -> None:
+    """rdflib reads "none"^^xsd:boolean as an ill-typed "false"; the violation is kept."""
+    text = EX_SHAPES + """
+        ex:a ex:p "none"^^xsd:boolean, true .
+        ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:datatype xsd:boolean ] .
+    """
+    graph = Graph().parse(data=text, format="turtle")
+    report = validation.validate(graph, shapes=graph)
+    assert len(report.results) == 1 and report.results[0].value == "false"

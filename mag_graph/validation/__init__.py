@@ -1,30 +1,45 @@
 """Validation of a role model against the rules of the rolverdeling (R01-R28, OD01-OD04).
 
-Owns the SHACL engine (pySHACL running on the Oxigraph store, with its compatibility
-patches), the shapes and rule catalogue, the reports (text, JSON, Turtle) and the
-incremental impact analysis (:mod:`mag_graph.validation.impact`) the CMS validates
-each write with.
+Owns the SHACL validation of the graph and what it needs, one module per concern:
+
+* :mod:`~mag_graph.validation.engine` - :func:`validate` (pySHACL on the Oxigraph store)
+  and the per-node targeting behind incremental validation (``focus_nodes``);
+* :mod:`~mag_graph.validation.pyshacl_patches` - pySHACL's compatibility and speed
+  patches, applied on import;
+* :mod:`~mag_graph.validation.shapes` - the shapes graph, the rule catalogue and the
+  shapes prepared for one run;
+* :mod:`~mag_graph.validation.data` - the data to validate (files, stores, rdflib graphs,
+  the example graph, one named graph, inference);
+* :mod:`~mag_graph.validation.report` - reports and their findings (text, JSON, Turtle);
+* :mod:`~mag_graph.validation.errors` - the bad-input error;
+* :mod:`~mag_graph.validation.impact` - what a change can affect (incremental validation
+  in the CMS), built on what each shape reads
+  (:mod:`~mag_graph.validation.shape_reads`, :mod:`~mag_graph.validation.sparql_reads`,
+  :mod:`~mag_graph.validation.dependency_graph`).
+
+Other packages import from here (``from mag_graph.validation import validate``) and
+from :mod:`mag_graph.validation.impact`.
 
 May import: :mod:`mag_graph.store`, :mod:`mag_graph.reasoning`,
 :mod:`mag_graph.namespaces`, :mod:`mag_graph.resources`.
 """
 
-from mag_graph.validation.engine import (  # noqa: F401
+from mag_graph.validation.data import (  # noqa: F401
     INFERENCE_GRAPH,
     INFERENCE_MODES,
-    LANGUAGES,
-    RuleInfo,
-    SHAPES_ONTOLOGY,
-    ValidationInputError,
-    ValidationReport,
-    ValidationResult,
     example_dataset,
     example_store,
-    format_text,
     load_files,
+)
+from mag_graph.validation.engine import validate  # noqa: F401
+from mag_graph.validation.errors import ValidationInputError  # noqa: F401
+from mag_graph.validation.report import ValidationReport, ValidationResult, format_text  # noqa: F401
+from mag_graph.validation.shapes import (  # noqa: F401
+    LANGUAGES,
+    SHAPES_ONTOLOGY,
+    RuleInfo,
     prepared_shapes,
     rules,
     shapes_graph,
     texts_by_language,
-    validate,
 )
