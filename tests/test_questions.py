@@ -925,6 +925,17 @@ def test_any_text_is_rejected_or_bound_as_a_term(store, text):
             assert all(text.lower() in (r["responsibility"].label or "").lower() for r in result.rows)
 
 
+def test_free_text_is_searched_as_typed_even_when_it_reads_all(store):
+    """'*', 'all' and 'alle' mean "no restriction" for an IRI or municipality parameter,
+    but a search text is searched for: 'alle' is a common Dutch word."""
+    everything = ask(store, "q01", {})
+    for word in ("alle", "*"):
+        rows = ask(store, "q01", {"text": word}).rows
+        assert len(rows) < len(everything.rows)
+        assert all(word in (r["responsibility"].label or "").lower() for r in rows)
+    assert len(ask(store, "q01", {"municipality": "alle"}).rows) == len(everything.rows)
+
+
 def test_the_query_text_never_contains_the_value(store, monkeypatch):
     """The SPARQL handed to the store is the file's text: values travel as bindings."""
     seen: list[tuple[str, dict[str, Any]]] = []

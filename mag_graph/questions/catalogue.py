@@ -81,7 +81,8 @@ QUERY_PATTERN = "q[0-9][0-9]-*.rq"
 MAX_VALUE_LENGTH = 2000
 MAX_STRING_LENGTH = 500
 
-# Values that say "no restriction" for an optional parameter (an HTTP form sends "").
+# Values that say "no restriction" for an optional parameter that is not free text
+# (an HTTP form sends ""; a search for the word "alle" must find "alle").
 _ALL_VALUES = {"*", "all", "alle"}
 _TODAY_VALUES = {"today", "vandaag"}
 
@@ -607,8 +608,8 @@ def resolve_parameters(
         if raw is not None and not isinstance(raw, str):
             raise _bad(p, repr(raw), "is geen tekst", "is not text")
         text = "" if raw is None else raw.strip()
-        if text and p.optional and text.lower() in _ALL_VALUES:
-            resolved[p.name] = None  # explicitly "all"
+        if text and p.optional and p.type != "string" and text.lower() in _ALL_VALUES:
+            resolved[p.name] = None  # explicitly "all" (free text is always searched as typed)
         elif text:
             assert raw is not None
             resolved[p.name] = convert_parameter(p, raw)
