@@ -296,7 +296,10 @@ def _reached_from(fn: Callable[..., Any], seen: set[Callable[..., Any]] | None =
     reached: set[Callable[..., Any]] = {fn}
     if not isinstance(fn, FunctionType) or not fn.__module__.startswith(_PACKAGE):
         return statuses, reached
-    tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError):  # no source (an install without .py files): the declarations only
+        return statuses, reached
     definition = tree.body[0]
     body = definition.body if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)) else [definition]
     namespace = fn.__globals__
