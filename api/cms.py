@@ -40,27 +40,33 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from mag_graph.access.auth import Principal
 from mag_graph.cms import content as core
 from mag_graph.cms import workflow
-from mag_graph.access.auth import Principal
 from mag_graph.cms.history import UnknownRevisionError
 from mag_graph.namespaces import MAGID
 from mag_graph.store import MagGraphError
 
-from . import principal as request_principal
-from . import state
-from .problems import PROBLEM_BASE, Problem, problem_response
-from .sparql import require_role
+from .i18n import negotiate as negotiate_language
+from .i18n import request_language
+from .openapi import Operations, negotiated
+from .problems import PROBLEM_BASE, Problem, error_response, problem_response, raises
+from .runtime import principal as request_principal
+from .runtime import require_role, state
 
 bp = Blueprint("cms", __name__, url_prefix="/api/v1")
+operations = Operations(bp)
 
 JSON_LD = "application/ld+json"
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
 SCHEMA_JSON = "application/schema+json"
+# Items are compacted JSON-LD (with the context at /api/v1/context.jsonld); the profile
+# says so, and a client that asks for another JSON-LD profile still gets this one.
+JSON_LD_COMPACTED = 'application/ld+json; profile="http://www.w3.org/ns/json-ld#compacted"'
 # Representations of an item by media type (the JSON-LD ones first: the default).
 ITEM_FORMATS = {
-    JSON_LD: "jsonld",
+    JSON_LD_COMPACTED: "jsonld",
     JSON: "jsonld",
     "text/turtle": "turtle",
     "application/n-triples": "ntriples",
@@ -98,17 +104,6 @@ def _role() -> str | None:
 def _writer(role: str = "editor") -> Principal:
     """The principal of a writing request (401 / 403 as for the SPARQL endpoint's writes)."""
     return require_role(role)
-
-
-def _lang() -> str:
-    value = request.args.get("lang")
-    if value is None:
-        return request.accept_languages.best_match(("nl", "en")) or "nl"
-    value = value.strip().lower()
-    if value not in ("nl", "en"):
-        raise Problem(400, f"onbekende taal {value!r} (nl of en)", f"unknown language {value!r} (nl or en)",
-                      invalidParams=[{"name": "lang", "reason": "nl | en"}])
-    return value
 
 
 def _int_arg(name: str, default: int, *, low: int, high: int) -> int:
@@ -189,6 +184,7 @@ def _body(default: str = "jsonld") -> tuple[Any, str]:
     return request.get_data(), fmt
 
 
+@raises(core.NotFoundError)
 def _collection(collection: str) -> core.ContentType:
     try:
         kind = core.content_type(collection)
@@ -235,23 +231,13 @@ def _write_answer(result: core.WriteResult, kind: core.ContentType | None, *, st
 
 
 def _item_representation(resource: core.Resource, document: dict[str, Any] | None = None) -> Response:
-    offers = list(ITEM_FORMATS)
-    best = request.accept_mimetypes.best_match(offers) if request.headers.get("Accept", "").strip() else JSON_LD
-    if best is None:
-        raise Problem(406, "geen van de gevraagde mediatypes is beschikbaar", "none of the requested media types is available",
-                      acceptable=offers)
-    fmt = ITEM_FORMATS[best]
+    media = negotiated()
+    fmt = ITEM_FORMATS[media]
     if fmt == "jsonld":
         doc = document if document is not None else core.to_jsonld(resource.iri, resource.triples, resource.type,
                                                                     context_url=_context_url())
-        data = json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
-        mimetype = best
-    else:
-        data = resource.serialize(fmt)
-        mimetype = best
-    response = Response(data, status=200, mimetype=mimetype)
-    response.vary.add("Accept")
-    return response
+        return Response(json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8"), status=200, content_type=media)
+    return Response(resource.serialize(fmt), status=200, mimetype=media)
 
 
 def _context_url() -> str:
@@ -266,16 +252,13 @@ def _core_error(exc: MagGraphError) -> Response:
     """Errors of the CMS core with their own status; the rest as the app answers them."""
     status = getattr(exc, "status", None)
     if status is None:
-        from .problems import _status_of
-
-        status, kind = _status_of(exc)
-        return problem_response(status, str(exc), type=kind)
+        return error_response(exc)
     slug = getattr(exc, "slug", None) or {
         403: "forbidden", 404: "not-found", 409: "conflict",
     }.get(status, "invalid-request")
     extensions: dict[str, Any] = {}
     headers: dict[str, str | tuple[str, ...]] = {}
-    lang = request.accept_languages.best_match(("nl", "en")) or "nl"
+    lang = negotiate_language(request.args.get("lang"), request.headers.get("Accept-Language"))
     if isinstance(exc, core.ValidationFailedError):
         extensions["invalidParams"] = [
             {"name": r["path"] or "", "reason": r["message"].get(lang) or next(iter(r["message"].values()), ""),
@@ -292,19 +275,40 @@ def _core_error(exc: MagGraphError) -> Response:
     return problem_response(status, str(exc), type=PROBLEM_BASE + slug, headers=headers, **extensions)
 
 
+# --------------------------------------------------------------------------- route declarations
+
+_COLLECTION = {"name": "collection", "in": "path", "required": True, "schema": {"type": "string"},
+               "description": "Collection of a content type (see /types), e.g. responsibilities."}
+_REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"},
+        "description": "Last segment of the IRI (or ~ and its base64url form); use the href of listings."}
+_IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
+             "description": "The ETag of the version this change is based on"}
+_PAGE = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+         {"name": "pageSize", "in": "query", "schema": {"type": "integer", "minimum": 1}}]
+_DOCUMENT_BODY = {"required": True, "content": {JSON_LD: {"schema": {"$ref": "#/components/schemas/Document"}},
+                                                "text/turtle": {"schema": {"type": "string"}}}}
+_WRITE_RESULT = {"$ref": "#/components/schemas/WriteResult"}
+_ITEM_MEDIA_TYPES = tuple(ITEM_FORMATS)
+# Errors of the core that escape the views (the helpers the views call are read for the rest).
+_WRITE_ERRORS = (core.InvalidDocumentError, core.AlreadyExistsError, core.ValidationFailedError, workflow.StateConflictError)
+_CHANGE_ERRORS = (*_WRITE_ERRORS, core.NotFoundError, core.PreconditionFailedError, core.PreconditionRequiredError)
+
+
 # --------------------------------------------------------------------------- vocabulary
 
 
-@bp.get("/context.jsonld")
+@operations.route("/context.jsonld", id="getContext", tags=["cms"], summary="The JSON-LD context of every document",
+                  responses={200: {"description": "JSON-LD context"}}, produces=(JSON_LD,))
 def context_document() -> Response:
     response = _json(core.context_document(), mimetype=JSON_LD)
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 
 
-@bp.get("/types")
+@operations.route("/types", id="listTypes", tags=["cms"], summary="Content types",
+                  responses={200: {"description": "The content types"}}, produces=(JSON,))
 def types() -> Response:
-    lang = _lang()
+    lang = request_language(strict=True)
     items = []
     for entry in core.types_overview(lang=lang):
         entry = dict(entry)
@@ -312,24 +316,28 @@ def types() -> Response:
         entry["collectionHref"] = url_for("cms.collection", collection=entry["collection"].rsplit("/", 1)[-1], _external=True)
         items.append(entry)
     response = _json({"types": items})
-    response.vary.add("Accept-Language")
     return response
 
 
-@bp.get("/types/<name>")
+@operations.route("/types/<name>", id="getTypeSchema", tags=["cms"], summary="JSON Schema of a content type, from the shapes",
+                  responses={200: {"description": "JSON Schema"}}, produces=(SCHEMA_JSON,), raises=(core.NotFoundError,))
 def type_schema(name: str) -> Response:
     kind = core.content_type(name)
-    schema = core.json_schema(kind, lang=_lang())
+    schema = core.json_schema(kind, lang=request_language(strict=True))
     schema["$id"] = url_for("cms.type_schema", name=kind.name, _external=True)
     response = _json(schema, mimetype=SCHEMA_JSON)
-    response.vary.add("Accept-Language")
     return response
 
 
 # --------------------------------------------------------------------------- search and imports
 
 
-@bp.get("/search")
+@operations.route("/search", id="search", tags=["cms"],
+                  summary="Full-text search over labels and descriptions (adopted content for anonymous callers)",
+                  parameters=[{"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
+                              {"name": "type", "in": "query", "schema": {"type": "string"}},
+                              {"name": "municipality", "in": "query", "schema": {"type": "string"}}, *_PAGE],
+                  responses={200: {"description": "Ranked results"}}, produces=(JSON,))
 def search() -> Response:
     q = request.args.get("q", "")
     if not q.strip():
@@ -337,7 +345,7 @@ def search() -> Response:
                       invalidParams=[{"name": "q", "reason": "required"}])
     page = _int_arg("page", 1, low=1, high=10_000)
     size = _int_arg("pageSize", 20, low=1, high=100)
-    lang = _lang()
+    lang = request_language(strict=True)
     found = cms().search_text(q, role=_role(), ctype=request.args.get("type"),
                               municipality=request.args.get("municipality"),
                               limit=size, offset=(page - 1) * size, lang=lang)
@@ -346,16 +354,20 @@ def search() -> Response:
         item["href"] = url_for("cms.item", collection=kind.collection, ref=ref_for(kind, item["id"]), _external=True)
     body = {"query": q, "items": found["items"], "total": found["total"], "page": page, "pageSize": size}
     response = _json(body)
-    response.vary.add("Accept-Language")
     response.vary.add("Authorization")
     return response
 
 
-@bp.post("/imports")
+@operations.route("/imports", "POST", id="importDocument", tags=["cms"],
+                  summary="Create or replace many resources in one validated revision",
+                  request_body={"required": True, "content": {m: {"schema": {"type": "string"}} for m in
+                                                              ("text/turtle", "application/trig", JSON_LD)}},
+                  responses={200: {"description": "Replaced or unchanged"}, 201: {"description": "Created"}},
+                  produces=(JSON,), raises=_WRITE_ERRORS)
 def imports() -> Response:
     principal = _writer("editor")
     data, fmt = _body()
-    result = cms().import_document(data, format=fmt, agent=principal.name, role=principal.role, lang=_lang())
+    result = cms().import_document(data, format=fmt, agent=principal.name, role=principal.role, lang=request_language(strict=True))
     body = result.to_json()
     body["hrefs"] = {iri: href_for(iri) for iri in [*result.created, *result.replaced, *result.unchanged]}
     return _json(body, 201 if result.created else 200)
@@ -364,14 +376,19 @@ def imports() -> Response:
 # --------------------------------------------------------------------------- collections
 
 
-@bp.get("/<collection>")
+@operations.route("/<collection>", id="listItems", tags=["cms"],
+                  summary="List a collection (paging, filters by property key, sorting)",
+                  parameters=[_COLLECTION, *_PAGE,
+                              {"name": "sort", "in": "query", "schema": {"type": "string"}, "description": "a key; -key descending"},
+                              {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(workflow.STATES)}}],
+                  responses={200: {"description": "A page"}}, produces=(JSON,))
 def collection(collection: str) -> Response:
     kind = _collection(collection)
     page = _int_arg("page", 1, low=1, high=1_000_000)
     size = _int_arg("pageSize", 20, low=1, high=200)
     filters = {key: request.args.getlist(key) for key in request.args if key not in _RESERVED}
     found = cms().list(kind, role=_role(), page=page, page_size=size, filters=filters,
-                       sort=request.args.get("sort"), state=request.args.get("state"), lang=_lang())
+                       sort=request.args.get("sort"), state=request.args.get("state"), lang=request_language(strict=True))
     for item in found.items:
         item["href"] = url_for("cms.item", collection=kind.collection, ref=ref_for(kind, item["id"]), _external=True)
     body = found.to_json()
@@ -388,7 +405,6 @@ def collection(collection: str) -> Response:
     body["_links"] = links
     response = _json(body)
     response.vary.add("Authorization")
-    response.vary.add("Accept-Language")
     return response
 
 
@@ -399,19 +415,27 @@ def _multi(args: Any) -> dict[str, Any]:
     return out
 
 
-@bp.post("/<collection>")
+@operations.route("/<collection>", "POST", id="createItem", tags=["cms"],
+                  summary="Create a resource (a concept; the IRI is minted unless the document has an id)",
+                  parameters=[_COLLECTION], request_body=_DOCUMENT_BODY, etag=True,
+                  responses={201: {"description": "What the write did"}}, produces=(JSON,), schema=_WRITE_RESULT,
+                  raises=_WRITE_ERRORS)
 def create(collection: str) -> Response:
     kind = _collection(collection)
     principal = _writer("editor")
     data, fmt = _body()
-    result = cms().create(kind, data, agent=principal.name, role=principal.role, format=fmt, lang=_lang())
+    result = cms().create(kind, data, agent=principal.name, role=principal.role, format=fmt, lang=request_language(strict=True))
     return _write_answer(result, kind, status=201)
 
 
 # --------------------------------------------------------------------------- items
 
 
-@bp.route("/<collection>/<ref>", methods=["GET", "HEAD"])
+@operations.route("/<collection>/<ref>", id="getItem", tags=["cms"],
+                  summary="A resource as JSON-LD (or Turtle, N-Triples, RDF/XML by Accept), with its ETag",
+                  parameters=[_COLLECTION, _REF], etag=True,
+                  responses={200: {"description": "The resource"}, 304: {"description": "Not modified"}},
+                  produces=_ITEM_MEDIA_TYPES, raises=(core.NotFoundError,))
 def item(collection: str, ref: str) -> Response:
     kind = _collection(collection)
     iri = _iri_from_ref(kind, ref)
@@ -427,18 +451,26 @@ def item(collection: str, ref: str) -> Response:
     return response
 
 
-@bp.put("/<collection>/<ref>")
+@operations.route("/<collection>/<ref>", "PUT", id="replaceItem", tags=["cms"], summary="Replace a resource",
+                  parameters=[_COLLECTION, _REF, _IF_MATCH], request_body=_DOCUMENT_BODY, etag=True,
+                  responses={200: {"description": "What the write did"}}, produces=(JSON,), schema=_WRITE_RESULT,
+                  raises=_CHANGE_ERRORS)
 def replace(collection: str, ref: str) -> Response:
     kind = _collection(collection)
     principal = _writer("editor")
     iri = _iri_from_ref(kind, ref)
     data, fmt = _body()
     result = cms().replace(iri, data, agent=principal.name, role=principal.role, format=fmt,
-                           if_match=request.headers.get("If-Match"), ctype=kind, lang=_lang())
+                           if_match=request.headers.get("If-Match"), ctype=kind, lang=request_language(strict=True))
     return _write_answer(result, kind)
 
 
-@bp.patch("/<collection>/<ref>")
+@operations.route("/<collection>/<ref>", "PATCH", id="patchItem", tags=["cms"],
+                  summary="Change some properties (JSON Merge Patch on the document)",
+                  parameters=[_COLLECTION, _REF, _IF_MATCH],
+                  request_body={"required": True, "content": {MERGE_PATCH: {"schema": {"type": "object"}}}}, etag=True,
+                  responses={200: {"description": "What the write did"}}, produces=(JSON,), schema=_WRITE_RESULT,
+                  raises=_CHANGE_ERRORS)
 def patch(collection: str, ref: str) -> Response:
     kind = _collection(collection)
     principal = _writer("editor")
@@ -447,18 +479,21 @@ def patch(collection: str, ref: str) -> Response:
         raise Problem(415, f"PATCH leest {MERGE_PATCH}", f"PATCH reads {MERGE_PATCH}", acceptable=[MERGE_PATCH])
     data, _ = _body()
     result = cms().patch(iri, data, agent=principal.name, role=principal.role,
-                         if_match=request.headers.get("If-Match"), ctype=kind, lang=_lang())
+                         if_match=request.headers.get("If-Match"), ctype=kind, lang=request_language(strict=True))
     return _write_answer(result, kind)
 
 
-@bp.delete("/<collection>/<ref>")
+@operations.route("/<collection>/<ref>", "DELETE", id="deleteItem", tags=["cms"],
+                  summary="Delete a resource (409 with the referrers unless force=true by an admin)",
+                  parameters=[_COLLECTION, _REF, _IF_MATCH, {"name": "force", "in": "query", "schema": {"type": "boolean"}}],
+                  responses={204: {"description": "Deleted"}}, raises=(*_CHANGE_ERRORS, core.HasReferrersError))
 def delete(collection: str, ref: str) -> Response:
     kind = _collection(collection)
     principal = _writer("editor")
     iri = _iri_from_ref(kind, ref)
     force = request.args.get("force", "false").lower() in ("true", "1", "yes")
     result = cms().delete(iri, agent=principal.name, role=principal.role, if_match=request.headers.get("If-Match"),
-                          force=force, ctype=kind, lang=_lang())
+                          force=force, ctype=kind, lang=request_language(strict=True))
     response = Response(status=204)
     response.headers["X-Revision"] = result.revision or ""
     return response
@@ -467,7 +502,9 @@ def delete(collection: str, ref: str) -> Response:
 # --------------------------------------------------------------------------- history and workflow
 
 
-@bp.get("/<collection>/<ref>/history")
+@operations.route("/<collection>/<ref>/history", id="listRevisions", tags=["cms"],
+                  summary="Revisions of a resource, newest first (editors and up)", parameters=[_COLLECTION, _REF],
+                  responses={200: {"description": "Revisions"}}, produces=(JSON,), raises=(core.NotFoundError,))
 def history_list(collection: str, ref: str) -> Response:
     kind = _collection(collection)
     iri = _iri_from_ref(kind, ref)
@@ -480,7 +517,10 @@ def history_list(collection: str, ref: str) -> Response:
     return _json({"id": iri, "revisions": items})
 
 
-@bp.get("/<collection>/<ref>/history/<rev>")
+@operations.route("/<collection>/<ref>/history/<rev>", id="getRevision", tags=["cms"],
+                  summary="The resource as it was right after a revision", parameters=[_COLLECTION, _REF],
+                  responses={200: {"description": "The resource"}}, produces=_ITEM_MEDIA_TYPES,
+                  raises=(core.NotFoundError, UnknownRevisionError))
 def history_item(collection: str, ref: str, rev: str) -> Response:
     kind = _collection(collection)
     iri = _iri_from_ref(kind, ref)
@@ -490,149 +530,57 @@ def history_item(collection: str, ref: str, rev: str) -> Response:
     return response
 
 
-@bp.post("/<collection>/<ref>/history/<rev>/revert")
+@operations.route("/<collection>/<ref>/history/<rev>/revert", "POST", id="revertRevision", tags=["cms"],
+                  summary="Restore a revision (a validated, recorded write)", parameters=[_COLLECTION, _REF],
+                  responses={200: {"description": "What the write did"}}, produces=(JSON,), schema=_WRITE_RESULT,
+                  raises=(*_CHANGE_ERRORS, UnknownRevisionError))
 def revert(collection: str, ref: str, rev: str) -> Response:
     kind = _collection(collection)
     principal = _writer("editor")
     iri = _iri_from_ref(kind, ref)
     result = cms().revert(iri, rev, agent=principal.name, role=principal.role,
-                          if_match=request.headers.get("If-Match"), lang=_lang())
+                          if_match=request.headers.get("If-Match"), lang=request_language(strict=True))
     return _write_answer(result, kind)
 
 
-@bp.post("/<collection>/<ref>/workflow/<transition>")
+@operations.route("/<collection>/<ref>/workflow/<transition>", "POST", id="transition", tags=["cms"],
+                  summary="Workflow step: vaststellen (adopt), archiveren (archive), heropenen (reopen)",
+                  parameters=[_COLLECTION, _REF,
+                              {"name": "transition", "in": "path", "required": True,
+                               "schema": {"type": "string", "enum": ["vaststellen", "archiveren", "heropenen",
+                                                                     "adopt", "archive", "reopen"]}}],
+                  responses={200: {"description": "What the write did"}}, produces=(JSON,), schema=_WRITE_RESULT,
+                  raises=(*_CHANGE_ERRORS, workflow.UnknownTransitionError))
 def transition(collection: str, ref: str, transition: str) -> Response:
     kind = _collection(collection)
     principal = _writer("editor")
     iri = _iri_from_ref(kind, ref)
     result = cms().transition(iri, transition, agent=principal.name, role=principal.role,
-                              if_match=request.headers.get("If-Match"), ctype=kind, lang=_lang())
+                              if_match=request.headers.get("If-Match"), ctype=kind, lang=request_language(strict=True))
     return _write_answer(result, kind)
 
 
 # --------------------------------------------------------------------------- OpenAPI
 
 
+operations.schemas.update({
+    "Document": {"type": "object", "description": "Compact JSON-LD with the context at /api/v1/context.jsonld; "
+                                                  "the schema per type is at /api/v1/types/{type}",
+                 "properties": {"@context": {"type": "string"}, "id": {"type": "string", "format": "iri"},
+                                "type": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}},
+    "WriteResult": {"type": "object", "properties": {
+        "id": {"type": "string", "format": "iri"}, "href": {"type": "string", "format": "uri"},
+        "etag": {"type": "string", "nullable": True},
+        "state": {"type": "string", "nullable": True, "enum": [*workflow.STATES, None]},
+        "revision": {"type": "string", "nullable": True}, "created": {"type": "boolean"}, "deleted": {"type": "boolean"},
+        "warnings": {"type": "array", "items": {"type": "object"}}}},
+})
+
+
 def openapi_paths() -> dict[str, Any]:
     """The CMS routes for the OpenAPI document (``paths`` relative to ``/api/v1`` and the
-    ``schemas`` they use), for ``api/v1.openapi_document`` to merge in. Errors refer to
-    ``#/components/schemas/Problem``, which that document defines."""
-    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-
-    def errors(*codes: int) -> dict[str, Any]:
-        texts = {400: "Bad request", 401: "No or wrong credentials", 403: "Role too low", 404: "Not found or not visible",
-                 406: "Not acceptable", 409: "Conflict (referrers, state, exists)", 412: "ETag does not match",
-                 415: "Unsupported media type", 422: "Violations of the rules; nothing was stored",
-                 428: "If-Match required"}
-        return {str(c): {"description": texts[c], "content": problem} for c in codes}
-
-    def ok(description: str, schema: str, media: str = JSON) -> dict[str, Any]:
-        return {"description": description, "content": {media: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
-
-    collection = {"name": "collection", "in": "path", "required": True, "schema": {"type": "string"},
-                  "description": "Collection of a content type (see /types), e.g. responsibilities."}
-    ref = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"},
-           "description": "Last segment of the IRI (or ~ and its base64url form); use the href of listings."}
-    rev = {"name": "rev", "in": "path", "required": True, "schema": {"type": "string"}}
-    if_match = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"}}
-    lang = {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["nl", "en"]}}
-    document_body = {"required": True, "content": {JSON_LD: {"schema": {"$ref": "#/components/schemas/Document"}},
-                                                   "text/turtle": {"schema": {"type": "string"}}}}
-    write = ok("What the write did", "WriteResult")
-    paths: dict[str, Any] = {
-        "/context.jsonld": {"get": {"summary": "The JSON-LD context of every document", "tags": ["cms"],
-                                    "responses": {"200": {"description": "JSON-LD context", "content": {JSON_LD: {}}}}}},
-        "/types": {"get": {"summary": "Content types", "tags": ["cms"], "parameters": [lang],
-                           "responses": {"200": {"description": "The content types", "content": {JSON: {}}}}}},
-        "/types/{name}": {"get": {"summary": "JSON Schema of a content type, from the shapes", "tags": ["cms"],
-                                  "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}, lang],
-                                  "responses": {"200": {"description": "JSON Schema", "content": {SCHEMA_JSON: {}}}, **errors(404)}}},
-        "/search": {"get": {"summary": "Full-text search over labels and descriptions (adopted content for anonymous callers)",
-                            "tags": ["cms"],
-                            "parameters": [{"name": n, "in": "query", "schema": {"type": t}, "required": n == "q"}
-                                           for n, t in (("q", "string"), ("type", "string"), ("municipality", "string"),
-                                                        ("page", "integer"), ("pageSize", "integer"))] + [lang],
-                            "responses": {"200": {"description": "Ranked results", "content": {JSON: {}}}, **errors(400)}}},
-        "/imports": {"post": {"summary": "Create or replace many resources in one validated revision", "tags": ["cms"],
-                              "requestBody": {"required": True, "content": {m: {"schema": {"type": "string"}} for m in
-                                                                           ("text/turtle", "application/trig", JSON_LD)}},
-                              "responses": {"200": {"description": "Replaced or unchanged"}, "201": {"description": "Created"},
-                                            **errors(400, 401, 403, 415, 422)}}},
-        "/{collection}": {
-            "get": {"summary": "List a collection (paging, filters by property key, sorting)", "tags": ["cms"],
-                    "parameters": [collection, {"name": "page", "in": "query", "schema": {"type": "integer"}},
-                                   {"name": "pageSize", "in": "query", "schema": {"type": "integer"}},
-                                   {"name": "sort", "in": "query", "schema": {"type": "string"}, "description": "a key; -key descending"},
-                                   {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(workflow.STATES)}}, lang],
-                    "responses": {"200": {"description": "A page", "content": {JSON: {}}}, **errors(400, 404)}},
-            "post": {"summary": "Create a resource (a concept; the IRI is minted unless the document has an id)", "tags": ["cms"],
-                     "parameters": [collection, lang], "requestBody": document_body,
-                     "responses": {"201": write, **errors(400, 401, 403, 404, 409, 415, 422)}},
-        },
-        "/{collection}/{ref}": {
-            "get": {"summary": "A resource as JSON-LD (or Turtle, N-Triples, RDF/XML by Accept), with its ETag", "tags": ["cms"],
-                    "parameters": [collection, ref],
-                    "responses": {"200": {"description": "The resource", "content": {m: {} for m in ITEM_FORMATS}},
-                                  "304": {"description": "Not modified"}, **errors(404, 406)}},
-            "put": {"summary": "Replace a resource", "tags": ["cms"], "parameters": [collection, ref, if_match, lang],
-                    "requestBody": document_body, "responses": {"200": write, **errors(400, 401, 403, 404, 409, 412, 415, 422, 428)}},
-            "patch": {"summary": "Change some properties (JSON Merge Patch on the document)", "tags": ["cms"],
-                      "parameters": [collection, ref, if_match, lang],
-                      "requestBody": {"required": True, "content": {MERGE_PATCH: {"schema": {"type": "object"}}}},
-                      "responses": {"200": write, **errors(400, 401, 403, 404, 409, 412, 415, 422, 428)}},
-            "delete": {"summary": "Delete a resource (409 with the referrers unless force=true by an admin)", "tags": ["cms"],
-                       "parameters": [collection, ref, if_match, {"name": "force", "in": "query", "schema": {"type": "boolean"}}],
-                       "responses": {"204": {"description": "Deleted"}, **errors(401, 403, 404, 409, 412, 422, 428)}},
-        },
-        "/{collection}/{ref}/history": {"get": {"summary": "Revisions of a resource, newest first (editors and up)",
-                                                "tags": ["cms"], "parameters": [collection, ref],
-                                                "responses": {"200": {"description": "Revisions", "content": {JSON: {}}}, **errors(404)}}},
-        "/{collection}/{ref}/history/{rev}": {"get": {"summary": "The resource as it was right after a revision", "tags": ["cms"],
-                                                      "parameters": [collection, ref, rev],
-                                                      "responses": {"200": {"description": "The resource"}, **errors(404)}}},
-        "/{collection}/{ref}/history/{rev}/revert": {"post": {"summary": "Restore a revision (a validated, recorded write)",
-                                                              "tags": ["cms"], "parameters": [collection, ref, rev, lang],
-                                                              "responses": {"200": write, **errors(401, 403, 404, 409, 412, 422)}}},
-        "/{collection}/{ref}/workflow/{transition}": {
-            "post": {"summary": "Workflow step: vaststellen (adopt), archiveren (archive), heropenen (reopen)", "tags": ["cms"],
-                     "parameters": [collection, ref, {"name": "transition", "in": "path", "required": True,
-                                                      "schema": {"type": "string", "enum": ["vaststellen", "archiveren", "heropenen",
-                                                                                            "adopt", "archive", "reopen"]}}],
-                     "responses": {"200": write, **errors(401, 403, 404, 409, 412)}}},
-    }
-    operation_ids = {
-        ("/context.jsonld", "get"): "getContext", ("/types", "get"): "listTypes", ("/types/{name}", "get"): "getTypeSchema",
-        ("/search", "get"): "search", ("/imports", "post"): "importDocument",
-        ("/{collection}", "get"): "listItems", ("/{collection}", "post"): "createItem",
-        ("/{collection}/{ref}", "get"): "getItem", ("/{collection}/{ref}", "put"): "replaceItem",
-        ("/{collection}/{ref}", "patch"): "patchItem", ("/{collection}/{ref}", "delete"): "deleteItem",
-        ("/{collection}/{ref}/history", "get"): "listRevisions", ("/{collection}/{ref}/history/{rev}", "get"): "getRevision",
-        ("/{collection}/{ref}/history/{rev}/revert", "post"): "revertRevision",
-        ("/{collection}/{ref}/workflow/{transition}", "post"): "transition",
-    }
-    version = {"API-Version": {"$ref": "#/components/headers/API-Version"}}
-    etag = {"ETag": {"description": "Versie van de bron / version of the resource", "schema": {"type": "string"}}}
-    for path, operations in paths.items():
-        for method, operation in operations.items():
-            operation["operationId"] = operation_ids[(path, method)]
-            for code, response in list(operation["responses"].items()):
-                if code.startswith(("2", "3")):
-                    response = operation["responses"][code] = dict(response)
-                    with_etag = path.startswith("/{collection}/{ref}") and code in ("200", "201") or (path, method) == ("/{collection}", "post")
-                    response["headers"] = {**version, **(etag if with_etag else {})}
-    schemas = {
-        "Document": {"type": "object", "description": "Compact JSON-LD with the context at /api/v1/context.jsonld; "
-                                                      "the schema per type is at /api/v1/types/{type}",
-                     "properties": {"@context": {"type": "string"}, "id": {"type": "string", "format": "iri"},
-                                    "type": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}},
-        "WriteResult": {"type": "object", "properties": {
-            "id": {"type": "string", "format": "iri"}, "href": {"type": "string", "format": "uri"},
-            "etag": {"type": "string", "nullable": True},
-            "state": {"type": "string", "nullable": True, "enum": [*workflow.STATES, None]},
-            "revision": {"type": "string", "nullable": True}, "created": {"type": "boolean"}, "deleted": {"type": "boolean"},
-            "warnings": {"type": "array", "items": {"type": "object"}}}},
-    }
-    return {"paths": paths, "schemas": schemas}
+    ``schemas`` they use), made from the route declarations above (:mod:`.openapi`)."""
+    return {"paths": operations.paths(), "schemas": dict(operations.schemas)}
 
 
-__all__ = ["bp", "href_for", "openapi_paths", "ref_for"]
+__all__ = ["bp", "href_for", "openapi_paths", "operations", "ref_for"]

@@ -1,14 +1,20 @@
-"""The words of the web pages, in Dutch and English.
+"""Languages: the one language negotiation of every face, and the words of the web
+pages in Dutch and English.
 
 Dutch is the default (the data, the sources and most readers are Dutch); English is one
-click away. All page text lives here rather than in the templates, so that a test can
-check that every text exists in both languages and that no template asks for a text that
-is not here.
+click away (``?lang=en``) or asked for with ``Accept-Language``. :func:`negotiate` decides
+for the pages, ``/api/v1`` and the CMS alike; :func:`request_language` applies it to the
+current request.
+
+All page text lives here rather than in the templates, so that a test can check that
+every text exists in both languages and that no template asks for a text that is not here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from flask import request
+
+from .problems import Problem
 
 LANGUAGES: tuple[str, ...] = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
@@ -219,13 +225,66 @@ def t(key: str, lang: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-def negotiate(explicit: str | None, accepted: Iterable[str] | None = None) -> str:
-    """The page language: ``?lang=`` when it names one we have, else the first of the
-    ``Accept-Language`` choices (best first) we have, else Dutch."""
-    if explicit in LANGUAGES:
-        return explicit  # type: ignore[return-value]
-    for choice in accepted or ():
-        primary = choice.split("-", 1)[0].strip().lower()
-        if primary in LANGUAGES:
+def parse_accept_language(header: str | None) -> list[tuple[str, float]]:
+    """The language ranges of an ``Accept-Language`` header (RFC 9110 12.5.4) with their
+    q-values, lower-cased, best first (ties in the client's order). Ranges that do not
+    parse, or whose q is not a number in [0, 1], are left out."""
+    found: list[tuple[float, int, str]] = []
+    for position, part in enumerate((header or "").split(",")):
+        tag, *params = (item.strip() for item in part.split(";"))
+        tag = tag.lower()
+        if not tag or not all(piece.isalnum() for piece in tag.split("-")) and tag != "*":
+            continue
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value.strip())
+                except ValueError:
+                    q = -1.0
+        if 0.0 <= q <= 1.0:
+            found.append((-q, position, tag))
+    return [(tag, -q) for q, _, tag in sorted(found)]
+
+
+def explicit_language(value: str | None) -> str | None:
+    """A ``?lang=`` value as one of :data:`LANGUAGES` (``None``: absent or not ours)."""
+    if value is None:
+        return None
+    value = value.strip().lower()
+    return value if value in LANGUAGES else None
+
+
+def negotiate(explicit: str | None, accept_language: str | None = None) -> str:
+    """The one language negotiation of every face (pages, ``/api/v1``, the CMS):
+    ``?lang=`` when it names one of :data:`LANGUAGES`; else the best range of the
+    ``Accept-Language`` header that reaches one of them (``nl-NL`` and ``en-GB`` reach
+    ``nl`` and ``en`` by lookup, RFC 4647 3.4; ``*`` reaches the default; ``q=0``
+    excludes); else Dutch."""
+    chosen = explicit_language(explicit)
+    if chosen is not None:
+        return chosen
+    ranges = parse_accept_language(accept_language)
+    refused = {tag for tag, q in ranges if q == 0.0}
+    for tag, q in ranges:
+        if q == 0.0:
+            break
+        if tag == "*":
+            return next((lang for lang in (DEFAULT_LANGUAGE, *LANGUAGES) if lang not in refused), DEFAULT_LANGUAGE)
+        primary = tag.split("-", 1)[0]
+        if primary in LANGUAGES and primary not in refused:
             return primary
     return DEFAULT_LANGUAGE
+
+
+def request_language(*, strict: bool = False) -> str:
+    """The language of the current request by :func:`negotiate`. ``strict`` (the API):
+    a ``?lang=`` that is not one of ours is a 400 problem; the pages fall back to the
+    header instead."""
+    value = request.args.get("lang")
+    if strict and value is not None and explicit_language(value) is None:
+        value = value.strip().lower()
+        raise Problem(400, f"onbekende taal {value!r} (nl of en)", f"unknown language {value!r} (nl or en)",
+                      invalidParams=[{"name": "lang", "reason": "nl | en"}])
+    return negotiate(value, request.headers.get("Accept-Language"))

@@ -37,14 +37,16 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.query import Result
 
 from mag_graph import questions
-from mag_graph.questions import describe
-from mag_graph.cms import workflow
 from mag_graph import validation as validator
+from mag_graph.cms import workflow
+from mag_graph.questions import describe
 from mag_graph.resources import resource_files
+from mag_graph.sparql import NotAcceptableError, format_by_name, negotiate
 from mag_graph.store import GraphStore, MagGraphError, QueryResult
 
-from .i18n import LANGUAGES, STRINGS, negotiate, t
-from .problems import PROBLEM_JSON, problem_response, title_for
+from .i18n import LANGUAGES, STRINGS, explicit_language, request_language, t
+from .problems import PROBLEM_JSON, error_response, problem_response, title_for
+from .runtime import public_visible_graphs
 
 bp = Blueprint(
     "pages",
@@ -83,33 +85,33 @@ EXAMPLE_QUERIES: tuple[tuple[str, dict[str, str], str], ...] = (
     (
         "klassen",
         {"nl": "Hoeveel bronnen per soort?", "en": "How many resources per type?"},
-        "SELECT ?type (COUNT(DISTINCT ?s) AS ?aantal) WHERE {\n"
+        ("SELECT ?type (COUNT(DISTINCT ?s) AS ?aantal) WHERE {\n"
         "  ?s a ?type .\n"
         "  FILTER(STRSTARTS(STR(?type), STR(mag:)))\n"
-        "}\nGROUP BY ?type\nORDER BY DESC(?aantal)",
+        "}\nGROUP BY ?type\nORDER BY DESC(?aantal)"),
     ),
     (
         "college-vaststellen",
         {"nl": "Wat doet het college van Hardinxveld-Giessendam in de fase Vaststellen?",
          "en": "What does the college of Hardinxveld-Giessendam do in the adoption phase?"},
-        "SELECT ?verantwoordelijkheid ?tekst ?raci WHERE {\n"
+        ("SELECT ?verantwoordelijkheid ?tekst ?raci WHERE {\n"
         "  ?verantwoordelijkheid a mag:Responsibility ;\n"
         "      mag:assignedTo <https://data.mag-graph.nl/id/orgaan/hg-college> ;\n"
         "      mag:phase magb:Vaststellen ;\n"
         "      mag:raciKind ?raci ;\n"
         "      rdfs:label ?tekst .\n"
         "  FILTER(lang(?tekst) = \"nl\")\n"
-        "}\nORDER BY ?verantwoordelijkheid",
+        "}\nORDER BY ?verantwoordelijkheid"),
     ),
     (
         "grafen",
         {"nl": "Welke grafen zijn illustratief?", "en": "Which graphs are illustrative?"},
-        "SELECT ?graaf ?titel ?illustratief WHERE {\n"
+        ("SELECT ?graaf ?titel ?illustratief WHERE {\n"
         "  GRAPH magg:catalogus {\n"
         "    ?graaf a mag:DataGraph ; mag:illustrative ?illustratief ; dcterms:title ?titel .\n"
         "    FILTER(lang(?titel) = \"nl\")\n"
         "  }\n"
-        "}\nORDER BY ?graaf",
+        "}\nORDER BY ?graaf"),
     ),
 )
 
@@ -137,11 +139,11 @@ def sparql_service() -> Any | None:
 
 
 def current_lang() -> str:
-    """The page language of this request (``?lang=``, then Accept-Language, then Dutch)."""
+    """The page language of this request (the one language negotiation: ``?lang=``, then
+    Accept-Language, then Dutch; a ``?lang=`` that is not ours falls back to the header)."""
     if "lang" not in g:
-        accepted = [value for value, _ in request.accept_languages]
-        g.lang = negotiate(request.args.get("lang"), accepted)
-        g.lang_explicit = request.args.get("lang") in LANGUAGES
+        g.lang = request_language()
+        g.lang_explicit = explicit_language(request.args.get("lang")) is not None
     return g.lang  # type: ignore[no-any-return]
 
 
@@ -537,10 +539,6 @@ def _run_query(text: str) -> QueryResult:
     service = sparql_service()
     if service is None:
         return store().query(text)
-    from mag_graph.sparql import format_by_name
-
-    from . import public_visible_graphs
-
     outcome = service.query(text, results_format=format_by_name("json"), graph_format=format_by_name("ntriples"),
                             visible_graphs=public_visible_graphs())
     if outcome.kind == "graph":
@@ -573,11 +571,10 @@ def _query_table(result: Any, lang: str) -> dict[str, Any]:
 
 
 def _negotiate() -> str | None:
-    """The media type to answer with; a request without Accept takes anything, so it
-    gets the page (RFC 9110: no Accept header means */*)."""
-    if not request.accept_mimetypes:
-        return HTML_TYPES[0]
-    return request.accept_mimetypes.best_match(OFFERED_TYPES, default=None)
+    """The media type to answer with (the one content negotiation of every face); a
+    request without Accept takes anything, so it gets the page (RFC 9110: no Accept
+    header means */*)."""
+    return negotiate(request.headers.get("Accept"), OFFERED_TYPES)
 
 
 def _wants_html() -> bool:
@@ -605,8 +602,7 @@ def resource_id(ref: str) -> Any:
         return _not_found(iri)
     best = _negotiate()
     if best is None:
-        offered = ", ".join(OFFERED_TYPES)
-        response = _problem(406, f"beschikbaar: {offered}", f"available: {offered}")
+        response = error_response(NotAcceptableError("resource", OFFERED_TYPES))
     elif best in HTML_TYPES:
         response = redirect(link("pages.doc", ref=ref), code=303)
     else:

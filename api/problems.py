@@ -17,21 +17,22 @@ from __future__ import annotations
 import html
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from mag_graph.access.auth import AuthError, InvalidCredentialsError
+from mag_graph.questions import ParameterError, UnknownQuestionError
 from mag_graph.sparql import (
     NotAcceptableError,
     QueryTimeoutError,
     ResultTooLargeError,
     ServiceNotAllowedError,
     UnsupportedMediaTypeError,
+    negotiate,
 )
-from mag_graph.questions import ParameterError, UnknownQuestionError
 from mag_graph.store import (
     InvalidIRIError,
     LoadError,
@@ -143,44 +144,91 @@ def problem_response(
 
 
 _API_PATHS = ("/api/", "/sparql", "/graph-store")
+_ERROR_MEDIA_TYPES = ("application/json", PROBLEM_JSON, "text/html")
 
 
 def _wants_html() -> bool:
     if request.path.startswith(_API_PATHS):
         return False
-    best = request.accept_mimetypes.best_match(["application/json", PROBLEM_JSON, "text/html"])
-    return best == "text/html"
+    return negotiate(request.headers.get("Accept"), _ERROR_MEDIA_TYPES) == "text/html"
+
+
+# Errors of the core outside the CMS (whose errors carry their own ``status``): the
+# status and problem type each answers with, most specific class first.
+_CORE_STATUSES: tuple[tuple[type[BaseException], int, str], ...] = (
+    (UnknownQuestionError, 404, PROBLEM_BASE + "unknown-question"),
+    (ParameterError, 400, PROBLEM_BASE + "invalid-parameter"),
+    (ResultTooLargeError, 422, PROBLEM_BASE + "result-too-large"),
+    (QuerySyntaxError, 400, PROBLEM_BASE + "invalid-query"),
+    (ServiceNotAllowedError, 400, PROBLEM_BASE + "federation-disabled"),
+    (NotAcceptableError, 406, "about:blank"),
+    (UnsupportedMediaTypeError, 415, "about:blank"),
+    (UnknownGraphError, 404, PROBLEM_BASE + "unknown-graph"),
+    (InvalidCredentialsError, 401, PROBLEM_BASE + "invalid-credentials"),
+    (StoreError, 503, PROBLEM_BASE + "store-unavailable"),
+    (LoadError, 400, PROBLEM_BASE + "invalid-rdf"),
+    (ValidationInputError, 400, PROBLEM_BASE + "invalid-parameter"),
+    (InvalidIRIError, 400, "about:blank"),
+    (QueryError, 400, "about:blank"),
+    (AuthError, 400, "about:blank"),
+)
 
 
 def _status_of(exc: BaseException) -> tuple[int, str]:
     """HTTP status and problem type for an error of the core."""
-    if isinstance(exc, UnknownQuestionError):
-        return 404, PROBLEM_BASE + "unknown-question"
-    if isinstance(exc, ParameterError):
-        return 400, PROBLEM_BASE + "invalid-parameter"
     if isinstance(exc, QueryTimeoutError):
         return 503, PROBLEM_BASE + ("service-busy" if exc.busy else "query-timeout")
-    if isinstance(exc, ResultTooLargeError):
-        return 422, PROBLEM_BASE + "result-too-large"
-    if isinstance(exc, QuerySyntaxError):
-        return 400, PROBLEM_BASE + "invalid-query"
-    if isinstance(exc, ServiceNotAllowedError):
-        return 400, PROBLEM_BASE + "federation-disabled"
-    if isinstance(exc, NotAcceptableError):
-        return 406, "about:blank"
-    if isinstance(exc, UnsupportedMediaTypeError):
-        return 415, "about:blank"
-    if isinstance(exc, UnknownGraphError):
-        return 404, PROBLEM_BASE + "unknown-graph"
-    if isinstance(exc, InvalidCredentialsError):
-        return 401, PROBLEM_BASE + "invalid-credentials"
-    if isinstance(exc, StoreError):
-        return 503, PROBLEM_BASE + "store-unavailable"
-    if isinstance(exc, LoadError):
-        return 400, PROBLEM_BASE + "invalid-rdf"
-    if isinstance(exc, (InvalidIRIError, QueryError, AuthError)):
-        return 400, "about:blank"
+    for kind, status, type_ in _CORE_STATUSES:
+        if isinstance(exc, kind):
+            return status, type_
     return 400, "about:blank"
+
+
+def status_for(error: type[BaseException]) -> int:
+    """The status an error of this class is answered with (for the OpenAPI document):
+    its own ``status`` (the CMS's errors), else the one the handlers give it."""
+    own = getattr(error, "status", None)
+    if isinstance(own, int):
+        return own
+    if issubclass(error, QueryTimeoutError):
+        return 503
+    return next((status for kind, status, _ in _CORE_STATUSES if issubclass(error, kind)), 400)
+
+
+def raises(*errors: type[BaseException] | int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a helper with the errors (classes of the core, or statuses) it can raise
+    through calls that reading its source cannot follow (into the core); the OpenAPI
+    document (:mod:`.openapi`) of every route whose view calls the helper lists them."""
+
+    def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn.__openapi_raises__ = tuple(errors)  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def statuses_of(errors: Iterable[type[BaseException] | int]) -> set[int]:
+    """The statuses errors of these classes (or these statuses) are answered with."""
+    return {e if isinstance(e, int) else status_for(e) for e in errors}
+
+
+def error_response(exc: MagGraphError) -> Response:
+    """The problem document of an error of the core: 406 and 415 list what is
+    ``acceptable``, a 401 says how to authenticate, a wrong parameter is named in
+    ``invalidParams``. Every face answers a core error through this function."""
+    status, kind = _status_of(exc)
+    extensions: dict[str, Any] = {}
+    headers: dict[str, str | tuple[str, ...]] = {}
+    parameter = getattr(exc, "parameter", None)
+    if parameter:
+        extensions["invalidParams"] = [{"name": parameter, "reason": str(exc)}]
+    if status == 401:
+        headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+    if isinstance(exc, NotAcceptableError):
+        extensions["acceptable"] = exc.offers
+    if isinstance(exc, UnsupportedMediaTypeError):
+        extensions["acceptable"] = exc.accepted
+    return problem_response(status, str(exc), type=kind, headers=headers, **extensions)
 
 
 def register(app: Flask) -> None:
@@ -192,19 +240,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(MagGraphError)
     def _core_error(exc: MagGraphError) -> Response:
-        status, kind = _status_of(exc)
-        extensions: dict[str, Any] = {}
-        headers: dict[str, str | tuple[str, ...]] = {}
-        parameter = getattr(exc, "parameter", None)
-        if parameter:
-            extensions["invalidParams"] = [{"name": parameter, "reason": str(exc)}]
-        if status == 401:
-            headers["WWW-Authenticate"] = WWW_AUTHENTICATE
-        if isinstance(exc, NotAcceptableError):
-            extensions["acceptable"] = exc.offers
-        if isinstance(exc, UnsupportedMediaTypeError):
-            extensions["acceptable"] = exc.accepted
-        return problem_response(status, str(exc), type=kind, headers=headers, **extensions)
+        return error_response(exc)
 
     @app.errorhandler(ValidationInputError)
     def _validation_input(exc: ValidationInputError) -> Response:

@@ -26,7 +26,6 @@ from collections.abc import Sequence
 
 from flask import Blueprint, Response, request, url_for
 
-from mag_graph.access.auth import Principal
 from mag_graph.sparql import (
     DATASET_FORMATS,
     GRAPH_FORMATS,
@@ -38,46 +37,18 @@ from mag_graph.sparql import (
     negotiate,
 )
 
-from . import mark_cacheable, state, visible_graphs
-from . import principal as request_principal
-from .problems import WWW_AUTHENTICATE, Problem
+from .problems import Problem
+from .response_cache import mark_cacheable
+from .runtime import require_role, state, visible_graphs
 
 bp = Blueprint("sparql", __name__)
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
-# Raw SPARQL updates and Graph Store writes bypass the CMS's validation, history and
-# workflow (an editor could publish straight into the public graphs), so they are for
-# admins; editors and reviewers write through /api/v1 (docs/cms.md).
-WRITE_ROLE = "admin"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def require_role(role: str = WRITE_ROLE) -> Principal:
-    """The principal of the request if it may act as ``role``: 401 without (valid)
-    credentials, 403 with credentials whose role is too low."""
-    principal = request_principal()
-    if principal is None:
-        raise Problem(
-            401,
-            "schrijven vraagt inloggegevens (HTTP Basic of een Bearer-token)",
-            "writing needs credentials (HTTP Basic or a Bearer token)",
-            headers={"WWW-Authenticate": WWW_AUTHENTICATE},
-        )
-    if not principal.may(role):
-        nl_hint = en_hint = ""
-        if role == WRITE_ROLE and principal.may("editor") and request.path in ("/sparql", "/graph-store"):
-            nl_hint = " (redacteuren bewerken de graaf via /api/v1: gevalideerd, met historie)"
-            en_hint = " (editors edit the graph through /api/v1: validated, with history)"
-        raise Problem(
-            403,
-            f"{principal.name} heeft de rol {principal.role}; hiervoor is de rol {role} nodig{nl_hint}",
-            f"{principal.name} has the role {principal.role}; this needs the role {role}{en_hint}",
-        )
-    return principal
 
 
 def _single(values: Sequence[str], name: str) -> str | None:

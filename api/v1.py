@@ -20,29 +20,22 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from mag_graph import questions, validation
 from mag_graph.cms import workflow
-from mag_graph.sparql import Format, negotiate
+from mag_graph.questions import ParameterError, UnknownQuestionError
+from mag_graph.validation import ValidationInputError
 
-from . import API_VERSION, mark_cacheable, state, visible_graphs
+from . import cms
+from .headers import API_VERSION
+from .i18n import request_language
+from .openapi import Operations, error_responses, negotiated
 from .problems import Problem
+from .response_cache import mark_cacheable
+from .runtime import state, visible_graphs
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+operations = Operations(bp)
 
-_JSON = Format("json", "application/json")
-_CSV = Format("csv", "text/csv")
-_QUESTION_FORMATS = (_JSON, _CSV)
-
-
-def _lang(default: str = "nl") -> str:
-    """``?lang=`` (nl or en), else the best of Accept-Language, else Dutch."""
-    value = request.args.get("lang")
-    if value is None:
-        best = request.accept_languages.best_match(validation.LANGUAGES)
-        return best or default
-    value = value.strip().lower()
-    if value not in validation.LANGUAGES:
-        raise Problem(400, f"onbekende taal {value!r} (nl of en)", f"unknown language {value!r} (nl or en)",
-                      invalidParams=[{"name": "lang", "reason": "nl | en"}])
-    return value
+JSON = "application/json"
+CSV = "text/csv"
 
 
 def _single_values(ignore: tuple[str, ...] = ()) -> dict[str, str]:
@@ -61,7 +54,10 @@ def _single_values(ignore: tuple[str, ...] = ()) -> dict[str, str]:
 # --------------------------------------------------------------------------- questions
 
 
-@bp.get("/questions")
+@operations.route("/questions", id="listQuestions", tags=["vragen"],
+                  summary="Alle vragen met hun parameters / every question with its parameters",
+                  responses={200: {"description": "De catalogus / the catalogue"}},
+                  produces=(JSON,), schema={"$ref": "#/components/schemas/QuestionList"})
 def list_questions() -> Response:
     items = []
     for q in questions.list_questions():
@@ -71,30 +67,58 @@ def list_questions() -> Response:
     return jsonify({"questions": items})
 
 
-@bp.get("/questions/<question_id>")
+@operations.route(
+    "/questions/<question_id>", id="answerQuestion", tags=["vragen"],
+    summary="Het antwoord op één vraag / the answer to one question",
+    description=(
+        "Elke andere query-parameter is een parameter van de vraag (zie listQuestions). / "
+        "Every other query key is a parameter of the question (see listQuestions). "
+        "JSON gives each value with its IRI and its label; CSV (Accept: text/csv) gives "
+        "the raw columns, IRIs and labels side by side."
+    ),
+    parameters=[
+        {
+            "name": "questionId",
+            "in": "path",
+            "required": True,
+            "description": "Id (q01), nummer (1) of slug (rolmatrix) / id, number or slug",
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "parameters",
+            "in": "query",
+            "required": False,
+            "description": "De parameters van de vraag, bijvoorbeeld municipality=maassluis / the question's parameters",
+            "style": "form",
+            "explode": True,
+            "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    ],
+    responses={200: {"description": "Het antwoord / the answer"}},
+    produces=(JSON, CSV),
+    media_schemas={JSON: {"$ref": "#/components/schemas/Answer"}, CSV: {"type": "string"}},
+    raises=(UnknownQuestionError, ParameterError),
+    negotiation="answer",
+)
 def answer_question(question_id: str) -> Response:
     question = questions.get_question(question_id)  # 404 problem when unknown
-    fmt = negotiate(request.headers.get("Accept"), _QUESTION_FORMATS)
-    if fmt is None:
-        raise Problem(406, "dit antwoord is er als application/json of text/csv",
-                      "this answer comes as application/json or text/csv", acceptable=[f.media_type for f in _QUESTION_FORMATS])
-    lang = _lang()
+    media = negotiated()
+    lang = request_language(strict=True)
     params = _single_values(ignore=("lang",))  # ask() gives a question's own lang parameter this lang
     service = state().service
     restricted = visible_graphs() is not None  # anonymous callers and readers: adopted content only
-    key = ("question", question.id, tuple(sorted(params.items())), lang, fmt.name, dt.date.today().isoformat(), restricted)
+    name = "csv" if media == CSV else "json"
+    key = ("question", question.id, tuple(sorted(params.items())), lang, name, dt.date.today().isoformat(), restricted)
 
     def compute() -> bytes:
         answer = questions.ask(workflow.PublicView(service.store) if restricted else service.store, question.id, params, lang=lang)
-        if fmt is _CSV:
+        if media == CSV:
             return answer.to_csv().encode("utf-8")
         return json.dumps(answer.to_json(), ensure_ascii=False).encode("utf-8")
 
     data = service.cached(key, compute, size=len)
     mark_cacheable()
-    response = Response(data, status=200, content_type="text/csv; charset=utf-8" if fmt is _CSV else "application/json")
-    response.vary.add("Accept")
-    response.vary.add("Accept-Language")
+    response = Response(data, status=200, content_type="text/csv; charset=utf-8" if media == CSV else JSON)
     response.headers["Content-Language"] = lang
     return response
 
@@ -104,7 +128,32 @@ def answer_question(question_id: str) -> Response:
 _VALIDATION_KEYS = ("date", "lang", "rule")
 
 
-@bp.get("/validation")
+@operations.route(
+    "/validation", id="validate", tags=["validatie"],
+    summary="Valideer de graaf tegen de regels / validate the graph against the rules",
+    description="Hetzelfde rapport als `mag-graph validate --format json` / the same report.",
+    parameters=[
+        {
+            "name": "date",
+            "in": "query",
+            "required": False,
+            "description": "Peildatum voor tijdgebonden regels (standaard vandaag) / reference date (default today)",
+            "schema": {"type": "string", "format": "date"},
+        },
+        {
+            "name": "rule",
+            "in": "query",
+            "required": False,
+            "description": "Alleen deze regel(s), herhaalbaar of kommagescheiden / only these rules (R01..R28)",
+            "style": "form",
+            "explode": True,
+            "schema": {"type": "array", "items": {"type": "string", "pattern": "^R[0-9]{2}$"}},
+        },
+    ],
+    responses={200: {"description": "Het validatierapport / the validation report"}},
+    produces=(JSON,), schema={"$ref": "#/components/schemas/ValidationReport"},
+    raises=(ValidationInputError,),
+)
 def validation_report() -> Response:
     unknown = sorted(set(request.args) - set(_VALIDATION_KEYS))
     if unknown:
@@ -119,7 +168,7 @@ def validation_report() -> Response:
         except ValueError:
             raise Problem(400, f"ongeldige datum {date_text!r}; gebruik JJJJ-MM-DD", f"invalid date {date_text!r}; use YYYY-MM-DD",
                           invalidParams=[{"name": "date", "reason": "YYYY-MM-DD"}]) from None
-    lang = _lang()
+    lang = request_language(strict=True)
     rules = [r.strip() for value in request.args.getlist("rule") for r in value.split(",") if r.strip()]
     service = state().service
     effective = reference or dt.date.today()
@@ -132,8 +181,7 @@ def validation_report() -> Response:
         return json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")
 
     data = service.cached(key, compute, size=len)
-    response = Response(data, status=200, content_type="application/json")
-    response.vary.add("Accept-Language")
+    response = Response(data, status=200, content_type=JSON)
     response.headers["Content-Language"] = lang
     return response
 
@@ -141,51 +189,43 @@ def validation_report() -> Response:
 # --------------------------------------------------------------------------- OpenAPI
 
 
-@bp.get("/openapi.json")
+@operations.route("/openapi.json", id="openApi", tags=["api"], summary="Deze beschrijving / this description",
+                  responses={200: {"description": "OpenAPI 3.0"}}, produces=(JSON,), schema={"type": "object"},
+                  public=True)
 def openapi() -> Response:
     document = openapi_document(request.host_url.rstrip("/") + "/api/v1")
-    return Response(json.dumps(document, ensure_ascii=False, indent=2), status=200, content_type="application/json")
+    return Response(json.dumps(document, ensure_ascii=False, indent=2), status=200, content_type=JSON)
 
 
 def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
-    """The OpenAPI 3.0 description of every ``/api/v1`` route, written by hand (so it
-    says what the API promises, not what the code happens to do); the question ids
-    are filled in from the catalogue, the CMS routes come from :func:`api.cms.openapi_paths`."""
-    from . import cms
-
+    """The OpenAPI 3.0 description of every ``/api/v1`` route, made from the route
+    definitions of this module and of :mod:`.cms` (see :mod:`.openapi`); the question
+    ids are filled in from the catalogue."""
+    registries = (operations, cms.operations)
+    paths: dict[str, dict[str, Any]] = {}
+    for registry in registries:
+        for path, item in registry.paths().items():
+            paths.setdefault(path, {}).update(item)
+    ids = [q.id for q in questions.list_questions()]
+    for parameter in paths["/questions/{questionId}"]["get"]["parameters"]:
+        if parameter["name"] == "questionId":
+            parameter["schema"] = {"type": "string", "example": ids[0] if ids else "q01"}
+            parameter["examples"] = {qid: {"value": qid} for qid in ids}
     document = _base_document(server_url)
-    extra = cms.openapi_paths()
-    for path, operations in extra["paths"].items():
-        document["paths"].setdefault(path, {}).update(operations)
-    document["components"]["schemas"].update(extra["schemas"])
-    document["tags"].append({"name": "cms", "description": "De graaf bewerken: inhoudstypen, historie, workflow, zoeken / "
-                                                           "editing the graph: content types, history, workflow, search"})
-    document["components"]["securitySchemes"] = {
+    document["paths"] = paths
+    components = document["components"]
+    components["responses"] = error_responses(s for registry in registries for s in registry.statuses())
+    components["schemas"].update(cms.operations.schemas)
+    components["securitySchemes"] = {
         "basic": {"type": "http", "scheme": "basic", "description": "Gebruiker en wachtwoord of token / user and password or token"},
         "bearer": {"type": "http", "scheme": "bearer", "description": "API-token van mag-graph users token / API token"},
     }
-    for path, operations in extra["paths"].items():
-        for method, operation in operations.items():
-            if method in ("post", "put", "patch", "delete"):
-                operation.setdefault("security", [{"basic": []}, {"bearer": []}])
     return document
 
 
 def _base_document(server_url: str) -> dict[str, Any]:
-    ids = [q.id for q in questions.list_questions()]
-    version_header = {"$ref": "#/components/headers/API-Version"}
-    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-
-    def problems(*codes: int) -> dict[str, Any]:
-        return {str(code): {"$ref": f"#/components/responses/{_RESPONSE_NAMES[code]}"} for code in codes}
-
-    lang_param = {
-        "name": "lang",
-        "in": "query",
-        "required": False,
-        "description": "Taal van labels en meldingen / language of labels and messages (default: Accept-Language, else nl).",
-        "schema": {"type": "string", "enum": ["nl", "en"]},
-    }
+    """What the OpenAPI document says besides the paths: the API, its tags, the shared
+    headers and the schemas of the questions and the validation report."""
     return {
         "openapi": "3.0.3",
         "info": {
@@ -206,132 +246,15 @@ def _base_document(server_url: str) -> dict[str, Any]:
             {"name": "vragen", "description": "Bestuurlijke vragen / governance questions"},
             {"name": "validatie", "description": "Validatie tegen de regels / validation against the rules"},
             {"name": "api", "description": "Beschrijving van de API / API description"},
+            {"name": "cms", "description": "De graaf bewerken: inhoudstypen, historie, workflow, zoeken / "
+                                           "editing the graph: content types, history, workflow, search"},
         ],
-        "paths": {
-            "/questions": {
-                "get": {
-                    "operationId": "listQuestions",
-                    "tags": ["vragen"],
-                    "summary": "Alle vragen met hun parameters / every question with its parameters",
-                    "responses": {
-                        "200": {
-                            "description": "De catalogus / the catalogue",
-                            "headers": {"API-Version": version_header},
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QuestionList"}}},
-                        },
-                        **problems(406, 500),
-                    },
-                }
-            },
-            "/questions/{questionId}": {
-                "get": {
-                    "operationId": "answerQuestion",
-                    "tags": ["vragen"],
-                    "summary": "Het antwoord op één vraag / the answer to one question",
-                    "description": (
-                        "Elke andere query-parameter is een parameter van de vraag (zie listQuestions). / "
-                        "Every other query key is a parameter of the question (see listQuestions). "
-                        "JSON gives each value with its IRI and its label; CSV (Accept: text/csv) gives "
-                        "the raw columns, IRIs and labels side by side."
-                    ),
-                    "parameters": [
-                        {
-                            "name": "questionId",
-                            "in": "path",
-                            "required": True,
-                            "description": "Id (q01), nummer (1) of slug (rolmatrix) / id, number or slug",
-                            "schema": {"type": "string", "example": ids[0] if ids else "q01"},
-                            "examples": {qid: {"value": qid} for qid in ids},
-                        },
-                        lang_param,
-                        {
-                            "name": "parameters",
-                            "in": "query",
-                            "required": False,
-                            "description": "De parameters van de vraag, bijvoorbeeld municipality=maassluis / the question's parameters",
-                            "style": "form",
-                            "explode": True,
-                            "schema": {"type": "object", "additionalProperties": {"type": "string"}},
-                        },
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "Het antwoord / the answer",
-                            "headers": {"API-Version": version_header},
-                            "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/Answer"}},
-                                "text/csv": {"schema": {"type": "string"}},
-                            },
-                        },
-                        **problems(400, 404, 406, 500),
-                    },
-                }
-            },
-            "/validation": {
-                "get": {
-                    "operationId": "validate",
-                    "tags": ["validatie"],
-                    "summary": "Valideer de graaf tegen de regels / validate the graph against the rules",
-                    "description": "Hetzelfde rapport als `mag-graph validate --format json` / the same report.",
-                    "parameters": [
-                        {
-                            "name": "date",
-                            "in": "query",
-                            "required": False,
-                            "description": "Peildatum voor tijdgebonden regels (standaard vandaag) / reference date (default today)",
-                            "schema": {"type": "string", "format": "date"},
-                        },
-                        lang_param,
-                        {
-                            "name": "rule",
-                            "in": "query",
-                            "required": False,
-                            "description": "Alleen deze regel(s), herhaalbaar of kommagescheiden / only these rules (R01..R28)",
-                            "style": "form",
-                            "explode": True,
-                            "schema": {"type": "array", "items": {"type": "string", "pattern": "^R[0-9]{2}$"}},
-                        },
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "Het validatierapport / the validation report",
-                            "headers": {"API-Version": version_header},
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ValidationReport"}}},
-                        },
-                        **problems(400, 500),
-                    },
-                }
-            },
-            "/openapi.json": {
-                "get": {
-                    "operationId": "openApi",
-                    "tags": ["api"],
-                    "summary": "Deze beschrijving / this description",
-                    "security": [],
-                    "responses": {
-                        "200": {
-                            "description": "OpenAPI 3.0",
-                            "headers": {"API-Version": version_header},
-                            "content": {"application/json": {"schema": {"type": "object"}}},
-                        }
-                    },
-                }
-            },
-        },
         "components": {
             "headers": {
                 "API-Version": {
                     "description": "De volledige versie van de API / the full version of the API",
                     "schema": {"type": "string", "example": API_VERSION},
                 }
-            },
-            "responses": {
-                name: {
-                    "description": description,
-                    "headers": {"API-Version": version_header},
-                    "content": problem,
-                }
-                for name, description in _RESPONSE_DESCRIPTIONS.items()
             },
             "schemas": {
                 "Problem": {
@@ -451,12 +374,3 @@ def _base_document(server_url: str) -> dict[str, Any]:
             },
         },
     }
-
-
-_RESPONSE_NAMES = {400: "BadRequest", 404: "NotFound", 406: "NotAcceptable", 500: "InternalServerError"}
-_RESPONSE_DESCRIPTIONS = {
-    "BadRequest": "Ongeldige parameter / invalid parameter",
-    "NotFound": "Onbekende vraag / unknown question",
-    "NotAcceptable": "Gevraagd formaat niet beschikbaar / requested format not available",
-    "InternalServerError": "Interne fout / internal error",
-}

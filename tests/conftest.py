@@ -121,3 +121,32 @@ def quad_snapshot() -> Callable[[Store], list[str]]:
         return sorted(lines)
 
     return snapshot
+
+
+# --------------------------------------------------------------------------- OpenAPI
+
+
+@pytest.fixture(autouse=True)
+def _answers_are_documented() -> Iterator[None]:
+    """Every answer a test sees from a documented ``/api/v1`` route (in this process:
+    test clients and threaded servers) has a status its OpenAPI operation lists, so the
+    document and the routes cannot drift (api/openapi.py)."""
+    from flask import request, request_finished
+
+    wrong: list[str] = []
+
+    def check(sender: Any, response: Any, **extra: Any) -> None:
+        from mag_graph.api import cms, v1
+        from mag_graph.api.openapi import undocumented_status
+
+        reason = undocumented_status((v1.operations, cms.operations), request.endpoint, request.method,
+                                     response.status_code)
+        if reason is not None:
+            wrong.append(reason)
+
+    request_finished.connect(check)
+    try:
+        yield
+    finally:
+        request_finished.disconnect(check)
+    assert wrong == [], "answers the OpenAPI document does not describe:\n" + "\n".join(sorted(set(wrong)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pyoxigraph as ox
 
@@ -17,13 +17,22 @@ from mag_graph.store import MagGraphError
 
 
 class NotAcceptableError(MagGraphError):
-    """None of the media types the client accepts fits this kind of result."""
+    """None of the media types the client accepts fits this kind of result. Every face
+    answers it the same way: 406, a problem document listing ``offers`` as ``acceptable``."""
+
+    _WHAT: ClassVar[dict[str, tuple[str, str]]] = {
+        "select": ("SELECT/ASK-resultaten", "SELECT/ASK results"),
+        "graph": ("CONSTRUCT/DESCRIBE-resultaten", "CONSTRUCT/DESCRIBE results"),
+        "rdf": ("deze graaf", "this graph"),
+        "dataset": ("deze dataset", "this dataset"),
+        "resource": ("deze bron", "this resource"),
+        "answer": ("dit antwoord", "this answer"),
+    }
 
     def __init__(self, kind: str, offers: Sequence[str]) -> None:
         self.kind = kind
         self.offers = list(offers)
-        what = {"select": "SELECT/ASK-resultaten", "graph": "CONSTRUCT/DESCRIBE-resultaten", "rdf": "deze graaf", "dataset": "deze dataset"}.get(kind, kind)
-        what_en = {"select": "SELECT/ASK results", "graph": "CONSTRUCT/DESCRIBE results", "rdf": "this graph", "dataset": "this dataset"}.get(kind, kind)
+        what, what_en = self._WHAT.get(kind, (kind, kind))
         listed = ", ".join(offers)
         super().__init__(
             f"geen van de gevraagde formaten past bij {what}; mogelijk: {listed}",
@@ -42,8 +51,6 @@ class UnsupportedMediaTypeError(MagGraphError):
             f"mediatype {media_type or '(geen)'} wordt niet ondersteund; gebruik {listed}",
             f"media type {media_type or '(none)'} is not supported; use {listed}",
         )
-
-
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,157 @@
+"""The application factory: :func:`create_app` builds the mag-graph web application
+around one store from the :data:`SETTINGS`, shares the store, the SPARQL service and the
+credentials with the views (:class:`~.runtime.MagGraph`), registers every face (the
+SPARQL Protocol and Graph Store, ``/api/v1`` with the CMS, the pages), the error
+handlers, the common headers and the response cache.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from mag_graph.access.auth import AuthRegistry
+from mag_graph.cms.content import Content
+from mag_graph.sparql import (
+    DEFAULT_CACHE_BYTES,
+    DEFAULT_CACHE_ENTRIES,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ROWS,
+    DEFAULT_TIMEOUT,
+    SparqlService,
+)
+from mag_graph.store import Store, default_store_path
+
+from . import cms, headers, pages, problems, sparql, v1
+from .response_cache import ResponseCache
+from .runtime import MagGraph
+
+# Every setting create_app() understands: name -> (default, what it does). Also the
+# documentation of the settings (a test checks that each one is described here).
+SETTINGS: dict[str, tuple[Any, str]] = {
+    "MAG_GRAPH_STORE": (
+        None,
+        ("Path of the on-disk store when create_app() is not given a store "
+        "(default: $MAG_GRAPH_STORE or ./.mag-graph/store; ':memory:' for a throw-away store)."),
+    ),
+    "MAG_GRAPH_AUTH": (
+        None,
+        ("The credential registry: an AuthRegistry, or the path of its SQLite file "
+        "(default: auth.sqlite next to the store directory; in memory for an in-memory store)."),
+    ),
+    "MAG_GRAPH_QUERY_TIMEOUT": (
+        DEFAULT_TIMEOUT,
+        "Seconds a SPARQL query may run; on an on-disk store the query process is killed when it passes.",
+    ),
+    "MAG_GRAPH_MAX_RESULTS": (
+        DEFAULT_MAX_ROWS,
+        "Maximum rows (SELECT) or triples (CONSTRUCT/DESCRIBE) of one answer; larger answers are refused (422).",
+    ),
+    "MAG_GRAPH_MAX_RESULT_BYTES": (
+        DEFAULT_MAX_BYTES,
+        "Maximum size in bytes of one serialised answer; larger answers are refused (422).",
+    ),
+    "MAG_GRAPH_QUERY_WORKERS": (
+        None,
+        ("Number of query processes for an on-disk store (default: the number of CPUs, 2 to 4); "
+        "0 runs queries in the server process, without a hard timeout."),
+    ),
+    "MAG_GRAPH_CACHE_ENTRIES": (
+        DEFAULT_CACHE_ENTRIES,
+        "Answers kept in the result cache (emptied on every write); 0 turns the cache off.",
+    ),
+    "MAG_GRAPH_CACHE_BYTES": (DEFAULT_CACHE_BYTES, "Total bytes the result cache may hold."),
+    "MAG_GRAPH_CORS_ORIGINS": (
+        "*",
+        ("Origins allowed to read /sparql, /graph-store and /api/v1 from a browser: '*', "
+        "a list of origins, or an empty list for none. Writes are never allowed cross-origin."),
+    ),
+    "MAG_GRAPH_CORS_EDIT_ORIGINS": (
+        [],
+        ("Origins of a separate editing front end (forms) allowed to call the CMS routes of /api/v1 from "
+        "a browser with an Authorization header and to write (POST, PUT, PATCH, DELETE); none by default. "
+        "Never '*': list each origin."),
+    ),
+    "MAG_GRAPH_ALLOW_SERVICE": (
+        False,
+        "Allow federated queries (SERVICE). Off: the server would fetch any URL a query names.",
+    ),
+    "MAX_CONTENT_LENGTH": (
+        64 * 1024 * 1024,
+        "Flask's limit on request bodies in bytes (updates, Graph Store uploads); larger ones get 413.",
+    ),
+}
+
+
+def _settings(config: Mapping[str, Any] | None) -> dict[str, Any]:
+    values = {name: default for name, (default, _) in SETTINGS.items()}
+    for key, value in (config or {}).items():
+        if key.startswith("MAG_GRAPH_") and key not in SETTINGS:
+            known = ", ".join(sorted(k for k in SETTINGS if k.startswith("MAG_GRAPH_")))
+            raise ValueError(f"unknown setting {key} (known: {known})")
+        values[key] = value
+    return values
+
+
+def _allow_service(setting: Any) -> bool | list[str]:
+    """MAG_GRAPH_ALLOW_SERVICE: True (any endpoint), False, or a list of endpoint IRIs
+    (prefixes) that federated queries may call."""
+    if isinstance(setting, (list, tuple)):
+        return [str(s) for s in setting]
+    return bool(setting)
+
+
+def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None = None) -> Flask:
+    """The mag-graph web application around ``store`` (opened from ``MAG_GRAPH_STORE``
+    when not given). ``config``: the :data:`SETTINGS` and any Flask setting."""
+    settings = _settings(config)
+    editors = headers.editing_origins(settings["MAG_GRAPH_CORS_EDIT_ORIGINS"])  # refuse '*' before opening anything
+    owns = store is None
+    if store is None:
+        path = settings["MAG_GRAPH_STORE"] or os.environ.get("MAG_GRAPH_STORE") or str(default_store_path())
+        store = Store.open(path, create=True)
+    auth = settings["MAG_GRAPH_AUTH"]
+    if auth is None:
+        auth = AuthRegistry.for_store(store.location)
+    elif not isinstance(auth, AuthRegistry):
+        auth = AuthRegistry(auth)
+    service = SparqlService(
+        store,
+        timeout=float(settings["MAG_GRAPH_QUERY_TIMEOUT"]),
+        max_rows=int(settings["MAG_GRAPH_MAX_RESULTS"]),
+        max_bytes=int(settings["MAG_GRAPH_MAX_RESULT_BYTES"]),
+        workers=settings["MAG_GRAPH_QUERY_WORKERS"],
+        cache_entries=int(settings["MAG_GRAPH_CACHE_ENTRIES"]),
+        cache_bytes=int(settings["MAG_GRAPH_CACHE_BYTES"]),
+        allow_service=_allow_service(settings["MAG_GRAPH_ALLOW_SERVICE"]),
+    )
+
+    app = Flask(__package__)
+    app.config.update({k: v for k, v in settings.items() if not k.startswith("MAG_GRAPH_")})
+    app.config.update({k: v for k, v in settings.items() if k.startswith("MAG_GRAPH_") and k != "MAG_GRAPH_AUTH"})
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["mag_graph"] = MagGraph(store, service, auth, settings, owns)
+
+    # The CMS of this store (one per store; made now, so a crashed write is recovered
+    # and the search index is brought up to date before the first request). SPARQL
+    # updates and Graph Store writes take the CMS's write lock, so they never interleave
+    # with a CMS write that is being validated; queries in this process its read lock.
+    content = Content.for_store(store)
+    service.share_locks(content.writing(), content.reading())
+    # Every committed CMS write renews the caches and the query processes' snapshot while
+    # it still holds the write lock, so no reader sees the new state with old caches.
+    content.add_listener(service.changed)
+
+    problems.register(app)
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(v1.bp)
+    app.register_blueprint(cms.bp)
+    app.register_blueprint(pages.bp)
+    headers.install(app, settings["MAG_GRAPH_CORS_ORIGINS"], editors)
+    app.wsgi_app = ResponseCache(app.wsgi_app, service, int(settings["MAG_GRAPH_CACHE_ENTRIES"]),  # type: ignore[method-assign]
+                                 int(settings["MAG_GRAPH_CACHE_BYTES"]))
+    return app
