@@ -6,6 +6,7 @@ and invalid edits) and concurrent writers with If-Match lose no update."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import json
 import random
@@ -655,8 +656,8 @@ def test_accept_or_reject_agrees_with_full_validation(edit: tuple[str, str, dict
     cms = C.Content(_store(), date=DATE, search=False)
     shadow_store = _store()
     shadow = C.Content(shadow_store, date=DATE, search=False)
-    original = shadow._commit
-    shadow._commit = lambda changes, **kw: original(changes, **{**kw, "validate": False})  # type: ignore[method-assign]
+    original = shadow.pipeline.write
+    shadow.pipeline.write = lambda write: original(dataclasses.replace(write, validate=False))  # type: ignore[method-assign]
     try:
         shadow.replace(iri, document, agent="h", role="admin", if_match=shadow.get(iri).etag)
     except C.InvalidDocumentError:

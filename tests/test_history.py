@@ -183,7 +183,7 @@ def test_a_write_interrupted_after_the_data_step_is_undone_on_start(cms: C.Conte
     added = [(BUDGET, RDFS.comment, Literal("half-done"), workflow.CONCEPT_GRAPH)]
     change = history.ChangeSet(BUDGET, added, removed, "vastgesteld", "vastgesteld")
     record = history.record_quads(rev_id, stamp, agent="crash", role="admin", action="update", changes=[change])
-    cms._apply(record, added, removed)  # ... and the process dies here
+    cms.pipeline._apply(record, added, removed)  # ... and the process dies here
     assert history.pending_revisions(cms.store) == [rev_id]
     assert history.revisions(cms.store, BUDGET) == []  # pending revisions are not listed
     restarted = C.Content(cms.store, date=DATE, search=False)

@@ -1,30 +1,35 @@
-"""The headless CMS core: the editable classes of the ontology as content types, their
-JSON-LD representation, and every write validated, recorded and committed atomically.
+"""The headless CMS: :class:`Content`, the one facade over a store that the HTTP routes
+(``api/cms.py``) and the CLI call; they only translate. The design is in docs/cms.md.
 
-One :class:`Content` per store does the work; the HTTP routes (``api/cms.py``) and the CLI
-only translate. The design is in docs/cms.md. Content types and the vocabulary are in
-:mod:`mag_graph.cms.types`, JSON-LD in :mod:`mag_graph.cms.jsonld`, ETags and the lock in
-:mod:`mag_graph.cms.concurrency`, JSON Schema in :mod:`mag_graph.cms.schema`, the errors
-in :mod:`mag_graph.cms.errors`; this module re-exports their public names.
+This module holds the facade itself (reads, the listing query, the write operations with
+their permission checks, workflow transitions, history views, and the wiring of search
+and caches as listeners of the write pipeline) and re-exports the CMS's public names, so
+``from mag_graph.cms import content`` gives the whole API. The concerns live in modules
+of their own:
 
-**Writes** are diffed against the store, written tentatively (the pending history record
-first), validated incrementally on the store itself (no copy), and then either committed
-(the pending flag cleared) or undone exactly, under one write lock per store. See
-:meth:`Content._commit` for why this is atomic and how a crash is recovered.
+* :mod:`mag_graph.cms.errors`: the errors and their HTTP statuses;
+* :mod:`mag_graph.cms.types`: content types, the vocabulary and field definitions;
+* :mod:`mag_graph.cms.jsonld`: JSON-LD in and out, the published context;
+* :mod:`mag_graph.cms.resource`: a resource as stored;
+* :mod:`mag_graph.cms.concurrency`: ETags (If-Match) and the read-write lock;
+* :mod:`mag_graph.cms.schema`: JSON Schema from the shapes;
+* :mod:`mag_graph.cms.pipeline`: the one write pipeline (parse, settle identifiers,
+  diff, record the revision, validate, commit, notify), its crash recovery and undo;
+* :mod:`mag_graph.cms.history`, :mod:`mag_graph.cms.workflow`,
+  :mod:`mag_graph.cms.search`: history, workflow states and full-text search, which plug
+  into the pipeline.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
 import logging
 import re
 import threading
-import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rdflib import BNode, Literal, URIRef
@@ -34,7 +39,6 @@ from rdflib.term import Node
 from mag_graph.cms import history, workflow
 from mag_graph.cms.concurrency import (
     _check_if_match,
-    _merkle,
     _Reading,
     _ReadWriteLock,
     _Writing,
@@ -51,22 +55,35 @@ from mag_graph.cms.errors import (
     ValidationFailedError,
 )
 from mag_graph.cms.jsonld import context, context_document, parse_rdf, to_jsonld
+from mag_graph.cms.pipeline import (
+    Draft,
+    ImportResult,
+    Outcome,
+    Write,
+    WritePipeline,
+    WriteResult,
+    _description,
+    _rename,
+    _roots,
+    mint,
+    settle_identifiers,
+    single_root,
+    with_type,
+)
 from mag_graph.cms.resource import Resource, read_resource, referrers
 from mag_graph.cms.schema import json_schema
+from mag_graph.cms.search import SearchIndex
 from mag_graph.cms.types import (
     API_BASE,
     CONTEXT_URL,
-    OWNED_PREDICATES,
     ContentType,
     PropertyInfo,
-    Quad,
     Triple,
     _curie,
     _lang,
     _local,
     _owned,
     _pick,
-    _reachable,
     content_type,
     content_types,
     expand_value,
@@ -84,7 +101,7 @@ from mag_graph.cms.workflow import (
     ForbiddenError,
     StateConflictError,
 )
-from mag_graph.namespaces import MAG, MAGID, MUNICIPALITIES
+from mag_graph.namespaces import MAGID
 from mag_graph.store import GraphStore, InvalidIRIError, Store
 
 __all__ = [
@@ -125,69 +142,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Short codes of the example municipalities for minted IRIs (docs/model.md).
-_MUNICIPALITY_CODES = {
-    MUNICIPALITIES["hardinxveld-giessendam"]: "hg",
-    MUNICIPALITIES["maassluis"]: "ms",
-    MUNICIPALITIES["molenlanden"]: "ml",
-}
-
-
-
-def _roots(triples: Sequence[Triple]) -> list[Node]:
-    """Subjects that are nobody's owned node: the resources a document describes."""
-    subjects = {s for s, _, _ in triples}
-    owned: set[Node] = set()
-    for s, p, o in triples:
-        if o in subjects and o != s and (isinstance(o, BNode) or p in OWNED_PREDICATES or (isinstance(s, URIRef) and str(o).startswith(str(s) + "#"))):
-            owned.add(o)
-    return sorted(subjects - owned, key=lambda n: (isinstance(n, BNode), str(n)))
-
-
-# --------------------------------------------------------------------------- write results
-
-
-@dataclass
-class WriteResult:
-    """What a write did: the resource's IRI, its new ETag and state, the revision that
-    recorded it (``None`` when nothing changed), and the warnings it raised."""
-
-    iri: str
-    etag: str | None
-    state: str | None
-    revision: str | None
-    created: bool = False
-    deleted: bool = False
-    warnings: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.iri,
-            "etag": self.etag,
-            "state": self.state,
-            "revision": self.revision,
-            "created": self.created,
-            "deleted": self.deleted,
-            "warnings": self.warnings,
-        }
-
-
-@dataclass
-class ImportResult:
-    created: list[str]
-    replaced: list[str]
-    unchanged: list[str]
-    revision: str | None
-    warnings: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "created": self.created,
-            "replaced": self.replaced,
-            "unchanged": self.unchanged,
-            "revision": self.revision,
-            "warnings": self.warnings,
-        }
+_INSTANCE_ATTRIBUTE = "_mag_graph_content"
+_INSTANCES_LOCK = threading.Lock()
 
 
 @dataclass
@@ -207,14 +163,6 @@ class Page:
         return {"items": self.items, "total": self.total, "page": self.page, "pageSize": self.page_size, "pages": self.pages}
 
 
-
-_INSTANCE_ATTRIBUTE = "_mag_graph_content"
-_INSTANCES_LOCK = threading.Lock()
-
-
-# --------------------------------------------------------------------------- the CMS
-
-
 class Content:
     """The CMS over one store. Use :meth:`for_store` so that every caller of a store
     (HTTP views, CLI) shares one instance: one write lock, one search index."""
@@ -228,16 +176,16 @@ class Content:
         context_url: str | None = None,
     ) -> None:
         self.store = store
-        self.date = date
         self.context_url = context_url or CONTEXT_URL
         self._lock = _ReadWriteLock()
-        self.listeners: list[Any] = []
+        self.pipeline = WritePipeline(store, self._lock, date=date)
         if search is True:
-            from mag_graph.cms.search import SearchIndex
-
             self.search = SearchIndex.for_store(store)
         else:
             self.search = search or None
+        # The search index is the pipeline's first listener; caches subscribe after it
+        # (add_listener).
+        self.pipeline.subscribe(self._index_committed)
         # Background rebuilds of the search index (reindex_later): whether one more is
         # wanted, and whether a thread is running them; both guarded by _reindex_lock.
         self._reindex_lock = threading.Lock()
@@ -246,6 +194,27 @@ class Content:
         self.recover()
         if self.search is not None:
             self.search.ensure(self)
+
+    @property
+    def date(self) -> dt.date | None:
+        """The date validation judges time-bound rules by (``None``: today)."""
+        return self.pipeline.date
+
+    @date.setter
+    def date(self, value: dt.date | None) -> None:
+        self.pipeline.date = value
+
+    def _index_committed(self, resources: list[URIRef], revision: str) -> None:
+        if self.search is not None:
+            self.search.committed(self, resources, revision)
+
+    def add_listener(self, callback: Any) -> None:
+        """Call ``callback()`` after every committed write (e.g. to renew caches)."""
+        self.pipeline.subscribe(lambda resources, revision: callback())
+
+    def recover(self) -> list[str]:
+        """Undo the writes a killed process left half-done (pending revisions)."""
+        return self.pipeline.recover()
 
     def reindex_later(self) -> None:
         """Bring the search index up to date in the background after the store was
@@ -431,7 +400,7 @@ class Content:
             "etag": found.etag,
         }
 
-    # -- writing: the public operations
+    # -- writing: the public operations, each a Write run by the pipeline
 
     def create(
         self,
@@ -449,22 +418,25 @@ class Content:
         kind = content_type(ctype) if isinstance(ctype, str) else ctype
         workflow.require_edit(role, None)
         _require_agent(agent)
-        triples = parse_rdf(document, format)
-        with self.writing():
-            root = self._single_root(triples)
+
+        def settle(triples: list[Triple]) -> list[Draft]:
+            root = single_root(triples)
             if isinstance(root, URIRef):
                 iri = root
                 if self.resource(iri).exists:
                     raise AlreadyExistsError(f"<{iri}> bestaat al", f"<{iri}> already exists")
             else:
-                iri = self._mint(kind, root, triples)
+                iri = mint(self.store, kind, root, triples)
             triples = _rename(triples, {root: iri}) if root != iri else triples
-            triples = self._with_type(triples, iri, kind, None)
-            new = self._settle(iri, triples, [])
-            change = self._change_for(iri, [], new, None, CONCEPT_GRAPH, CONCEPT)
-            outcome = self._commit([change], action="create", agent=agent, role=role, lang=lang)
-            after = self.resource(iri)
-            return WriteResult(str(iri), after.etag, after.state, outcome.revision, created=True, warnings=outcome.warnings)
+            triples = with_type(triples, iri, kind, None)
+            return [Draft(iri, [], None, CONCEPT, settle_identifiers(iri, triples, []), CONCEPT_GRAPH)]
+
+        def finish(outcome: Outcome) -> WriteResult:
+            after = self.resource(outcome.drafts[0].iri)
+            return WriteResult(str(after.iri), after.etag, after.state, outcome.revision, created=True, warnings=outcome.warnings)
+
+        return self.pipeline.write(Write("create", agent, role, settle, finish,
+                                         parse=lambda: parse_rdf(document, format), lang=lang))
 
     def replace(
         self,
@@ -482,14 +454,13 @@ class Content:
         allow_create: bool = False,
     ) -> WriteResult:
         """Replace a resource's description with the document (PUT)."""
-        triples = parse_rdf(document, format)
-        return self._replace_with(iri, triples, agent=agent, role=role, if_match=if_match, ctype=ctype, lang=lang,
-                                  action=action, revert_of=revert_of, allow_create=allow_create)
+        return self._replace_with(iri, lambda: parse_rdf(document, format), agent=agent, role=role, if_match=if_match,
+                                  ctype=ctype, lang=lang, action=action, revert_of=revert_of, allow_create=allow_create)
 
     def _replace_with(
         self,
         iri: URIRef | str,
-        triples: list[Triple],
+        parse: Callable[[], list[Triple]],
         *,
         agent: str,
         role: str | None,
@@ -501,9 +472,9 @@ class Content:
         allow_create: bool = False,
         require_match: bool = True,
     ) -> WriteResult:
-        _require_agent(agent)
-        subject = _iri(iri)
-        with self.writing():
+        def settle(triples: list[Triple]) -> list[Draft]:
+            _require_agent(agent)
+            subject = _iri(iri)
             current = self.resource(subject)
             wanted = content_type(ctype) if isinstance(ctype, str) else ctype
             if not current.exists and not allow_create:
@@ -517,7 +488,7 @@ class Content:
             kind = current.type or wanted or type_for_classes([o for s, p, o in triples if p == RDF.type and not isinstance(s, BNode)])
             if kind is None:
                 raise InvalidDocumentError("onbekend inhoudstype", "unknown content type")
-            root = self._single_root(triples) if triples else subject
+            root = single_root(triples) if triples else subject
             if root != subject:
                 if isinstance(root, URIRef):
                     raise InvalidDocumentError(
@@ -525,14 +496,18 @@ class Content:
                         f"the document describes <{root}>, not <{subject}>",
                     )
                 triples = _rename(triples, {root: subject})
-            triples = self._with_type(triples, subject, kind, current)
-            new = self._settle(subject, triples, current.quads)
-            state = current.state or CONCEPT
-            change = self._change_for(subject, current.quads, new, current.state, self._home_graph(current), state)
-            outcome = self._commit([change], action=action, agent=agent, role=role, lang=lang, revert_of=revert_of)
-            after = self.resource(subject)
-            return WriteResult(str(subject), after.etag, after.state, outcome.revision,
-                               created=not current.exists, warnings=outcome.warnings)
+            triples = with_type(triples, subject, kind, current)
+            return [Draft(subject, current.quads, current.state, current.state or CONCEPT,
+                          settle_identifiers(subject, triples, current.quads),
+                          workflow.home_graph(subject, current.state, current.quads))]
+
+        def finish(outcome: Outcome) -> WriteResult:
+            draft = outcome.drafts[0]
+            after = self.resource(draft.iri)
+            return WriteResult(str(draft.iri), after.etag, after.state, outcome.revision,
+                               created=not draft.current, warnings=outcome.warnings)
+
+        return self.pipeline.write(Write(action, agent, role, settle, finish, parse=parse, lang=lang, revert_of=revert_of))
 
     def patch(
         self,
@@ -575,12 +550,13 @@ class Content:
         ``force`` by an admin, which also removes those links (in the same validated
         revision)."""
         _require_agent(agent)
-        with self.writing():
+
+        def settle(_: list[Triple]) -> list[Draft]:
             current = self.get(iri, role=role, ctype=ctype)
             workflow.require_delete(role, current.state)
             _check_if_match(current, if_match, required=True)
+            drafts = [Draft(current.iri, current.quads, current.state, None, [])]
             pointing = referrers(self.store, current)
-            changes: list[history.ChangeSet] = []
             if pointing:
                 if not force:
                     names = ", ".join(r["label"] for r in pointing[:5]) + (" ..." if len(pointing) > 5 else "")
@@ -596,13 +572,16 @@ class Content:
                     )
                 nodes = {current.iri} | {q[2] for q in current.quads if isinstance(q[2], (URIRef, BNode)) and _owned(current.iri, q[1], q[2])}
                 for referrer in pointing:
-                    owner = URIRef(referrer["id"])
-                    owner_res = self.resource(owner)
-                    links = [q for q in owner_res.quads if q[2] in nodes]
-                    changes.append(history.ChangeSet(owner, [], links, owner_res.state, owner_res.state))
-            changes.insert(0, history.ChangeSet(current.iri, [], list(current.quads), current.state, None))
-            outcome = self._commit(changes, action="delete", agent=agent, role=role, lang=lang)
-            return WriteResult(str(current.iri), None, None, outcome.revision, deleted=True, warnings=outcome.warnings)
+                    owner = self.resource(URIRef(referrer["id"]))
+                    # the referrer as it was, without its links to what is deleted
+                    kept = [t for t in owner.triples if t[2] not in nodes]
+                    drafts.append(Draft(owner.iri, owner.quads, owner.state, owner.state, kept))
+            return drafts
+
+        def finish(outcome: Outcome) -> WriteResult:
+            return WriteResult(str(outcome.drafts[0].iri), None, None, outcome.revision, deleted=True, warnings=outcome.warnings)
+
+        return self.pipeline.write(Write("delete", agent, role, settle, finish, lang=lang))
 
     def transition(
         self,
@@ -620,19 +599,20 @@ class Content:
         state. The union of graphs is unchanged, so there is nothing to validate."""
         step = workflow.transition_named(name)
         _require_agent(agent)
-        with self.writing():
+
+        def settle(_: list[Triple]) -> list[Draft]:
             current = self.get(iri, role=role, ctype=ctype)
             workflow.check_transition(step, current.state, role)
             if if_match is not None:
                 _check_if_match(current, if_match, required=False)
-            target = workflow.graph_for_state(step.target)
-            removed = [q for q in current.quads if q[3] != target]
-            added = [(s, p, o, target) for s, p, o, _ in removed if (s, p, o, target) not in set(current.quads)]
-            change = history.ChangeSet(current.iri, added, removed, current.state, step.target)
-            outcome = self._commit([change], action="transition", agent=agent, role=role, lang=lang,
-                                   transition=step.name, validate=False)
-            after = self.resource(current.iri)
-            return WriteResult(str(current.iri), after.etag, after.state, outcome.revision, warnings=outcome.warnings)
+            return [Draft(current.iri, current.quads, current.state, step.target)]  # same statements, moved
+
+        def finish(outcome: Outcome) -> WriteResult:
+            after = self.resource(outcome.drafts[0].iri)
+            return WriteResult(str(after.iri), after.etag, after.state, outcome.revision, warnings=outcome.warnings)
+
+        return self.pipeline.write(Write("transition", agent, role, settle, finish, lang=lang,
+                                         transition=step.name, validate=False))
 
     def revert(
         self,
@@ -660,7 +640,7 @@ class Content:
                     f"na revisie {rev_id} bestond <{subject}> niet; verwijder de resource in plaats daarvan",
                     f"<{subject}> did not exist after revision {rev_id}; delete it instead",
                 )
-            return self._replace_with(subject, triples, agent=agent, role=role, if_match=if_match, ctype=None,
+            return self._replace_with(subject, lambda: triples, agent=agent, role=role, if_match=if_match, ctype=None,
                                       lang=lang, action="revert", revert_of=rev_id, allow_create=True,
                                       require_match=False)
 
@@ -701,18 +681,18 @@ class Content:
         in one validated revision: all of them or none."""
         _require_agent(agent)
         workflow.require_edit(role, None)
-        triples = parse_rdf(data, format)
-        if not triples:
-            raise InvalidDocumentError("het document is leeg", "the document is empty")
-        roots = _roots(triples)
-        by_subject: dict[Node, list[Triple]] = defaultdict(list)
-        for t in triples:
-            by_subject[t[0]].append(t)
-        created: list[str] = []
-        replaced: list[str] = []
-        unchanged: list[str] = []
-        with self.writing():
-            changes: list[history.ChangeSet] = []
+
+        def parse() -> list[Triple]:
+            triples = parse_rdf(data, format)
+            if not triples:
+                raise InvalidDocumentError("het document is leeg", "the document is empty")
+            return triples
+
+        def settle(triples: list[Triple]) -> list[Draft]:
+            roots = _roots(triples)
+            by_subject: dict[Node, list[Triple]] = defaultdict(list)
+            for t in triples:
+                by_subject[t[0]].append(t)
             problems: list[str] = []
             renames: dict[Node, URIRef] = {}
             for root in roots:
@@ -722,13 +702,14 @@ class Content:
                     problems.append(str(root))
                     continue
                 if isinstance(root, BNode):
-                    renames[root] = self._mint(kind, root, triples, taken=set(renames.values()))
+                    renames[root] = mint(self.store, kind, root, triples, taken=set(renames.values()))
             if problems:
                 raise InvalidDocumentError(
                     f"deze onderwerpen zijn geen inhoudstype (rdf:type ontbreekt of is onbekend): {', '.join(problems[:10])}",
                     f"these subjects are not of a content type (rdf:type missing or unknown): {', '.join(problems[:10])}",
                 )
             triples = _rename(triples, renames) if renames else triples
+            drafts = []
             for root in roots:
                 iri = renames.get(root, root)
                 assert isinstance(iri, URIRef)
@@ -739,335 +720,23 @@ class Content:
                 workflow.require_edit(role, current.state if current.exists else None)
                 kind = current.type or type_for_classes([o for s, p, o in mine if s == iri and p == RDF.type])
                 assert kind is not None
-                new = self._settle(iri, self._with_type(mine, iri, kind, current if current.exists else None), current.quads)
-                state = current.state or CONCEPT
-                change = self._change_for(iri, current.quads, new, current.state, self._home_graph(current), state)
+                new = settle_identifiers(iri, with_type(mine, iri, kind, current if current.exists else None), current.quads)
+                drafts.append(Draft(iri, current.quads, current.state, current.state or CONCEPT, new,
+                                    workflow.home_graph(iri, current.state, current.quads)))
+            return drafts
+
+        def finish(outcome: Outcome) -> ImportResult:
+            created: list[str] = []
+            replaced: list[str] = []
+            unchanged: list[str] = []
+            for draft, change in zip(outcome.drafts, outcome.changes, strict=True):
                 if not change.added and not change.removed:
-                    unchanged.append(str(iri))
+                    unchanged.append(str(draft.iri))
                     continue
-                (replaced if current.exists else created).append(str(iri))
-                changes.append(change)
-            outcome = self._commit(changes, action="import", agent=agent, role=role, lang=lang)
-        return ImportResult(created, replaced, unchanged, outcome.revision, outcome.warnings)
+                (replaced if draft.current else created).append(str(draft.iri))
+            return ImportResult(created, replaced, unchanged, outcome.revision, outcome.warnings)
 
-    # -- writing: the machinery
-
-    def _single_root(self, triples: Sequence[Triple]) -> Node:
-        roots = _roots(triples)
-        if len(roots) != 1:
-            if not roots:
-                raise InvalidDocumentError("het document beschrijft niets", "the document describes nothing")
-            names = ", ".join(str(r) for r in roots[:5])
-            raise InvalidDocumentError(
-                f"het document beschrijft meer dan één resource ({names}); gebruik {API_BASE}/imports",
-                f"the document describes more than one resource ({names}); use {API_BASE}/imports",
-            )
-        return roots[0]
-
-    def _with_type(self, triples: list[Triple], iri: URIRef, kind: ContentType, current: Resource | None) -> list[Triple]:
-        """The description with a type of ``kind``: left out, the current type (or the
-        type's main class) is kept; a type of another content type is refused."""
-        classes = [o for s, p, o in triples if s == iri and p == RDF.type]
-        if not classes:
-            kept = [(s, p, o) for s, p, o, _ in (current.quads if current else []) if s == iri and p == RDF.type]
-            return triples + (kept or [(iri, RDF.type, kind.cls)])
-        found = type_for_classes(classes)
-        if found != kind:
-            names = ", ".join(_curie(c) for c in classes)  # type: ignore[arg-type]
-            raise InvalidDocumentError(
-                f"het type ({names}) hoort niet bij inhoudstype '{kind.name}' (toegestaan: {', '.join(_curie(c) for c in kind.classes)})",
-                f"the type ({names}) does not belong to content type '{kind.name}' (allowed: {', '.join(_curie(c) for c in kind.classes)})",
-            )
-        return triples
-
-    def _mint(self, kind: ContentType, root: Node, triples: Sequence[Triple], taken: set[URIRef] | None = None) -> URIRef:
-        """A new IRI on the ``/id/{segment}/{slug}`` pattern: the slug from the Dutch
-        label (or title), prefixed with the municipality's code; ``-2``, ``-3`` ... when taken."""
-        labels: dict[str, str] = {}
-        municipality = None
-        for s, p, o in triples:
-            if s != root:
-                continue
-            if p in (RDFS.label, DCTERMS.title) and isinstance(o, Literal):
-                labels.setdefault(o.language or "", str(o))
-            if p == MAG.municipality and isinstance(o, URIRef):
-                municipality = o
-        base = _slug(_pick(labels, "nl")) or kind.name
-        code = _MUNICIPALITY_CODES.get(municipality) if municipality is not None else None  # type: ignore[arg-type]
-        if code is None and municipality is not None:
-            code = _local(municipality)
-        if code and not base.startswith(code + "-"):
-            base = f"{code}-{base}"
-        base = base[:80].rstrip("-")
-        candidate = URIRef(f"{MAGID}{kind.segment}/{base}")
-        n = 1
-        while self.resource(candidate).exists or (taken and candidate in taken):
-            n += 1
-            candidate = URIRef(f"{MAGID}{kind.segment}/{base}-{n}")
-        return candidate
-
-    def _settle(self, root: URIRef, triples: list[Triple], current: Sequence[Quad]) -> list[Triple]:
-        """The new description ready to store: only what the root owns (anything else
-        is refused), blank nodes equal to stored ones kept, other blank nodes given hash
-        IRIs under the root (the CMS never writes blank nodes; see docs/cms.md)."""
-        reached = _reachable(root, triples)
-        strays = sorted({str(s) for s, _, _ in triples if s not in reached})
-        if strays:
-            raise InvalidDocumentError(
-                "het document beschrijft ook andere resources dan deze (alleen eigen onderdelen zoals bedragen en perioden mogen genest): "
-                + ", ".join(strays[:5]),
-                "the document also describes other resources than this one (only owned parts such as amounts and periods may be nested): "
-                + ", ".join(strays[:5]),
-            )
-        current_triples = [(s, p, o) for s, p, o, _ in current]
-        old_by: dict[Node, list[Triple]] = defaultdict(list)
-        for t in current_triples:
-            old_by[t[0]].append(t)
-        new_by: dict[Node, list[Triple]] = defaultdict(list)
-        for t in triples:
-            new_by[t[0]].append(t)
-        old_memo: dict[Node, str] = {}
-        old_hashes: dict[str, list[Node]] = defaultdict(list)
-        for node in {t[0] for t in current_triples} | {t[2] for t in current_triples}:
-            if isinstance(node, BNode):
-                old_hashes[_merkle(node, old_by, old_memo)].append(node)
-        new_memo: dict[Node, str] = {}
-        mapping: dict[Node, Node] = {}
-        used: set[Node] = set()
-        # Top-down from the root, so a minted IRI can name its parent.
-        order: list[tuple[Node, Node | None, Node | None]] = [(root, None, None)]
-        seen = {root}
-        i = 0
-        while i < len(order):
-            node = order[i][0]
-            i += 1
-            for _, p, o in sorted(new_by.get(node, ()), key=lambda t: (t[1].n3(), t[2].n3())):
-                if o not in seen and _owned(root, p, o):
-                    seen.add(o)
-                    order.append((o, node, p))
-        for node, parent, predicate in order[1:]:
-            if not isinstance(node, BNode):
-                continue
-            digest = _merkle(node, new_by, new_memo)
-            candidates = [b for b in old_hashes.get(digest, []) if b not in used]
-            if candidates:
-                mapping[node] = candidates[0]
-                used.add(candidates[0])
-            else:
-                parent_name = mapping.get(parent, parent)
-                seed = f"{parent_name}|{predicate}|{digest}"
-                mapping[node] = URIRef(f"{root}#{_local(predicate)}-{hashlib.sha256(seed.encode()).hexdigest()[:10]}")  # type: ignore[arg-type]
-        return _rename(triples, mapping) if mapping else triples
-
-    def _home_graph(self, current: Resource) -> URIRef:
-        """Where new statements of an existing resource go: the graph of its state for
-        drafts; for adopted content the graph its type statement is in."""
-        if not current.exists or current.state == CONCEPT:
-            return CONCEPT_GRAPH
-        if current.state == ARCHIVED:
-            return workflow.ARCHIVED_GRAPH
-        for s, p, _, g in current.quads:
-            if s == current.iri and p == RDF.type and isinstance(g, URIRef):
-                return g
-        for _, _, _, g in current.quads:
-            if isinstance(g, URIRef):
-                return g
-        return workflow.ADOPTED_GRAPH
-
-    def _change_for(self, iri: URIRef, current: Sequence[Quad], new: Sequence[Triple], state_before: str | None,
-                    home: URIRef, state_after: str | None) -> history.ChangeSet:
-        new_set = set(new)
-        current_triples = {(s, p, o) for s, p, o, _ in current}
-        removed = [q for q in current if (q[0], q[1], q[2]) not in new_set]
-        added = [(s, p, o, home) for s, p, o in dict.fromkeys(new) if (s, p, o) not in current_triples]
-        return history.ChangeSet(iri, added, removed, state_before, state_after if new_set else None)
-
-    @dataclass
-    class _Outcome:
-        revision: str | None
-        warnings: list[dict[str, Any]]
-
-    def _commit(
-        self,
-        changes: Sequence[history.ChangeSet],
-        *,
-        action: str,
-        agent: str,
-        role: str | None,
-        lang: str = "nl",
-        transition: str | None = None,
-        revert_of: str | None = None,
-        validate: bool = True,
-    ) -> Content._Outcome:
-        """Apply, validate, and commit or undo - the one write path (the caller holds the
-        write lock).
-
-        1. The history record is written with ``cms:pending true`` (first, or in the same
-           SPARQL update as the data when no stored blank node is removed).
-        2. The data change is applied to the store itself: no copy, so it costs the same
-           at 1M triples as at 10k.
-        3. What the change can affect (:func:`mag_graph.validation.impact.affected_by`, on the
-           store before and after) is validated; that equals full validation there.
-        4. No new violations: the pending flag is removed - committed. Otherwise the
-           change and the record are undone exactly (removed blank nodes come back with
-           their labels) and :class:`ValidationFailedError` lists the findings.
-
-        Violations that were already there before the write (on the nodes it touches)
-        do not block it; they come back as warnings, so a store with old problems can
-        still be edited, and a write can never make things worse. A process killed
-        between 1 and 4 leaves a pending revision, undone by :meth:`recover`."""
-        changes = [c for c in changes if c.added or c.removed]
-        if not changes:
-            return Content._Outcome(None, [])
-        added = [q for c in changes for q in c.added]
-        removed = [q for c in changes for q in c.removed]
-        rev_id, stamp = history.new_revision_id()
-        record = history.record_quads(rev_id, stamp, agent=agent, role=role, action=action, changes=changes,
-                                      transition=transition, revert_of=revert_of, pending=True)
-        # What the change can affect, worked out from the changed statements and what the
-        # shapes read (impact.affected_by), in the store before and after the change;
-        # the changed resources themselves are always checked, so their violations that
-        # were there before come back as warnings.
-        changed = [(q[0], q[1], q[2]) for q in added + removed]
-        resources = {c.resource for c in changes if isinstance(c.resource, URIRef)}
-        from mag_graph import validation
-        from mag_graph.validation import impact
-        before = impact.affected_by(self.store, changed, date=self.date) if validate else set()
-        # Graphs this write creates are dropped again when it is undone, so a refused
-        # write leaves not even an empty graph behind.
-        new_graphs = {q[3] for q in added + record if q[3] is not None and not self.store.has_graph(q[3])}
-        record_undo = lambda: self._undo(record, added, removed, new_graphs)
-        self._apply(record, added, removed)
-        warnings: list[dict[str, Any]] = []
-        try:
-            if validate:
-                after = impact.affected_by(self.store, changed, date=self.date)
-                report = validation.validate(self.store, date=self.date, lang=_lang(lang),
-                                             focus_nodes=before | after | resources)
-                if report.violations:
-                    post = report.violations
-                    translations = _messages_in(report, _other(lang), self.store)
-                    record_undo()
-                    earlier = validation.validate(self.store, date=self.date, lang=_lang(lang),
-                                                  focus_nodes={URIRef(r.focusNode) for r in post})
-                    known = {_finding_key(r) for r in earlier.violations}
-                    new = [r for r in post if _finding_key(r) not in known]
-                    if new:
-                        raise ValidationFailedError([
-                            self._finding(r, changes, lang, translations.get(_finding_key(r))) for r in new
-                        ])
-                    self._apply(record, added, removed)
-                    warnings += [dict(self._finding(r, changes, lang, translations.get(_finding_key(r))), preExisting=True)
-                                 for r in post]
-                warnings += [self._finding(r, changes, lang, None) for r in report.warnings]
-            with self.store.transaction() as tx:
-                tx.remove(history.pending_flag(rev_id))
-        except ValidationFailedError:
-            raise
-        except BaseException:
-            record_undo()
-            raise
-        if self.search is not None:
-            try:
-                self.search.update(self, [c.resource for c in changes], revision=rev_id)
-            except Exception:
-                log.exception("zoekindex niet bijgewerkt / search index not updated")
-                self.search.mark_stale()
-        self._changed()
-        return Content._Outcome(rev_id, warnings)
-
-    def _apply(self, record: list[Quad], added: list[Quad], removed: list[Quad]) -> None:
-        if any(isinstance(t, BNode) for q in removed for t in (q[0], q[2])):
-            # Removing stored blank nodes is not one SPARQL update: record first (one
-            # atomic extend), so a crash during the data step is found and undone.
-            with self.store.transaction() as tx:
-                tx.add_many(record)
-            with self.store.transaction() as tx:
-                for q in removed:
-                    tx.remove(q)
-                tx.add_many(added)
-        else:
-            with self.store.transaction() as tx:
-                for q in removed:
-                    tx.remove(q)
-                tx.add_many(record)
-                tx.add_many(added)
-
-    def _undo(self, record: list[Quad], added: list[Quad], removed: list[Quad], new_graphs: Iterable[Any] = ()) -> None:
-        """Put back what was removed (an add-only step keeps blank node labels), then
-        take away what was added with the record; each step is idempotent, so undoing a
-        half-done write is safe."""
-        if removed:
-            with self.store.transaction() as tx:
-                tx.add_many(removed)
-        with self.store.transaction() as tx:
-            for q in added + record:
-                tx.remove(q)
-            for graph in new_graphs:
-                tx.remove_graph(graph)
-
-    def _changed(self) -> None:
-        """Tell a SPARQL service over this store (if one registered) that data changed."""
-        for callback in list(self.listeners):
-            try:
-                callback()
-            except Exception:
-                log.exception("luisteraar faalde / listener failed")
-
-    def add_listener(self, callback: Any) -> None:
-        """Call ``callback()`` after every committed write (e.g. to renew caches)."""
-        self.listeners = [*self.listeners, callback]
-
-    def recover(self) -> list[str]:
-        """Undo the writes a killed process left half-done (pending revisions)."""
-        undone = []
-        with self.writing():
-            for rev_id in history.pending_revisions(self.store):
-                added, removed = history.pending_change(self.store, rev_id)
-                record = history.revision_quads(self.store, rev_id)
-                self._undo(record, added, removed)
-                undone.append(rev_id)
-        return undone
-
-    def _finding(self, result: Any, changes: Sequence[history.ChangeSet], lang: str, other_message: str | None) -> dict[str, Any]:
-        """A validation result for the API: the path as the JSON key (``amount.amountValue``
-        for a nested node), the message in both languages."""
-        focus = URIRef(result.focusNode) if not result.focusNode.startswith("_:") else BNode(result.focusNode[2:])
-        key_path = None
-        if result.path and not result.path.startswith(("<", "^", "(")):
-            key_path = key_for(URIRef(result.path))
-        elif result.path:
-            key_path = result.path
-        prefix = ""
-        for change in changes:
-            if focus == change.resource:
-                break
-            known = [(s, p, o) for s, p, o, _ in [*self.resource(change.resource).quads, *change.added]]
-            reached = _reachable(change.resource, known)
-            if focus in reached:
-                steps = []
-                node = focus
-                while reached.get(node):
-                    parent, predicate = reached[node][0]
-                    steps.append(key_for(predicate))
-                    node = parent
-                prefix = ".".join(reversed(steps))
-                break
-        if prefix:
-            key_path = f"{prefix}.{key_path}" if key_path else prefix
-        messages = {_lang(lang): result.message}
-        if other_message:
-            messages[_other(lang)] = other_message
-        return {
-            "rule": result.rule,
-            "severity": result.severity,
-            "focusNode": result.focusNode,
-            "focusLabel": result.focusLabel,
-            "path": key_path,
-            "property": result.path,
-            "value": result.value,
-            "message": messages,
-        }
+        return self.pipeline.write(Write("import", agent, role, settle, finish, parse=parse, lang=lang))
 
     # -- schema and search
 
@@ -1099,23 +768,8 @@ def _require_agent(agent: str) -> None:
         raise ForbiddenError("een wijziging vraagt een bekende gebruiker", "a change needs a known user")
 
 
-
-def _other(lang: str) -> str:
-    return "nl" if _lang(lang) == "en" else "en"
-
-
 def _safe_lang(lang: str) -> str:
     return _lang(lang)
-
-
-def _messages_in(report: Any, lang: str, store: Any) -> dict[tuple[Any, ...], str]:
-    """The report's messages in another language, read again from its report graph
-    (no second validation run)."""
-    return {_finding_key(r): r.message for r in report.results_in(lang, store)}
-
-
-def _finding_key(result: Any) -> tuple[Any, ...]:
-    return (result.sourceShape, result.focusNode, result.path, result.value)
 
 
 def _merge_patch(target: Any, patch: Any) -> Any:
@@ -1130,16 +784,3 @@ def _merge_patch(target: Any, patch: Any) -> Any:
             out[key] = _merge_patch(out.get(key), value)
     return out
 
-
-def _rename(triples: Iterable[Triple], mapping: Mapping[Node, Node]) -> list[Triple]:
-    return [(mapping.get(s, s), p, mapping.get(o, o)) for s, p, o in triples]
-
-
-def _description(root: URIRef, triples: Sequence[Triple]) -> list[Triple]:
-    reached = _reachable(root, triples)
-    return [t for t in triples if t[0] in reached]
-
-
-def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:60].rstrip("-")
