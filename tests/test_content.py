@@ -6,6 +6,7 @@ and invalid edits) and concurrent writers with If-Match lose no update."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import json
 import random
@@ -20,6 +21,8 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 
 from mag_graph.cms import content as C
+from mag_graph.cms.concurrency import _canonical_lines
+from mag_graph.cms.types import _curie, _owned
 from mag_graph import validation
 from mag_graph.cms import history
 from mag_graph.cms import workflow
@@ -112,7 +115,7 @@ def test_context_has_a_term_for_every_property_of_the_example_data() -> None:
         if getattr(q.graph_name, "value", None) != ontology:
             predicates.add(q.predicate.value)
     predicates -= {str(RDF.type), str(RDF.subject), str(RDF.predicate), str(RDF.object)}
-    missing = [p for p in predicates if C._curie(p) not in terms]
+    missing = [p for p in predicates if _curie(p) not in terms]
     assert not missing
     assert ctx["label"] == {"@id": "rdfs:label", "@container": "@language"}
     assert ctx["phase"]["@type"] == "@id"
@@ -136,7 +139,7 @@ def _rdflib_parse(document: dict) -> set[str]:
     doc = dict(document)
     doc["@context"] = C.context()
     graph = Graph().parse(data=json.dumps(doc), format="json-ld")
-    return set(C._canonical_lines(list(graph)))
+    return set(_canonical_lines(list(graph)))
 
 
 def test_every_example_resource_round_trips_through_json_ld(cms: C.Content) -> None:
@@ -145,8 +148,8 @@ def test_every_example_resource_round_trips_through_json_ld(cms: C.Content) -> N
         page = cms.list(kind, role="admin", page_size=200)
         for item in page.items:
             document, resource = cms.document(item["id"], role="admin")
-            stored = set(C._canonical_lines(resource.triples))
-            assert set(C._canonical_lines(C.parse_rdf(document))) == stored, item["id"]
+            stored = set(_canonical_lines(resource.triples))
+            assert set(_canonical_lines(C.parse_rdf(document))) == stored, item["id"]
             assert _rdflib_parse(document) == stored, item["id"]
             checked += 1
     assert checked > 400
@@ -171,7 +174,7 @@ def test_document_shape(cms: C.Content) -> None:
 def test_turtle_representation(cms: C.Content) -> None:
     resource = cms.get(BUDGET)
     graph = Graph().parse(data=resource.serialize("turtle"), format="turtle")
-    assert set(C._canonical_lines(list(graph))) == set(C._canonical_lines(resource.triples))
+    assert set(_canonical_lines(list(graph))) == set(_canonical_lines(resource.triples))
 
 
 def test_put_back_unchanged_is_a_no_op(cms: C.Content) -> None:
@@ -582,7 +585,7 @@ def edits(draw: st.DrawFn) -> tuple[str, str, dict | None]:
             continue
         if info.kind == "ref":
             value = draw(st.sampled_from(REFS))
-            document[key] = [C._curie(value)] if info.multi else C._curie(value)
+            document[key] = [_curie(value)] if info.multi else _curie(value)
         elif info.kind == "lang":
             document[key] = {"nl": draw(st.sampled_from(["a", "b"]))}
         elif info.owned or key in ("amount",):
@@ -629,8 +632,8 @@ def test_a_rejected_write_leaves_the_store_exactly_as_before(edit: tuple[str, st
         again, current = cms.document(iri, role="admin")
         assert cms.replace(iri, again, agent="h", role="admin", if_match=current.etag).revision is None
         wanted = {t for t in C.parse_rdf(document) if t[0] == URIRef(iri) and not isinstance(t[2], BNode) and t[1] != RDF.type}
-        stored = {t for t in current.triples if t[0] == URIRef(iri) and t[1] != RDF.type and not C._owned(URIRef(iri), t[1], t[2])}
-        assert {t for t in wanted if not C._owned(URIRef(iri), t[1], t[2])} == stored
+        stored = {t for t in current.triples if t[0] == URIRef(iri) and t[1] != RDF.type and not _owned(URIRef(iri), t[1], t[2])}
+        assert {t for t in wanted if not _owned(URIRef(iri), t[1], t[2])} == stored
     store.close()
 
 
@@ -653,8 +656,8 @@ def test_accept_or_reject_agrees_with_full_validation(edit: tuple[str, str, dict
     cms = C.Content(_store(), date=DATE, search=False)
     shadow_store = _store()
     shadow = C.Content(shadow_store, date=DATE, search=False)
-    original = shadow._commit
-    shadow._commit = lambda changes, **kw: original(changes, **{**kw, "validate": False})  # type: ignore[method-assign]
+    original = shadow.pipeline.write
+    shadow.pipeline.write = lambda write: original(dataclasses.replace(write, validate=False))  # type: ignore[method-assign]
     try:
         shadow.replace(iri, document, agent="h", role="admin", if_match=shadow.get(iri).etag)
     except C.InvalidDocumentError:

@@ -14,6 +14,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS
 
 from mag_graph.cms import content as C
+from mag_graph.cms.concurrency import _canonical_lines
 from mag_graph import validation
 from mag_graph.cms import history
 from mag_graph.cms import workflow
@@ -88,9 +89,9 @@ def test_resource_as_it_was_after_a_revision(cms: C.Content) -> None:
     after_first = cms.get(RESPONSIBILITY)
     _edit_label(cms, RESPONSIBILITY, "two")
     old = cms.as_of(RESPONSIBILITY, first.revision, role="editor")
-    assert set(C._canonical_lines(old.triples)) == set(C._canonical_lines(after_first.triples))
+    assert set(_canonical_lines(old.triples)) == set(_canonical_lines(after_first.triples))
     assert old.state == workflow.ADOPTED
-    assert set(C._canonical_lines(old.triples)) != set(C._canonical_lines(original.triples))
+    assert set(_canonical_lines(old.triples)) != set(_canonical_lines(original.triples))
     with pytest.raises(history.UnknownRevisionError):
         cms.as_of(RESPONSIBILITY, "20000101t000000000000-0000", role="editor")
 
@@ -112,7 +113,7 @@ def test_revert_is_a_validated_recorded_write(cms: C.Content) -> None:
     target = cms.get(RESPONSIBILITY)
     _edit_label(cms, RESPONSIBILITY, "two")
     result = cms.revert(RESPONSIBILITY, first.revision, agent="dave", role="reviewer")
-    assert set(C._canonical_lines(cms.get(RESPONSIBILITY).triples)) == set(C._canonical_lines(target.triples))
+    assert set(_canonical_lines(cms.get(RESPONSIBILITY).triples)) == set(_canonical_lines(target.triples))
     latest = cms.history(RESPONSIBILITY, role="editor")[0]
     assert latest.id == result.revision and latest.action == "revert" and latest.revert_of == first.revision
     assert latest.agent == "dave"
@@ -182,7 +183,7 @@ def test_a_write_interrupted_after_the_data_step_is_undone_on_start(cms: C.Conte
     added = [(BUDGET, RDFS.comment, Literal("half-done"), workflow.CONCEPT_GRAPH)]
     change = history.ChangeSet(BUDGET, added, removed, "vastgesteld", "vastgesteld")
     record = history.record_quads(rev_id, stamp, agent="crash", role="admin", action="update", changes=[change])
-    cms._apply(record, added, removed)  # ... and the process dies here
+    cms.pipeline._apply(record, added, removed)  # ... and the process dies here
     assert history.pending_revisions(cms.store) == [rev_id]
     assert history.revisions(cms.store, BUDGET) == []  # pending revisions are not listed
     restarted = C.Content(cms.store, date=DATE, search=False)

@@ -98,7 +98,7 @@ def _check(removed: list[ox.Quad], added: list[ox.Quad]) -> set[str]:
     for quad in removed:
         store.remove(quad)
     store.extend(added)
-    # What Content._commit does: the changed statements, looked at in the store before
+    # What the CMS write pipeline does: the changed statements, looked at in the store before
     # and after the change.
     triples = [(q.subject, q.predicate, q.object) for q in removed + added]
     affected_urirefs = (impact.affected_by(before_store, triples, date=DATE)

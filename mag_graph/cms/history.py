@@ -43,31 +43,30 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import quote, unquote
 
 from rdflib import BNode, Literal, Namespace, URIRef
 from rdflib.namespace import PROV, RDF, XSD, DefinedNamespace
 from rdflib.term import Node
 
+from mag_graph.cms.workflow import HISTORY_GRAPH
 from mag_graph.namespaces import BASE, MAGID
 from mag_graph.store import GraphStore, MagGraphError, Store
-from mag_graph.cms.workflow import HISTORY_GRAPH
-
-if TYPE_CHECKING:  # pragma: no cover
-    from mag_graph.cms.content import Content, WriteResult
 
 __all__ = [
     "CMS",
     "GENID",
     "REVISION_BASE",
     "ChangeSet",
+    "PendingRevision",
     "Revision",
     "UnknownRevisionError",
     "agent_iri",
     "agent_name",
+    "begin_revision",
     "changes_of",
     "deskolemize",
     "new_revision_id",
@@ -79,6 +78,7 @@ __all__ = [
     "revisions",
     "skolemize",
     "state_at",
+    "unfinished_revisions",
 ]
 
 
@@ -271,6 +271,45 @@ def record_quads(
                 if graph is not None:
                     out.append((statement, CMS.graph, graph, g))
     return out
+
+
+@dataclass
+class PendingRevision:
+    """A revision recorded but not committed yet: its id, the quads of its record (with
+    the ``cms:pending`` flag) and the data change it records, over all its resources."""
+
+    id: str
+    record: list[Quad]
+    added: list[Quad]
+    removed: list[Quad]
+
+    @property
+    def flag(self) -> Quad:
+        """The quad whose removal commits the revision."""
+        return pending_flag(self.id)
+
+
+def begin_revision(
+    changes: Sequence[ChangeSet],
+    *,
+    agent: str,
+    role: str | None,
+    action: str,
+    transition: str | None = None,
+    revert_of: str | None = None,
+) -> PendingRevision:
+    """The write pipeline's "record the revision" step: a new revision of these change
+    sets, its record marked pending (the pipeline writes it with or before the data and
+    removes the flag once the change is validated)."""
+    rev_id, stamp = new_revision_id()
+    record = record_quads(rev_id, stamp, agent=agent, role=role, action=action, changes=changes,
+                          transition=transition, revert_of=revert_of, pending=True)
+    return PendingRevision(
+        rev_id,
+        record,
+        [q for c in changes for q in c.added],
+        [q for c in changes for q in c.removed],
+    )
 
 
 def pending_flag(rev_id: str) -> Quad:
@@ -504,15 +543,30 @@ SELECT ?kind ?s ?p ?o ?g WHERE {{
     return added, removed
 
 
+def unfinished_revisions(store: GraphStore | Store) -> Iterator[PendingRevision]:
+    """The revisions a killed process left pending, each read back from the store with
+    its record and change (one at a time, so each can be undone before the next is read)."""
+    for rev_id in pending_revisions(store):
+        added, removed = pending_change(store, rev_id)
+        yield PendingRevision(rev_id, revision_quads(store, rev_id), added, removed)
+
+
+class _Reverts(Protocol):
+    """What :func:`revert` needs of the CMS: its revert operation."""
+
+    def revert(self, iri: URIRef | str, rev_id: str, *, agent: str, role: str | None,
+               if_match: str | Iterable[str] | None = None) -> Any: ...
+
+
 def revert(
-    content: Content,
+    content: _Reverts,
     iri: URIRef | str,
     rev_id: str,
     *,
     agent: str,
     role: str | None,
     if_match: str | Iterable[str] | None = None,
-) -> WriteResult:
+) -> Any:
     """Restore a resource to how it was right after ``rev_id``: a new revision, checked
     and recorded like any other write (see :meth:`mag_graph.cms.content.Content.revert`)."""
     return content.revert(iri, rev_id, agent=agent, role=role, if_match=if_match)

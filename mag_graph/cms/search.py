@@ -12,8 +12,9 @@ like the credentials), in memory for an in-memory store. One row per content res
 its type, its workflow state and its municipalities; anonymous searches and readers only
 get rows in the state ``vastgesteld``, the same visibility rule as everywhere else.
 
-The CMS updates the rows of the resources a write touched, after the write is committed
-and under the same lock. If that ever fails, or the store was changed outside the CMS
+The index listens to the CMS's write pipeline: after a write is committed, and under the
+same lock, it updates the rows of the resources the write touched
+(:meth:`SearchIndex.committed`). If that ever fails, or the store was changed outside the CMS
 (``mag-graph load``), the index notices on the next start (its last revision or its
 number of resources differ from the store's) and rebuilds itself; ``mag-graph reindex``
 does so on demand.
@@ -22,20 +23,21 @@ does so on demand.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from mag_graph.namespaces import MAG, MUNICIPALITIES, TOOI
-from mag_graph.store import MEMORY, GraphStore, MagGraphError, Store
+from mag_graph.cms.history import CMS
+from mag_graph.cms.types import content_type, content_types, type_for_classes
 from mag_graph.cms.workflow import (
     ADOPTED,
     ARCHIVED,
@@ -45,11 +47,12 @@ from mag_graph.cms.workflow import (
     HISTORY_GRAPH,
     may,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    from mag_graph.cms.content import Content
+from mag_graph.namespaces import MAG, MUNICIPALITIES, TOOI
+from mag_graph.store import MEMORY, GraphStore, MagGraphError, Store
 
 __all__ = ["SEARCH_FILE", "SearchError", "SearchIndex", "search_path_for_store"]
+
+log = logging.getLogger(__name__)
 
 SEARCH_FILE = "search.sqlite"
 LABELS = (RDFS.label, DCTERMS.title, SKOS.prefLabel, SKOS.altLabel)
@@ -84,6 +87,13 @@ CREATE VIRTUAL TABLE IF NOT EXISTS resource_text USING fts5(
 
 class SearchError(MagGraphError):
     status = 400
+
+
+class _Source(Protocol):
+    """What the index reads from: anything with the store (the CMS)."""
+
+    @property
+    def store(self) -> GraphStore | Store: ...
 
 
 def search_path_for_store(store_location: str | None) -> Path | None:
@@ -129,7 +139,7 @@ class SearchIndex:
         with self._lock:
             self._set_meta("revision", "stale")
 
-    def ensure(self, content: Content) -> bool:
+    def ensure(self, content: _Source) -> bool:
         """Rebuild when the index is behind the store; True when it did."""
         latest = _latest_revision(content.store) or ""
         count = len(_content_iris(content.store))
@@ -141,7 +151,7 @@ class SearchIndex:
         self.rebuild(content)
         return True
 
-    def rebuild(self, content: Content) -> int:
+    def rebuild(self, content: _Source) -> int:
         """Index every content resource of the store again; the number indexed."""
         records = _records(content.store, _content_iris(content.store))
         latest = _latest_revision(content.store) or ""
@@ -154,7 +164,7 @@ class SearchIndex:
             self._set_meta("revision", latest)
         return len(records)
 
-    def update(self, content: Content, iris: Iterable[URIRef], *, revision: str | None = None) -> None:
+    def update(self, content: _Source, iris: Iterable[URIRef], *, revision: str | None = None) -> None:
         """Re-index the given resources (removing those that are gone)."""
         wanted = list(dict.fromkeys(URIRef(str(i)) for i in iris))
         present = _content_iris(content.store, wanted)
@@ -166,6 +176,16 @@ class SearchIndex:
             for record in records:
                 self._insert(record)
             self._set_meta("revision", latest)
+
+    def committed(self, content: _Source, iris: Iterable[URIRef], revision: str) -> None:
+        """The write pipeline's listener: re-index what a committed write touched. A
+        failure does not undo the write; the index is marked stale (and rebuilt on the
+        next start or by ``mag-graph reindex``)."""
+        try:
+            self.update(content, iris, revision=revision)
+        except Exception:
+            log.exception("zoekindex niet bijgewerkt / search index not updated")
+            self.mark_stale()
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -295,8 +315,6 @@ def municipality_iri(text: str) -> URIRef:
 
 
 def _type_name(text: str) -> str:
-    from mag_graph.cms.content import content_type
-
     return content_type(text).name
 
 
@@ -304,8 +322,6 @@ def _type_name(text: str) -> str:
 
 
 def _all_classes() -> list[URIRef]:
-    from mag_graph.cms.content import content_types
-
     return sorted({c for t in content_types().values() for c in t.classes}, key=str)
 
 
@@ -331,8 +347,6 @@ def _records(store: GraphStore | Store, iris: Sequence[URIRef]) -> list[dict[str
     many (a rebuild), one pass per indexed property over the whole store."""
     if not iris:
         return []
-    from mag_graph.cms.content import type_for_classes
-
     wanted = set(iris)
     predicates = (*LABELS, *TEXTS, MAG.municipality, RDF.type)
     values: dict[URIRef, dict[Node, list[Node]]] = defaultdict(lambda: defaultdict(list))
@@ -394,8 +408,6 @@ def _subjects_in(store: GraphStore | Store, graph: URIRef, wanted: set[URIRef]) 
 
 
 def _latest_revision(store: GraphStore | Store) -> str | None:
-    from mag_graph.cms.history import CMS
-
     query = (
         f"SELECT (MAX(STR(?id)) AS ?m) WHERE {{ GRAPH <{HISTORY_GRAPH}> {{ ?r <{CMS.revisionId}> ?id "
         f"FILTER NOT EXISTS {{ ?r <{CMS.pending}> true }} }} }}"

@@ -23,11 +23,13 @@ someone is, is for the authentication layer to settle.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from rdflib import URIRef
+from rdflib.namespace import RDF
+from rdflib.term import Node
 
 from mag_graph.access.visibility import (  # re-exported: the workflow works on this layout
     ADOPTED_GRAPH,
@@ -51,9 +53,6 @@ from mag_graph.access.visibility import (  # re-exported: the workflow works on 
 )
 from mag_graph.store import GraphStore, MagGraphError, Store
 
-if TYPE_CHECKING:  # pragma: no cover
-    from mag_graph.cms.content import Content, WriteResult
-
 __all__ = [
     "ADOPTED",
     "ADOPTED_GRAPH",
@@ -76,8 +75,10 @@ __all__ = [
     "copy_of_graphs",
     "graph_for_state",
     "has_private_content",
+    "home_graph",
     "is_public",
     "may",
+    "moved_to",
     "public_copy",
     "public_dataset",
     "public_graphs",
@@ -105,10 +106,39 @@ STATE_LABELS: dict[str, dict[str, str]] = {
 
 _STATE_GRAPHS = {CONCEPT: CONCEPT_GRAPH, ADOPTED: ADOPTED_GRAPH, ARCHIVED: ARCHIVED_GRAPH}
 
+Quad = tuple[Node, Node, Node, Any]
+
 
 def graph_for_state(state: str) -> URIRef:
     """The graph new triples of a resource in ``state`` are written to."""
     return _STATE_GRAPHS[state]
+
+
+def home_graph(iri: URIRef, state: str | None, quads: Sequence[Quad]) -> URIRef:
+    """Where new statements of a resource go (the write pipeline's placement): the graph
+    of its state for drafts and new resources; for adopted content the graph its type
+    statement is in."""
+    if not quads or state == CONCEPT:
+        return CONCEPT_GRAPH
+    if state == ARCHIVED:
+        return ARCHIVED_GRAPH
+    for s, p, _, g in quads:
+        if s == iri and p == RDF.type and isinstance(g, URIRef):
+            return g
+    for _, _, _, g in quads:
+        if isinstance(g, URIRef):
+            return g
+    return ADOPTED_GRAPH
+
+
+def moved_to(state: str, quads: Sequence[Quad]) -> tuple[list[Quad], list[Quad]]:
+    """What a transition to ``state`` adds and removes: every statement moves to the
+    graph of the new state (the union of all graphs stays the same)."""
+    target = graph_for_state(state)
+    removed = [q for q in quads if q[3] != target]
+    present = set(quads)
+    added = [(s, p, o, target) for s, p, o, _ in removed if (s, p, o, target) not in present]
+    return added, removed
 
 
 def state_of(store: GraphStore | Store, iri: URIRef) -> str | None:
@@ -255,15 +285,22 @@ def check_transition(step: Transition, state: str | None, role: str | None) -> N
         )
 
 
+class _Transitions(Protocol):
+    """What :func:`transition` needs of the CMS: its transition operation."""
+
+    def transition(self, iri: URIRef | str, name: str, *, agent: str, role: str | None,
+                   if_match: str | Iterable[str] | None = None) -> Any: ...
+
+
 def transition(
-    content: Content,
+    content: _Transitions,
     iri: URIRef | str,
     name: str,
     *,
     agent: str,
     role: str | None,
     if_match: str | Iterable[str] | None = None,
-) -> WriteResult:
+) -> Any:
     """Take a workflow step: move the resource's triples to the graph of the target
     state, recorded in history like every other write (see
     :meth:`mag_graph.cms.content.Content.transition`)."""

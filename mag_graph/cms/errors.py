@@ -1,0 +1,92 @@
+"""The CMS's errors: each names the HTTP status and the problem slug the API answers
+with, and carries its message in Dutch and English.
+
+The workflow's :class:`~mag_graph.access.visibility.ForbiddenError` and
+:class:`~mag_graph.cms.workflow.StateConflictError` are the other two errors a write can
+raise; they live with the rules they enforce.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mag_graph.store import MagGraphError
+
+__all__ = [
+    "AlreadyExistsError",
+    "ContentError",
+    "HasReferrersError",
+    "InvalidDocumentError",
+    "NotFoundError",
+    "PreconditionFailedError",
+    "PreconditionRequiredError",
+    "ValidationFailedError",
+]
+
+
+class ContentError(MagGraphError):
+    """Base of the CMS's errors; ``status`` is the HTTP status the API answers with."""
+
+    status = 400
+    slug = "invalid-request"
+
+
+class NotFoundError(ContentError):
+    status = 404
+    slug = "not-found"
+
+
+class InvalidDocumentError(ContentError):
+    """The request body is not a usable description of a resource."""
+
+    status = 400
+    slug = "invalid-document"
+
+
+class AlreadyExistsError(ContentError):
+    status = 409
+    slug = "already-exists"
+
+
+class PreconditionFailedError(ContentError):
+    """If-Match does not match the resource's current ETag (someone else changed it)."""
+
+    status = 412
+    slug = "precondition-failed"
+
+    def __init__(self, nl: str, en: str, current_etag: str | None) -> None:
+        super().__init__(nl, en)
+        self.current_etag = current_etag
+
+
+class PreconditionRequiredError(ContentError):
+    status = 428
+    slug = "precondition-required"
+
+
+class HasReferrersError(ContentError):
+    """Deleting would leave other resources pointing at nothing."""
+
+    status = 409
+    slug = "has-referrers"
+
+    def __init__(self, nl: str, en: str, referrers: list[dict[str, Any]]) -> None:
+        super().__init__(nl, en)
+        self.referrers = referrers
+
+
+class ValidationFailedError(ContentError):
+    """The write would break rules; nothing was stored. ``results`` lists each finding
+    (rule, the JSON key of the path, message in Dutch and English, value)."""
+
+    status = 422
+    slug = "validation-failed"
+
+    def __init__(self, results: list[dict[str, Any]]) -> None:
+        rules = sorted({r["rule"] or "?" for r in results})
+        n = len(results)
+        super().__init__(
+            f"de wijziging is niet opgeslagen: {n} overtreding(en) van {', '.join(rules)}",
+            f"the change was not stored: {n} violation(s) of {', '.join(rules)}",
+        )
+        self.results = results
