@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 
 from mag_graph.access.auth import AuthRegistry
-from mag_graph.cms.content import Content
+from mag_graph.cms import Content
 from mag_graph.sparql import (
     DEFAULT_CACHE_BYTES,
     DEFAULT_CACHE_ENTRIES,

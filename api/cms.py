@@ -41,9 +41,8 @@ from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from mag_graph.access.auth import Principal
+from mag_graph.cms import UnknownRevisionError, workflow
 from mag_graph.cms import content as core
-from mag_graph.cms import workflow
-from mag_graph.cms.history import UnknownRevisionError
 from mag_graph.namespaces import MAGID
 from mag_graph.store import MagGraphError
 

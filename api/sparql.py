@@ -129,7 +129,7 @@ def _answer_update(sparql: str, using: Sequence[str]) -> Response:
 def _written_outside_the_cms() -> None:
     """A raw write changed the store behind the CMS's back: its search index catches up
     in the background."""
-    from mag_graph.cms.content import Content
+    from mag_graph.cms import Content
 
     Content.for_store(state().store).reindex_later()
 

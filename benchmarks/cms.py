@@ -123,7 +123,7 @@ def http_creates(store: object, municipalities: int, runs: int) -> list[float]:
 
 
 def run(size: str, runs: int, full: bool, plain: bool = True, http: bool = False) -> None:
-    from mag_graph.cms.content import Content
+    from mag_graph.cms import Content
     from mag_graph.store import MEMORY, Store
 
     municipalities = SIZES[size]

@@ -119,10 +119,10 @@ def _wait(port: int, path: str, timeout: float = 60.0) -> None:
 def _prepare(work: Path) -> tuple[Path, Path, list[str], str]:
     """A mag-graph store and an Oxigraph store with the same quads; subjects to look up;
     the Q1 query text."""
-    from mag_graph.store.bootstrap import initialise
     from mag_graph.namespaces import sparql_prologue
     from mag_graph.questions import get_question
     from mag_graph.store import Store
+    from mag_graph.store.bootstrap import initialise
 
     store_dir = work / "mag" / "store"
     nquads = work / "all.nq"
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                         load(ports[server], fn, requests=n, concurrency=args.concurrency))
             # The question API of mag-graph, against Oxigraph answering the same query.
             api = "Q1 via /api/v1/questions/q01, repeated"
-            question: Callable[[int], Request] = lambda i: ("GET", "/api/v1/questions/q01", None)  # noqa: E731
+            question: Callable[[int], Request] = lambda i: ("GET", "/api/v1/questions/q01", None)
             load(mag_port, question, requests=40, concurrency=args.concurrency, accept="application/json")
             results.setdefault((api, "mag-graph"), []).append(
                 load(mag_port, question, requests=args.requests, concurrency=args.concurrency, accept="application/json"))

@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from mag_graph import linking, questions
-from mag_graph.store.bootstrap import initialise
 from mag_graph.store import Store
+from mag_graph.store.bootstrap import initialise
 
 DEFAULT_OPENDATA = Path(__file__).resolve().parents[2] / "shared" / "opendata"
 GOAL_SECONDS = 10.0

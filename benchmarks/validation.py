@@ -75,7 +75,7 @@ def incremental(store: ox.Store) -> list[float]:
     """Latency of validating what one edit can affect, for a sample of resources."""
     from rdflib import URIRef
 
-    from mag_graph.validation.impact import validate_change
+    from mag_graph.validation import validate_change
 
     validate_change(store, [URIRef(SAMPLES[0].format(0))], date=REFERENCE_DATE)  # warm caches
     timings = []
@@ -95,9 +95,8 @@ def statement_edits(store: ox.Store) -> list[float]:
     from before the change to the report, and is undone afterwards."""
     from rdflib import URIRef
 
-    from mag_graph.validation.impact import affected_by
     from mag_graph.store import to_rdflib_term
-    from mag_graph.validation import validate
+    from mag_graph.validation import affected_by, validate
 
     timings = []
     for run in range(INCREMENTAL_RUNS + 1):

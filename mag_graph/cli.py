@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from rdflib import Literal
 from rdflib.namespace import XSD
 
 from mag_graph import __version__
@@ -32,7 +31,6 @@ from mag_graph.commands.common import (
     shorten,
     store_option,
 )
-from mag_graph.resources import resource_files
 from mag_graph.store import (
     MagGraphError,
     QueryResult,

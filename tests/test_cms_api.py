@@ -22,8 +22,8 @@ from mag_graph.api import create_app
 from rdflib import Graph
 from werkzeug.serving import make_server
 
-from mag_graph.cms import content as core
 from mag_graph import validation
+from mag_graph.cms import content as core
 from mag_graph.store import MEMORY, Store
 
 DATE = dt.date(2026, 11, 1)

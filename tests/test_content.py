@@ -20,12 +20,11 @@ from hypothesis import strategies as st
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 
+from mag_graph import validation
 from mag_graph.cms import content as C
+from mag_graph.cms import history, workflow
 from mag_graph.cms.concurrency import _canonical_lines
 from mag_graph.cms.types import _curie, _owned
-from mag_graph import validation
-from mag_graph.cms import history
-from mag_graph.cms import workflow
 from mag_graph.namespaces import MAG, MAGB
 from mag_graph.store import MEMORY, Store
 

@@ -544,7 +544,7 @@ def test_budgets_add_up(union: Graph):
         assert len(penvoerders) == 1, opdracht
         assert one(union, penvoerders[0], MAG.contractedBy) == COLLEGE
     for b in union.subjects(RDF.type, MAG.BreakthroughBudget):
-        assert amount(union, b) <= Decimal("150")
+        assert amount(union, b) <= Decimal(150)
         assert one(union, b, MAG.managedBy) == BUURTNETWERKER
 
 
@@ -572,7 +572,7 @@ def test_grants_come_from_the_penvoerder(union: Graph):
 def test_initiatives_and_prestatiedialoog(union: Graph):
     small = big = 0
     for i in union.subjects(RDF.type, MAG.Initiative):
-        if amount(union, i, MAG.requestedAmount) >= Decimal("10000"):
+        if amount(union, i, MAG.requestedAmount) >= Decimal(10000):
             big += 1
             dialogue = one(union, i, MAG.hasPerformanceDialogue)
             assert one(union, dialogue, MAG.heldBy) == KLANKBORDGROEP

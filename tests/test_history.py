@@ -13,14 +13,13 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS
 
-from mag_graph.cms import content as C
-from mag_graph.cms.concurrency import _canonical_lines
 from mag_graph import validation
-from mag_graph.cms import history
-from mag_graph.cms import workflow
-from mag_graph.store.bootstrap import initialise
+from mag_graph.cms import content as C
+from mag_graph.cms import history, workflow
+from mag_graph.cms.concurrency import _canonical_lines
 from mag_graph.namespaces import MAG
 from mag_graph.store import MEMORY, Store
+from mag_graph.store.bootstrap import initialise
 
 DATE = dt.date(2026, 11, 1)
 ID = "https://data.mag-graph.nl/id/"

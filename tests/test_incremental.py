@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from mag_graph import validation
 from mag_graph.validation import impact
+
 DATE = dt.date(2026, 11, 1)
 DATA_GRAPHS = (
     "https://data.mag-graph.nl/graph/hardinxveld-giessendam",

@@ -15,8 +15,8 @@ import pytest
 import rdflib
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, VANN
 
-from mag_graph.reasoning import hermit as reasoning
 from mag_graph.namespaces import CONCEPTS_IRI, MAG, MAGB, ONTOLOGY_IRI, ORG, QB, SCHEMA
+from mag_graph.reasoning import hermit as reasoning
 from mag_graph.reasoning.hermit import ReasonerUnavailable, check_consistency
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,10 +44,7 @@ SOURCE_LOCATIONS = (
     | {f"001-slide-{n}" for n in range(4, 22)}
     | {
         f"002-{n}"
-        for n in (
-            "klankbordgroep stuwkr8 buurtnetwerker projectleider mag-partners "
-            "ambtelijk-overleg wethouder gemeenteraad"
-        ).split()
+        for n in ["klankbordgroep", "stuwkr8", "buurtnetwerker", "projectleider", "mag-partners", "ambtelijk-overleg", "wethouder", "gemeenteraad"]
     }
     | {f"003-{n}" for n in ("1.1", "1.2", "1.3", "2.2")}
     | {f"004-{n}" for n in ("kop", "1", "2", "3", "4")}

@@ -20,11 +20,11 @@ from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS
 
 from mag_graph import opendata, questions, validation
-from mag_graph.store.bootstrap import initialise
+from mag_graph.namespaces import MAG, MAGB, MAGG, MAGID, TOOI, TOOIONT
 from mag_graph.opendata.common import ImportFailed, NewTerms
 from mag_graph.opendata.regelingen import regeling_slug, short_name
-from mag_graph.namespaces import MAG, MAGB, MAGG, MAGID, TOOI, TOOIONT
 from mag_graph.store import Store
+from mag_graph.store.bootstrap import initialise
 
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")  # plain: rdflib's XSD warns on unknown names
 OPENDATA = Path(__file__).resolve().parent / "fixtures" / "opendata"

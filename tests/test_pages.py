@@ -25,9 +25,9 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
-from mag_graph.store.bootstrap import initialise
 from mag_graph.namespaces import MAG, MAGB, MAGID, TOOI
 from mag_graph.store import Store, to_rdflib_term
+from mag_graph.store.bootstrap import initialise
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "api" / "templates"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

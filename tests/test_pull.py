@@ -27,9 +27,9 @@ from click.testing import CliRunner
 from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import PROV, RDF
 
+from mag_graph.namespaces import MAGG
 from mag_graph.opendata import PROVENANCE_GRAPH, PullFailed, pull
 from mag_graph.opendata.pull import query_form
-from mag_graph.namespaces import MAGG
 from mag_graph.store import Store
 
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")  # plain: rdflib's XSD warns on unknown names

@@ -25,7 +25,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Literal, URIRef
 
-from mag_graph.store.bootstrap import initialise
 from mag_graph.commands.questions import COMMANDS
 from mag_graph.namespaces import MAGB, MAGID, MUNICIPALITIES, TOOI
 from mag_graph.questions import (
@@ -42,6 +41,7 @@ from mag_graph.questions import (
 )
 from mag_graph.resources import resource_files
 from mag_graph.store import QueryError, Store
+from mag_graph.store.bootstrap import initialise
 from mag_graph.validation import validate
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

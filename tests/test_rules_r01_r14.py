@@ -25,6 +25,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH
 
 from mag_graph import validation
+
 ROOT = Path(__file__).resolve().parent.parent
 SHAPES = ROOT / "shapes"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "rules"

@@ -22,6 +22,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH
 
 from mag_graph import validation
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "rules"
 SHAPES = ROOT / "shapes"
@@ -239,7 +240,7 @@ def _curie(iri: str | None) -> str | None:
 
 
 def _local(iri: str) -> str:
-    return iri[len(str(MAG)):] if iri.startswith(str(MAG)) else iri
+    return iri.removeprefix(str(MAG))
 
 
 def findings(store, date: dt.date = REFERENCE_DATE, rules: list[str] = RULES) -> Counter[Finding]:
@@ -247,7 +248,7 @@ def findings(store, date: dt.date = REFERENCE_DATE, rules: list[str] = RULES) ->
     report = validation.validate(store, date=date, rules=rules)
     found: Counter[Finding] = Counter()
     for result in report.results:
-        focus = result.focusNode[len(ID):] if result.focusNode.startswith(ID) else result.focusNode
+        focus = result.focusNode.removeprefix(ID)
         found[(result.rule, result.severity, _local(result.sourceShape), focus, _curie(result.path))] += 1
     return found
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
+from mag_graph import validation
 from mag_graph.cms import content as C
 from mag_graph.cms import search as S
-from mag_graph import validation
-from mag_graph.store.bootstrap import initialise
 from mag_graph.store import MEMORY, Store
+from mag_graph.store.bootstrap import initialise
 
 DATE = dt.date(2026, 11, 1)
 ID = "https://data.mag-graph.nl/id/"

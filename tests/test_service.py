@@ -41,7 +41,7 @@ from mag_graph.access.auth import (
     WeakPasswordError,
     auth_path_for_store,
 )
-from mag_graph.store.bootstrap import initialise
+from mag_graph.namespaces import MAGG
 from mag_graph.sparql import (
     GRAPH_FORMATS,
     RESULT_FORMATS,
@@ -54,8 +54,8 @@ from mag_graph.sparql import (
     parse_accept,
     uses_keyword,
 )
-from mag_graph.namespaces import MAGG
 from mag_graph.store import Store
+from mag_graph.store.bootstrap import initialise
 
 SCRIPT = Path(sys.executable).with_name("mag-graph")
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -240,7 +240,17 @@ def test_query_by_post_direct(server: Server) -> None:
 
 
 def test_sparqlwrapper_select_in_every_results_format(server: Server) -> None:
-    from SPARQLWrapper import CSV, GET, JSON, POST, POSTDIRECTLY, TSV, URLENCODED, XML, SPARQLWrapper
+    from SPARQLWrapper import (
+        CSV,
+        GET,
+        JSON,
+        POST,
+        POSTDIRECTLY,
+        TSV,
+        URLENCODED,
+        XML,
+        SPARQLWrapper,
+    )
 
     for method, request_method in ((GET, URLENCODED), (POST, URLENCODED), (POST, POSTDIRECTLY)):
         wrapper = SPARQLWrapper(server.url + "/sparql")

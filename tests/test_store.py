@@ -11,12 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.compare import isomorphic
 from rdflib import namespace as ns
+from rdflib.compare import isomorphic
 
 import mag_graph.store.loading as loading_module
 import mag_graph.store.sources as sources_module
-from mag_graph.store import bootstrap
 from mag_graph.namespaces import MAGG, Graphs
 from mag_graph.store import (
     DEFAULT_GRAPH,
@@ -33,6 +32,7 @@ from mag_graph.store import (
     StoreNotFoundError,
     UnknownFormatError,
     UnknownGraphError,
+    bootstrap,
     default_store_path,
     from_rdflib_term,
     source_graphs,
@@ -640,20 +640,18 @@ def test_transaction_applies_everything_at_the_end(any_store: Store, fixtures_di
 def test_exception_inside_a_transaction_writes_nothing(any_store: Store, fixtures_dir: Path, quad_snapshot: Any) -> None:
     any_store.load(fixtures_dir / "small.trig")
     before = quad_snapshot(any_store)
-    with pytest.raises(RuntimeError):
-        with any_store.transaction() as tx:
-            tx.add((ex("n"), ex("p"), Literal("x")))
-            tx.remove_graph(ex("g1"))
-            tx.load(fixtures_dir / "small.ttl", graph=ex("g9"))
-            raise RuntimeError("changed my mind")
+    with pytest.raises(RuntimeError), any_store.transaction() as tx:
+        tx.add((ex("n"), ex("p"), Literal("x")))
+        tx.remove_graph(ex("g1"))
+        tx.load(fixtures_dir / "small.ttl", graph=ex("g9"))
+        raise RuntimeError("changed my mind")
     assert quad_snapshot(any_store) == before
 
 
 def test_transaction_parse_error_stages_nothing(memory_store: Store, fixtures_dir: Path) -> None:
-    with pytest.raises(ParseError):
-        with memory_store.transaction() as tx:
-            tx.add((ex("n"), ex("p"), Literal("x")))
-            tx.load(fixtures_dir / "broken.ttl")
+    with pytest.raises(ParseError), memory_store.transaction() as tx:
+        tx.add((ex("n"), ex("p"), Literal("x")))
+        tx.load(fixtures_dir / "broken.ttl")
     assert len(memory_store) == 0
 
 
@@ -685,12 +683,11 @@ def test_stepwise_path_is_undone_on_failure(any_store: Store, fixtures_dir: Path
     real = any_store._ox
     any_store._ox = _FailingOx(real, "extend")  # type: ignore[assignment]
     try:
-        with pytest.raises(OSError):
-            with any_store.transaction() as tx:
-                tx.remove((bnode, ex("q"), Literal("bnode in g1"), ex("g1")))
-                tx.remove_graph(ex("g2"))
-                tx.add((ex("z"), ex("p"), Literal(1)))
-                tx.add((ex("z"), ex("p"), Literal(2)))
+        with pytest.raises(OSError), any_store.transaction() as tx:
+            tx.remove((bnode, ex("q"), Literal("bnode in g1"), ex("g1")))
+            tx.remove_graph(ex("g2"))
+            tx.add((ex("z"), ex("p"), Literal(1)))
+            tx.add((ex("z"), ex("p"), Literal(2)))
     finally:
         any_store._ox = real
     assert quad_snapshot(any_store) == before

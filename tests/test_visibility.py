@@ -23,8 +23,8 @@ from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from mag_graph.store.bootstrap import initialise
 from mag_graph.store import Store
+from mag_graph.store.bootstrap import initialise
 
 ID = "https://data.mag-graph.nl/id/"
 HG = "https://identifier.overheid.nl/tooi/id/gemeente/gm0523"
@@ -260,8 +260,8 @@ def test_dataset_clauses_resolve_prefixes_and_base() -> None:
 
 
 def test_restrict_dataset() -> None:
-    from mag_graph.store import DEFAULT_GRAPH
     from mag_graph.cms.workflow import restrict_dataset
+    from mag_graph.store import DEFAULT_GRAPH
 
     visible = [DEFAULT_GRAPH, URIRef("http://e.org/a"), URIRef("http://e.org/b")]
     default, named = restrict_dataset(visible, None, None)

@@ -10,10 +10,10 @@ import datetime as dt
 import pytest
 from rdflib import URIRef
 
-from mag_graph.cms import content as C
 from mag_graph import validation
-from mag_graph.questions import describe
+from mag_graph.cms import content as C
 from mag_graph.cms import workflow
+from mag_graph.questions import describe
 from mag_graph.store import DEFAULT_GRAPH, MEMORY, Store
 
 DATE = dt.date(2026, 11, 1)

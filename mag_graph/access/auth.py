@@ -46,6 +46,7 @@ from mag_graph.store import MEMORY, MagGraphError
 __all__ = [
     "AUTH_FILE",
     "ROLES",
+    "TOKEN_PREFIX",
     "AuthError",
     "AuthRegistry",
     "InvalidCredentialsError",
@@ -53,7 +54,6 @@ __all__ = [
     "InvalidRoleError",
     "NameExistsError",
     "Principal",
-    "TOKEN_PREFIX",
     "TokenInfo",
     "UnknownNameError",
     "User",
@@ -190,7 +190,7 @@ def auth_path_for_store(store_location: str | os.PathLike[str] | None) -> Path |
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 def _sha256(text: str) -> str:

@@ -193,9 +193,7 @@ class WritePipeline:
     def _affected(self, revision: PendingRevision) -> set[Any]:
         """What the change can affect in the store as it is now, worked out from the
         changed statements and what the shapes read."""
-        from mag_graph.validation import impact
-
-        return impact.affected_by(self.store, _statements(revision), date=self.date)
+        return validation.affected_by(self.store, _statements(revision), date=self.date)
 
     def _new_graphs(self, revision: PendingRevision) -> set[Any]:
         """Graphs this write creates: dropped again when it is undone, so a refused write

@@ -14,7 +14,14 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
 from mag_graph.namespaces import MUNICIPALITIES, PREFIXES, TOOI
-from mag_graph.store import DEFAULT_GRAPH, ENV_STORE, MEMORY, InvalidIRIError, Store, default_store_path
+from mag_graph.store import (
+    DEFAULT_GRAPH,
+    ENV_STORE,
+    MEMORY,
+    InvalidIRIError,
+    Store,
+    default_store_path,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

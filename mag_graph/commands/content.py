@@ -40,7 +40,7 @@ def _user(value: str | None) -> str:
 
 
 def _content(store: object, *, search: bool = True) -> object:
-    from mag_graph.cms.content import Content
+    from mag_graph.cms import Content
 
     return Content(store, search=search)  # type: ignore[arg-type]
 

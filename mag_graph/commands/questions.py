@@ -15,8 +15,14 @@ from typing import Any
 import click
 from rdflib import Literal
 
-from mag_graph.commands.common import CommandFailed, open_store, render_table, shorten, store_option
 from mag_graph import questions as core
+from mag_graph.commands.common import (
+    CommandFailed,
+    open_store,
+    render_table,
+    shorten,
+    store_option,
+)
 from mag_graph.questions import Answer, Question
 from mag_graph.store import MagGraphError
 

@@ -18,8 +18,8 @@ from typing import Any
 import click
 
 from mag_graph.commands.common import CommandFailed, store_option
-from mag_graph.sparql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
 from mag_graph.namespaces import Graphs
+from mag_graph.sparql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
 from mag_graph.store import MEMORY, Store, default_store_path
 
 DEFAULT_HOST = "127.0.0.1"

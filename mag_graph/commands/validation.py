@@ -8,10 +8,19 @@ import sys
 
 import click
 
-from mag_graph.commands.common import CommandFailed, expand_iri, open_store, store_option
+from mag_graph.commands.common import (
+    CommandFailed,
+    expand_iri,
+    open_store,
+    store_option,
+)
+from mag_graph.reasoning.hermit import (
+    ReasonerFailed,
+    ReasonerUnavailable,
+    check_consistency,
+)
 from mag_graph.reasoning.inference import MODES as INFERENCE_MODES
 from mag_graph.reasoning.inference import materialise
-from mag_graph.reasoning.hermit import ReasonerFailed, ReasonerUnavailable, check_consistency
 from mag_graph.validation import ValidationInputError, load_files, validate
 
 EXIT_VIOLATIONS = 1

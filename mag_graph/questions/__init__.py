@@ -7,16 +7,16 @@ May import: :mod:`mag_graph.store`, :mod:`mag_graph.access`, :mod:`mag_graph.nam
 """
 
 from mag_graph.questions.catalogue import (  # noqa: F401
-    Answer,
-    Cell,
-    Column,
     LANGUAGES,
     MAX_STRING_LENGTH,
     MAX_VALUE_LENGTH,
     PARAMETER_TYPES,
+    QUERY_PATTERN,
+    Answer,
+    Cell,
+    Column,
     Parameter,
     ParameterError,
-    QUERY_PATTERN,
     Question,
     QuestionFormatError,
     UnknownQuestionError,

@@ -457,8 +457,7 @@ def _iri(param: Parameter, value: str) -> URIRef:
 
 def _municipality(param: Parameter, value: str) -> URIRef:
     key = re.sub(r"[\s_]+", "-", value.strip().lower())
-    if key.startswith("gemeente-"):
-        key = key[len("gemeente-") :]
+    key = key.removeprefix("gemeente-")
     if key in MUNICIPALITIES:
         return MUNICIPALITIES[key]
     if key in _MUNICIPALITY_ALIASES:
@@ -580,7 +579,7 @@ def _check_scheme(store: GraphStore, param: Parameter, term: Node) -> None:
         choices = ", ".join(sorted(str(m)[len(base) :] for m in members if str(m).startswith(base)))
         raise _bad(
             param,
-            str(term)[len(base) :] if str(term).startswith(base) else str(term),
+            str(term).removeprefix(base),
             f"hoort niet bij magb:{param.scheme} (kies uit: {choices})",
             f"is not in magb:{param.scheme} (choose from: {choices})",
         )

@@ -44,6 +44,7 @@ from mag_graph.store import GraphStore, InvalidIRIError
 
 __all__ = [
     "COUNTED_CLASSES",
+    "RDF_MEDIA_TYPES",
     "Description",
     "GraphInfo",
     "Incoming",
@@ -52,7 +53,6 @@ __all__ = [
     "MatrixPhase",
     "MunicipalityOverview",
     "Overview",
-    "RDF_MEDIA_TYPES",
     "RoleMatrix",
     "SourceRef",
     "Statement",
@@ -694,7 +694,7 @@ def role_matrix(store: GraphStore, municipality: str | URIRef, lang: str = "nl")
     here is what a page needs beyond one row per responsibility and actor: every
     ``dcterms:source`` (q01 samples one) and whether the responsibility is illustrative.
     """
-    from mag_graph import questions# the catalogue imports nothing from here
+    from mag_graph import questions  # the catalogue imports nothing from here
 
     node = _as_node(municipality)
     labels = _Labels(store, lang)
@@ -773,7 +773,7 @@ def concepts(store: GraphStore, scheme: str | URIRef, lang: str = "nl") -> list[
     base = str(MAGB)
     unique = {iri: (order, label) for order, label, iri in found}
     ordered = sorted(unique.items(), key=lambda kv: (kv[1][0] if kv[1][0] is not None else 10**6, kv[1][1].lower()))
-    return [(iri[len(base):] if iri.startswith(base) else iri, label) for iri, (_, label) in ordered]
+    return [(iri.removeprefix(base), label) for iri, (_, label) in ordered]
 
 
 def resource_path(iri: str) -> str | None:

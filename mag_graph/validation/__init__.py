@@ -33,6 +33,7 @@ from mag_graph.validation.data import (  # noqa: F401
 )
 from mag_graph.validation.engine import validate  # noqa: F401
 from mag_graph.validation.errors import ValidationInputError  # noqa: F401
+from mag_graph.validation.impact import affected_by, affected_nodes, validate_change  # noqa: F401
 from mag_graph.validation.report import ValidationReport, ValidationResult, format_text  # noqa: F401
 from mag_graph.validation.shapes import (  # noqa: F401
     LANGUAGES,
