@@ -307,13 +307,17 @@ def generate(municipalities: int, partnerships: int = 15, seed: int = 523) -> It
 
 
 def write(path: Path, municipalities: int, partnerships: int = 15) -> int:
-    """Writes the graph to ``path`` and returns the number of quads."""
+    """Writes the graph to ``path`` and returns the number of quads. The file appears
+    only when complete (written beside it, then renamed), so an interrupted run never
+    leaves a short file that a later run would take for the whole dataset."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
     count = 0
-    with path.open("w", encoding="utf-8") as out:
+    with partial.open("w", encoding="utf-8") as out:
         for line in generate(municipalities, partnerships):
             out.write(line)
             count += 1
+    partial.replace(path)
     return count
 
 
