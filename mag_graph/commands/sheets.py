@@ -11,6 +11,7 @@ responsibilities as drafts), all rows or none.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import getpass
 import json
 import sys
@@ -111,6 +112,11 @@ def matrix_import(file: Path, output: Path | None, check: bool, into_cms: bool, 
         raise CommandFailed(_problems(exc, lang)) from None
     except MagGraphError as exc:
         raise CommandFailed(str(exc.with_traceback(None))) from None
+    finally:
+        if into_cms:
+            # A CMS write leaves reference cycles (validation's graphs) that hold the
+            # Oxigraph handle; collect them so the on-disk lock goes with the command.
+            gc.collect()
     if check:
         _report(findings, len(read.rows), lang, fmt)
         return
@@ -154,20 +160,25 @@ def _import(store: object, data: bytes, media_type: str, name: str, lang: str, t
     from mag_graph.cms import Content, ValidationFailedError
 
     content = Content(store, search=True, date=date)  # type: ignore[arg-type]
+    failed: list[dict] | None = None
     try:
         outcome = sheets.import_sheet(content, data, media_type, agent=agent, role=role, lang=lang,
                                       text_lang=text_lang, name=name)
     except ValidationFailedError as exc:
-        lines = []
-        for r in exc.results:
-            where = f"{r.get('sheet')}, {'row' if lang == 'en' else 'rij'} {r.get('row')}" if r.get("row") else r.get("focusNode")
-            message = r.get("message", {})
-            text = message.get(lang) or next(iter(message.values()), "") if isinstance(message, dict) else str(message)
-            lines.append(f"{where}: {r.get('rule') or '?'} {text}")
-        raise CommandFailed(f"{exc}\n  " + "\n  ".join(lines)) from None
+        failed = exc.results  # reported below, outside this block (no traceback keeps the store)
     finally:
         if content.search is not None:
             content.search.close()
+    if failed is not None:
+        lines = []
+        for r in failed:
+            where = f"{r.get('sheet')}, {'row' if lang == 'en' else 'rij'} {r.get('row')}" if r.get("row") else r.get("focusNode")
+            message = r.get("message", {})
+            text = (message.get(lang) or next(iter(message.values()), "")) if isinstance(message, dict) else str(message)
+            lines.append(f"{where}: {r.get('rule') or '?'} {text}")
+        rules = ", ".join(sorted({str(r.get("rule") or "?") for r in failed}))
+        raise CommandFailed(f"niet opgeslagen, overtreding(en) van / not stored, violation(s) of {rules}:\n  "
+                            + "\n  ".join(lines))
     result = outcome.result
     if fmt == "json":
         click.echo(json.dumps(outcome.to_json(), ensure_ascii=False, indent=2))

@@ -157,13 +157,18 @@ def import_sheet(
     read = read_sheet(data, media_type, Vocabulary(store), lang=text_lang, name=name)
     full = kept_statements(read.graph, read.rows, store, read.lang)
     document = full.serialize(format="nt", encoding="utf-8")
+    failed: list[dict[str, Any]] | None = None
     try:
         result = content.import_document(document, format="ntriples", agent=agent, role=role, lang=lang)
     except ValidationFailedError as exc:
+        # Raised again outside this block: the first error's traceback would keep the
+        # store's frames (and an on-disk store's lock) alive as the new one's context.
+        failed = exc.results
+    if failed is not None:
         results = []
-        for finding in exc.results:
+        for finding in failed:
             ref = read.rows.get(URIRef(str(finding.get("focusNode", ""))))
             results.append({**finding, "sheet": ref.sheet if ref else None, "row": ref.row if ref else None})
         results.sort(key=lambda r: (r["sheet"] or "", r["row"] or 0))
-        raise ValidationFailedError(results) from None
+        raise ValidationFailedError(results)
     return SheetImport(result, read.rows)

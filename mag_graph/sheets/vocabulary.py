@@ -5,8 +5,8 @@ store knows, with their labels in Dutch and English.
 A sheet names things the way people do ("college van B&W", "penvoerder", "Vaststellen")
 or by identifier (``orgaan/hg-college``, ``magb:Penvoerder`` or the full IRI). Both are
 looked up here and only here; what the store does not know is reported, never minted.
-Everything is read with pattern reads and one fixed query text, so a sheet's cells never
-reach a query.
+Everything is read with pattern reads (no query text), so a sheet's cells never reach a
+query and a page that exports a sheet starts no query without a timeout.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from mag_graph.namespaces import MAG, MAGB, MAGID, PREFIXES, RDF, RDFS, SKOS
+from mag_graph.namespaces import FOAF, MAG, MAGB, MAGID, ORG, PREFIXES, PROV, RDF, RDFS, SKOS
 from mag_graph.questions import describe
 from mag_graph.store import GraphStore
 
@@ -25,21 +25,12 @@ __all__ = ["Vocabulary", "as_iri", "normalise", "short_id"]
 
 _LABELS = (RDFS.label, SKOS.prefLabel)
 
-# Actors: whatever responsibilities are assigned to or roles are held by, and every
-# instance of an agent, post or role class (subclasses included). A fixed text.
-_ACTORS_QUERY = """
-SELECT DISTINCT ?actor WHERE {
-  { ?r mag:assignedTo ?actor } UNION { ?r mag:towards ?actor } UNION { ?a mag:holder ?actor }
-  UNION {
-    ?actor a ?type .
-    ?type rdfs:subClassOf* ?top .
-    VALUES ?top { prov:Agent org:Post org:Role org:Organization foaf:Agent }
-  }
-  FILTER(isIRI(?actor))
-}
-"""
-
-
+# Actors: whatever responsibilities are assigned to or directed towards and roles are
+# held by, and every instance of an agent, post or role class (subclasses included).
+_ACTOR_LINKS = (MAG.assignedTo, MAG.towards, MAG.holder)
+_ACTOR_CLASSES = (PROV.Agent, ORG.Post, ORG.Role, ORG.Organization, FOAF.Agent)
+# Deeper class hierarchies than this are not the ontology's.
+_MAX_CLASS_DEPTH = 12
 _ID_PREFIXES = {**PREFIXES, "gemeente": "https://identifier.overheid.nl/tooi/id/gemeente/"}
 
 
@@ -82,10 +73,8 @@ class Vocabulary:
         self.raci = self._scheme(MAGB.RaciSoorten)
         self.tasks = self._scheme(MAGB.Taaksoorten)
         self.actors = _Names()
-        for row in store.query(_ACTORS_QUERY).rows:
-            actor = row[0]
-            if isinstance(actor, URIRef):
-                self.actors.add(actor, self._labels(actor))
+        for actor in self._actor_iris():
+            self.actors.add(actor, self._labels(actor))
         self.sources = _Names()
         for kind in (MAG.SourceLocation, MAG.SourceDocument):
             for source, _, _, _ in store.quads(None, RDF.type, kind):
@@ -110,6 +99,23 @@ class Vocabulary:
         for i, local in enumerate(("Responsible", "Accountable", "Consulted", "Informed")):
             if MAGB[local] in self.raci.labels:
                 self._order[MAGB[local]] = i
+
+    def _actor_iris(self) -> set[URIRef]:
+        """Pattern reads only (no query text): the linked actors and the instances of
+        the actor classes and their subclasses."""
+        found: set[URIRef] = set()
+        for predicate in _ACTOR_LINKS:
+            found.update(o for _, _, o, _ in self.store.quads(None, predicate, None) if isinstance(o, URIRef))
+        classes: set[Node] = set(_ACTOR_CLASSES)
+        frontier = list(classes)
+        for _ in range(_MAX_CLASS_DEPTH):
+            frontier = [s for c in frontier for s, _, _, _ in self.store.quads(None, RDFS.subClassOf, c) if s not in classes]
+            if not frontier:
+                break
+            classes.update(frontier)
+        for cls in classes:
+            found.update(s for s, _, _, _ in self.store.quads(None, RDF.type, cls) if isinstance(s, URIRef))
+        return found
 
     def _labels(self, node: Node) -> dict[str, str]:
         found: dict[str, str] = {}
