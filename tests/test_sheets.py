@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal
 from rdflib.compare import isomorphic, to_isomorphic
 
 from mag_graph import sheets
@@ -296,10 +296,9 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    from werkzeug.serving import make_server
-
     from mag_graph.api import cms as cms_api
     from mag_graph.api import create_app
+    from werkzeug.serving import make_server
 
     live = Store(example_store(), MEMORY, in_memory=True)
     Content.for_store(live, date=DATE)
@@ -337,9 +336,9 @@ def test_http_import_of_a_spreadsheet_as_a_draft(server: Server) -> None:
     assert "De Koning" in body["invalidRows"][0]["message"]["en"]
     assert len(server.store) == size
 
-    csv_body = ("gemeente,fase,actor,RACI-soort,tekst,bron (id)\r\n"
-                "Hardinxveld-Giessendam,uitvoering,penvoerder,uitvoeringsverantwoordelijk,"
-                "Houdt een lijst bij van alle MAG-partners.,bron/000-sheet-7\r\n").encode()
+    csv_body = (b"gemeente,fase,actor,RACI-soort,tekst,bron (id)\r\n"
+                b"Hardinxveld-Giessendam,uitvoering,penvoerder,uitvoeringsverantwoordelijk,"
+                b"Houdt een lijst bij van alle MAG-partners.,bron/000-sheet-7\r\n")
     status, body = server.post("/api/v1/imports", csv_body, "text/csv", user="eddie")
     assert status == 201, body
     (iri,) = body["created"]

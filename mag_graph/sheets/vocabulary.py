@@ -17,7 +17,18 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from mag_graph.namespaces import FOAF, MAG, MAGB, MAGID, ORG, PREFIXES, PROV, RDF, RDFS, SKOS
+from mag_graph.namespaces import (
+    FOAF,
+    MAG,
+    MAGB,
+    MAGID,
+    ORG,
+    PREFIXES,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+)
 from mag_graph.questions import describe
 from mag_graph.store import GraphStore
 
