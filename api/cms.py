@@ -14,7 +14,7 @@ Routes (Logius: kebab-case, no trailing slash, camelCase query keys)::
     GET    /api/v1/context.jsonld
     GET    /api/v1/types                  GET /api/v1/types/{type}
     GET    /api/v1/search?q=&type=&municipality=&page=&pageSize=
-    POST   /api/v1/imports                (Turtle, TriG, JSON-LD; all or nothing)
+    POST   /api/v1/imports                (Turtle, TriG, JSON-LD, a role-matrix XLSX/CSV; all or nothing)
     GET    /api/v1/{collection}?page=&pageSize=&sort=&state=&{key}=
     POST   /api/v1/{collection}
     GET|HEAD|PUT|PATCH|DELETE /api/v1/{collection}/{ref}      (DELETE ?force=true)
@@ -40,6 +40,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from mag_graph import sheets
 from mag_graph.access.auth import Principal
 from mag_graph.cms import UnknownRevisionError, workflow
 from mag_graph.cms import content as core
@@ -261,10 +262,13 @@ def _core_error(exc: MagGraphError) -> Response:
     if isinstance(exc, core.ValidationFailedError):
         extensions["invalidParams"] = [
             {"name": r["path"] or "", "reason": r["message"].get(lang) or next(iter(r["message"].values()), ""),
-             "rule": r["rule"], "focusNode": r["focusNode"]}
+             "rule": r["rule"], "focusNode": r["focusNode"],
+             **({"sheet": r["sheet"], "row": r["row"]} if "row" in r else {})}
             for r in exc.results
         ]
         extensions["results"] = exc.results
+    if isinstance(exc, sheets.SheetError):
+        extensions["invalidRows"] = exc.to_json()
     if isinstance(exc, core.HasReferrersError):
         extensions["referrers"] = [dict(r, href=href_for(r["id"])) for r in exc.referrers]
     if isinstance(exc, core.PreconditionFailedError) and exc.current_etag:
@@ -358,16 +362,32 @@ def search() -> Response:
 
 
 @operations.route("/imports", "POST", id="importDocument", tags=["cms"],
-                  summary="Create or replace many resources in one validated revision",
+                  summary="Create or replace many resources in one validated revision (RDF, or a role-matrix spreadsheet)",
                   request_body={"required": True, "content": {m: {"schema": {"type": "string"}} for m in
-                                                              ("text/turtle", "application/trig", JSON_LD)}},
+                                                              ("text/turtle", "application/trig", JSON_LD)}
+                                | {m: {"schema": {"type": "string", "format": "binary"}} for m in sheets.MEDIA_TYPES}},
                   responses={200: {"description": "Replaced or unchanged"}, 201: {"description": "Created"}},
-                  produces=(JSON,), raises=_WRITE_ERRORS)
+                  produces=(JSON,), raises=(*_WRITE_ERRORS, sheets.SheetError))
 def imports() -> Response:
     principal = _writer("editor")
+    if (request.mimetype or "").lower() in sheets.MEDIA_TYPES:
+        return _import_sheet(principal)
     data, fmt = _body()
     result = cms().import_document(data, format=fmt, agent=principal.name, role=principal.role, lang=request_language(strict=True))
     body = result.to_json()
+    body["hrefs"] = {iri: href_for(iri) for iri in [*result.created, *result.replaced, *result.unchanged]}
+    return _json(body, 201 if result.created else 200)
+
+
+def _import_sheet(principal: Principal) -> Response:
+    """A role-matrix spreadsheet (XLSX or CSV) imported as one revision; each
+    responsibility in the answer carries its sheet and row (``rows``)."""
+    if not request.data:
+        raise Problem(400, "het verzoek heeft geen inhoud", "the request has no content")
+    outcome = sheets.import_sheet(cms(), request.get_data(), request.mimetype.lower(), agent=principal.name,
+                                  role=principal.role, lang=request_language(strict=True), name="csv")
+    result = outcome.result
+    body = outcome.to_json()
     body["hrefs"] = {iri: href_for(iri) for iri in [*result.created, *result.replaced, *result.unchanged]}
     return _json(body, 201 if result.created else 200)
 

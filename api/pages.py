@@ -36,10 +36,12 @@ from flask import (
 from rdflib import BNode, Graph, URIRef
 from rdflib.query import Result
 
-from mag_graph import questions
+from mag_graph import questions, sheets
 from mag_graph import validation as validator
 from mag_graph.cms import workflow
+from mag_graph.namespaces import MAGB
 from mag_graph.questions import describe
+from mag_graph.questions.matrix import role_matrix as role_matrix_of
 from mag_graph.resources import resource_files
 from mag_graph.sparql import NotAcceptableError, format_by_name, negotiate
 from mag_graph.store import GraphStore, MagGraphError, QueryResult
@@ -247,24 +249,94 @@ def home() -> Any:
 @bp.get("/role-matrix")
 @bp.get("/rolmatrix")
 def role_matrix() -> Any:
-    """Wie is verantwoordelijk voor wat? One municipality at a time (``?gemeente=gm0523``),
-    by default the one with the most responsibilities."""
+    """Wie is verantwoordelijk voor wat? One municipality (``?gemeente=gm0523``, by
+    default the one with the most responsibilities) or all (``?gemeente=alle``), with
+    filters ``fase``, ``actor`` and ``raci``, each matched against the known choices."""
     lang = current_lang()
     graph_store = store()
     options = describe.municipalities(graph_store, lang)
+    selection = _matrix_selection(graph_store, options, lang)
+    if isinstance(selection, Response):
+        return selection
+    iri, filters, selected = selection
+    choices = {"phases": describe.concepts(graph_store, "Fasen", lang), "raci": describe.concepts(graph_store, "RaciSoorten", lang)}
+    if iri is None and not selected["all"]:
+        return _page("matrix.html", matrix=None, options=options, selected=None, choices=choices, filters=selected,
+                     actor_choices=[], downloads={}, active="matrix", title=t("matrix_title", lang))
+    matrix = role_matrix_of(graph_store, iri, lang, phases=filters["phases"], raci=filters["raci"])
+    actor_choices = [(sheets.short_id(a), label) for a, label in matrix.actor_choices]
+    if selected["actor"]:
+        wanted = sheets.as_iri(selected["actor"])
+        if wanted is None or str(wanted) not in dict(matrix.actor_choices):
+            return _error_page(400, t("matrix_unknown_filter", lang, name="actor", value=selected["actor"]))
+        matrix = role_matrix_of(graph_store, iri, lang, phases=filters["phases"], raci=filters["raci"], actors={wanted})
+    args = {k: v for k, v in (("gemeente", selected["gemeente"]), ("fase", selected["fase"]), ("actor", selected["actor"]),
+                              ("raci", selected["raci"]), ("lang", lang if g.get("lang_explicit") else None)) if v}
+    downloads = {fmt: url_for("pages.role_matrix_download", fmt=fmt, **args) for fmt in ("xlsx", "csv")}
+    return _page("matrix.html", matrix=matrix, options=options, selected=matrix.municipality or "alle", choices=choices,
+                 filters=selected, actor_choices=actor_choices, downloads=downloads,
+                 active="matrix", title=t("matrix_title", lang))
+
+
+_ALL_MUNICIPALITIES = ("alle", "all", "*")
+
+
+def _matrix_selection(graph_store: GraphStore, options: list[tuple[str, str, str | None]], lang: str) -> Any:
+    """The municipality (``None``: all, or none known) and filters a role-matrix
+    request asks for: request values matched against the known municipalities and
+    concept schemes, never passed on as they are. An error page (a response) for an
+    unknown one."""
     code = (request.args.get("gemeente") or request.args.get("municipality") or "").strip()
-    if code:
+    selected = {"gemeente": code, "all": code.lower() in _ALL_MUNICIPALITIES,
+                **{key: (request.args.get(key) or "").strip() for key in ("fase", "actor", "raci")}}
+    iri: URIRef | None = None
+    if code and not selected["all"]:
         iri = describe.municipality_iri(code)
         if iri is None or str(iri) not in {o[0] for o in options}:
-            return _error_page(404, t("matrix_unknown_municipality", lang, code=code))
-    else:
+            return make_response(_error_page(404, t("matrix_unknown_municipality", lang, code=code)))
+    elif not code:
         iri = _default_municipality(graph_store, lang)
-        if iri is None:
-            return _page("matrix.html", matrix=None, options=options, selected=None,
-                         active="matrix", title=t("matrix_title", lang))
-    matrix = describe.role_matrix(graph_store, iri, lang)
-    return _page("matrix.html", matrix=matrix, options=options, selected=str(iri),
-                 active="matrix", title=t("matrix_title", lang))
+    filters: dict[str, set[URIRef] | None] = {}
+    for key, scheme, name in (("fase", "Fasen", "phases"), ("raci", "RaciSoorten", "raci")):
+        known = {local for local, _ in describe.concepts(graph_store, scheme, lang)}
+        value = selected[key]
+        if value and value not in known:
+            return make_response(_error_page(400, t("matrix_unknown_filter", lang, name=key, value=value)))
+        filters[name] = {MAGB[value]} if value else None
+    return iri, filters, selected
+
+
+@bp.get("/rolmatrix.<fmt>")
+def role_matrix_download(fmt: str) -> Any:
+    """The role matrix (the same choice and filters as the page) as an XLSX workbook, one
+    sheet per municipality, or one CSV file: one row per responsibility."""
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    lang = current_lang()
+    graph_store = store()
+    options = describe.municipalities(graph_store, lang)
+    selection = _matrix_selection(graph_store, options, lang)
+    if isinstance(selection, Response):
+        return selection
+    iri, filters, selected = selection
+    vocabulary = sheets.Vocabulary(graph_store)
+    actors = None
+    if selected["actor"]:
+        wanted = sheets.as_iri(selected["actor"])
+        if wanted is None or wanted not in vocabulary.actors.labels:
+            return _error_page(400, t("matrix_unknown_filter", lang, name="actor", value=selected["actor"]))
+        actors = {wanted}
+    groups = sheets.matrix_rows(graph_store, [iri] if iri is not None else None, lang, phases=filters["phases"],
+                                raci=filters["raci"], actors=actors, vocabulary=vocabulary)
+    name = "rolmatrix-" + (next((o[2] for o in options if o[0] == str(iri)), None) or "alle") + "." + fmt
+    if fmt == "xlsx":
+        response = Response(sheets.to_xlsx(groups, vocabulary, lang), mimetype=sheets.XLSX)
+    else:
+        response = Response(sheets.to_csv(groups, lang), mimetype="text/csv")
+        response.charset = "utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.vary.add("Accept-Language")
+    return response
 
 
 def _default_municipality(graph_store: GraphStore, lang: str) -> URIRef | None:

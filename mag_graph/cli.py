@@ -207,28 +207,45 @@ def stats(fmt: str, store_path: str | None) -> None:
     click.echo(render_table(["klasse / class", "instanties / instances"], class_rows))
 
 
-@main.command()
-@click.option("--municipality", "-m", metavar="NAAM|IRI", help="Alleen deze gemeente / only this municipality.")
+@main.group(invoke_without_command=True)
+@click.option("--municipality", "-m", "municipalities", metavar="NAAM|IRI", multiple=True,
+              help="Alleen deze gemeente (herhaalbaar) / only this municipality (repeatable).")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+@click.option("--format", "-f", "fmt", type=click.Choice(["tree", "xlsx", "csv"]), default="tree", show_default=True,
+              help="Boom op het scherm, of een rekenblad / a tree on screen, or a spreadsheet.")
+@click.option("--output", "-o", metavar="FILE", help="Schrijf naar dit bestand / write to this file (xlsx, csv).")
 @store_option
-def matrix(municipality: str | None, lang: str, store_path: str | None) -> None:
+@click.pass_context
+def matrix(ctx: click.Context, municipalities: tuple[str, ...], lang: str, fmt: str, output: str | None,
+           store_path: str | None) -> None:
     """Wie is verantwoordelijk voor wat? De rollenmatrix / the role matrix.
 
     Per phase (in order) and per actor: the responsibilities with their RACI kind
-    (question q01, `mag-graph ask q01`, as a tree).
+    (question q01, `mag-graph ask q01`, as a tree). `--format xlsx|csv -o FILE` writes
+    it as a spreadsheet, one row per responsibility; `mag-graph matrix import FILE`
+    reads such a sheet back.
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    if fmt != "tree":
+        from mag_graph.commands.sheets import export_matrix
+
+        export_matrix(store_path, fmt, output, municipalities, lang)
+        return
     from mag_graph import questions
-    params = {"municipality": str(municipality_iri(municipality))} if municipality else {}
+    answers = []
     with open_store(store_path, create=False) as store:
-        answer = questions.ask(store, "q01", params, lang=lang)
-    if not answer.rows:
-        where = f" voor {municipality}" if municipality else ""
+        for municipality in municipalities or (None,):
+            params = {"municipality": str(municipality_iri(municipality))} if municipality else {}
+            answers.extend(questions.ask(store, "q01", params, lang=lang).rows)
+    if not answers:
+        where = f" voor {', '.join(municipalities)}" if municipalities else ""
         click.echo(
             f"Geen verantwoordelijkheden gevonden{where} (nog niets geladen? `mag-graph init`).\n"
             "No responsibilities found (nothing loaded yet? run `mag-graph init`)."
         )
         return
-    click.echo(_render_matrix(answer.rows, lang))
+    click.echo(_render_matrix(answers, lang))
 
 
 def _render_matrix(rows: list[dict[str, Any]], lang: str) -> str:
@@ -295,3 +312,12 @@ def _register_feature_commands() -> None:
 
 
 _register_feature_commands()
+
+
+def _register_matrix_import() -> None:
+    from mag_graph.commands.sheets import matrix_import
+
+    matrix.add_command(matrix_import)
+
+
+_register_matrix_import()

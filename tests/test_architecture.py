@@ -27,6 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("mag_graph.cli",),
     ("mag_graph.commands",),
     ("mag_graph.api",),
+    ("mag_graph.sheets",),
     ("mag_graph.cms",),
     ("mag_graph.opendata", "mag_graph.questions"),
     ("mag_graph.validation",),

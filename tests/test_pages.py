@@ -343,7 +343,7 @@ def test_role_matrix_entries_show_raci_kind_and_source(client: Any) -> None:
 
 
 def test_role_matrix_marks_illustrative_responsibilities(example_store: Store) -> None:
-    from mag_graph.questions.describe import role_matrix
+    from mag_graph.questions.matrix import role_matrix
 
     matrix = role_matrix(example_store, GM0523, "nl")
     entries = {e.iri: e for cell in matrix.cells.values() for e in cell}

@@ -1,6 +1,6 @@
 """Reading the graph: the governance questions (Q1-Q18, SPARQL files in ``queries/``
-with typed parameters, :mod:`.catalogue`) and the descriptions of resources, the home
-page overview and the role matrix that the pages show (:mod:`.describe`).
+with typed parameters, :mod:`.catalogue`), the descriptions of resources and the home
+page overview (:mod:`.describe`) and the role matrix that the pages show (:mod:`.matrix`).
 
 May import: :mod:`mag_graph.store`, :mod:`mag_graph.access`, :mod:`mag_graph.namespaces`,
 :mod:`mag_graph.resources`.

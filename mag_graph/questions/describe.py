@@ -1,10 +1,9 @@
-"""What the web pages show about the graph: one resource, the whole store, the role matrix.
+"""What the web pages show about the graph: one resource and the whole store.
 
 The pages (``api/pages.py``) only translate requests into calls of the core, so what a
 resource page or the home page needs is computed here, from the :class:`~mag_graph.store.GraphStore`
 interface alone. Statements are read with :meth:`GraphStore.quads`; the one SPARQL query
-here is a fixed text, and the role matrix comes from question q01 (``mag_graph.questions``),
-whose parameters are bound as typed RDF terms, never pasted in.
+here is a fixed text. The role matrix is in :mod:`.matrix`.
 
 Every statement keeps the named graph it is in, because the example data separates what
 the sources state from illustrative additions (``mag:illustrative true`` in the
@@ -16,7 +15,7 @@ from __future__ import annotations
 import re
 import typing
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -48,12 +47,8 @@ __all__ = [
     "Description",
     "GraphInfo",
     "Incoming",
-    "MatrixActor",
-    "MatrixEntry",
-    "MatrixPhase",
     "MunicipalityOverview",
     "Overview",
-    "RoleMatrix",
     "SourceRef",
     "Statement",
     "Value",
@@ -69,7 +64,6 @@ __all__ = [
     "resource_graph",
     "resource_path",
     "resource_rdf",
-    "role_matrix",
 ]
 
 # How many incoming links a resource page lists; a municipality is the object of
@@ -631,127 +625,6 @@ def municipality_iri(code: str) -> URIRef | None:
     if len(key) == 6 and key.startswith("gm") and key[2:].isdigit():
         return TOOI[f"gemeente/{key}"]
     return None
-
-
-# --------------------------------------------------------------------------- role matrix
-
-
-@dataclass(frozen=True)
-class MatrixEntry:
-    """One responsibility in a cell: its text, RACI kind and where it comes from."""
-
-    iri: str
-    label: str
-    raci: str | None
-    raci_label: str | None
-    raci_letter: str
-    order: int | None
-    sources: tuple[Value, ...]
-    illustrative: bool
-
-
-@dataclass(frozen=True)
-class MatrixPhase:
-    iri: str
-    label: str
-    order: int | None
-
-
-@dataclass(frozen=True)
-class MatrixActor:
-    iri: str
-    label: str
-    known: bool
-    count: int
-
-
-@dataclass
-class RoleMatrix:
-    """Wie is verantwoordelijk voor wat: responsibilities by actor (rows) and phase
-    (columns). A responsibility assigned to two actors appears in both rows."""
-
-    municipality: str
-    municipality_label: str
-    phases: list[MatrixPhase]
-    actors: list[MatrixActor]
-    cells: dict[tuple[str, str], list[MatrixEntry]] = field(default_factory=dict)
-
-    def cell(self, actor: str, phase: str) -> list[MatrixEntry]:
-        return self.cells.get((actor, phase), [])
-
-    @property
-    def responsibilities(self) -> set[str]:
-        return {e.iri for entries in self.cells.values() for e in entries}
-
-
-_RACI_LETTERS = {"Responsible": "R", "Accountable": "A", "Consulted": "C", "Informed": "I"}
-
-
-def role_matrix(store: GraphStore, municipality: str | URIRef, lang: str = "nl") -> RoleMatrix:
-    """The role matrix of one municipality, laid out for a page.
-
-    The rows come from question q01 (the same answer the CLI and the API give); added
-    here is what a page needs beyond one row per responsibility and actor: every
-    ``dcterms:source`` (q01 samples one) and whether the responsibility is illustrative.
-    """
-    from mag_graph import questions  # the catalogue imports nothing from here
-
-    node = _as_node(municipality)
-    labels = _Labels(store, lang)
-    answer = questions.ask(store, "q01", {"municipality": str(node)}, lang=lang)
-    phases: dict[str, MatrixPhase] = {}
-    actors: dict[str, tuple[str, int]] = {}
-    cells: dict[tuple[str, str], list[MatrixEntry]] = defaultdict(list)
-    entries: dict[str, MatrixEntry] = {}
-    for row in answer.rows:
-        if row["municipality"].value != node:
-            continue
-        phase_cell, actor_cell, resp_cell = row["phase"], row["actor"], row["responsibility"]
-        phase, actor, resp = str(phase_cell.value), str(actor_cell.value), resp_cell.value
-        if phase not in phases:
-            order = row["phaseOrder"].value
-            phases[phase] = MatrixPhase(
-                phase, phase_cell.label or labels.name(phase_cell.value), _int(order)
-            )
-        label, count = actors.get(actor, (actor_cell.label or labels.name(actor_cell.value), 0))
-        actors[actor] = (label, count + 1)
-        if str(resp) not in entries:
-            raci_cell = row["raci"]
-            raci = raci_cell.value
-            sources = sorted(
-                (labels.value(src) for _, _, src, _ in store.quads(resp, DCTERMS.source, None)),
-                key=lambda v: v.text,
-            )
-            illustrative = any(
-                labels.graph(graph)[2] for _, _, _, graph in store.quads(resp, RDF.type, MAG.Responsibility)
-            )
-            entries[str(resp)] = MatrixEntry(
-                iri=str(resp),
-                label=resp_cell.label or labels.name(resp),
-                raci=str(raci) if raci is not None else None,
-                raci_label=raci_cell.label or (labels.name(raci) if raci is not None else None),
-                raci_letter=_RACI_LETTERS.get(str(raci).rsplit("/", 1)[-1], "?") if raci is not None else "?",
-                order=_int(row["order"].value),
-                sources=tuple(sources),
-                illustrative=illustrative,
-            )
-        cells[(actor, phase)].append(entries[str(resp)])
-    for items in cells.values():
-        items.sort(key=lambda e: (e.order if e.order is not None else 10**6, e.label))
-    phase_list = sorted(phases.values(), key=lambda p: (p.order if p.order is not None else 10**6, p.label))
-    actor_list = [
-        MatrixActor(iri, label, labels.known(URIRef(iri)), count)
-        for iri, (label, count) in actors.items()
-    ]
-    # The actors with the most responsibilities first: they are the ones people look for.
-    actor_list.sort(key=lambda a: (-a.count, a.label.lower()))
-    return RoleMatrix(
-        municipality=str(node),
-        municipality_label=labels.name(node),
-        phases=phase_list,
-        actors=actor_list,
-        cells=dict(cells),
-    )
 
 
 def _int(value: Node | None) -> int | None:
