@@ -25,7 +25,18 @@ from mag_graph.sparql import (
 )
 from mag_graph.store import Store, default_store_path
 
-from . import cms, headers, login, pages, problems, session, sparql, v1, workbench
+from . import (
+    cms,
+    headers,
+    login,
+    pages,
+    problems,
+    review,
+    session,
+    sparql,
+    v1,
+    workbench,
+)
 from .response_cache import ResponseCache
 from .runtime import MagGraph
 
@@ -167,6 +178,7 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     session.install(app, settings, store.location)  # the pages' login session, CSRF tokens, login limits
     app.register_blueprint(login.bp)
     app.register_blueprint(workbench.bp)
+    app.register_blueprint(review.bp)
     headers.install(app, settings["MAG_GRAPH_CORS_ORIGINS"], editors)
     app.wsgi_app = ResponseCache(app.wsgi_app, service, int(settings["MAG_GRAPH_CACHE_ENTRIES"]),  # type: ignore[method-assign]
                                  int(settings["MAG_GRAPH_CACHE_BYTES"]))

@@ -557,6 +557,19 @@ def findings_by_field(form: FormView, results: Sequence[Mapping[str, Any]], iri:
                 form.general_errors.append(entry)
 
 
+def shown(f: FormField) -> str:
+    """A field's value in words (names, not IRIs), to compare and to show in diffs."""
+    if f.widget == "langmap":
+        return " / ".join(f"{k}: {v}" for k, v in sorted(f.texts.items()) if v)
+    if f.widget == "period":
+        return " – ".join(v for v in (f.texts.get("begin", ""), f.texts.get("end", "")) if v)
+    if f.widget == "readonly":
+        return f.summary
+    names = dict(f.options)
+    names.update(f.labels)
+    return ", ".join(names.get(v, v) for v in f.values if v)
+
+
 # --------------------------------------------------------------------------- labels
 
 

@@ -22,6 +22,7 @@ from flask_wtf.csrf import CSRFError
 
 from mag_graph.access.auth import Principal
 from mag_graph.cms import content as core
+from mag_graph.cms import workflow
 from mag_graph.questions import describe
 from mag_graph.store import MagGraphError
 
@@ -269,7 +270,7 @@ def edit(type_name: str, ref: str) -> Any:
         document, found = cms().document(iri, role=user.role, ctype=kind)
     except core.NotFoundError:
         raise NotFound(ref) from None
-    context = {"state": found.state, "page_href": pages.resource_href(iri), "reviewer": user.may("reviewer")}
+    context = {"state": found.state, "page_href": pages.resource_href(iri), **review_context(found.state, kind, ref, user)}
     if request.method == "GET":
         return _render_form(kind, _form_view(kind, document, lang), iri=iri, etag=found.etag, **context)
     schema = core.json_schema(kind, lang=lang)
@@ -315,19 +316,26 @@ def _changed_fields(view: forms.FormView, kind: core.ContentType, document: dict
         theirs = stored.field(mine.key)
         if theirs is None:
             continue
-        if _shown(theirs) != _shown(mine):
-            out.append({"label": mine.label, "stored": _shown(theirs) or "—", "mine": _shown(mine) or "—"})
+        if forms.shown(theirs) != forms.shown(mine):
+            out.append({"label": mine.label, "stored": forms.shown(theirs) or "—", "mine": forms.shown(mine) or "—"})
     return out
 
 
-def _shown(f: forms.FormField) -> str:
-    if f.widget == "langmap":
-        return " / ".join(f"{k}: {v}" for k, v in sorted(f.texts.items()) if v)
-    if f.widget == "period":
-        return " – ".join(v for v in (f.texts.get("begin", ""), f.texts.get("end", "")) if v)
-    names = dict(f.options)
-    names.update(f.labels)
-    return ", ".join(names.get(v, v) for v in f.values if v)
+def transitions_for(state: str | None, user: Principal) -> list[dict[str, Any]]:
+    """The workflow steps this user may take from ``state`` (the API's rules)."""
+    return [{"name": step.name, "label": step.label} for step in workflow.TRANSITIONS.values()
+            if (needed := step.role_needed(state or "")) is not None and user.may(needed)]
+
+
+def review_context(state: str | None, kind: core.ContentType, ref: str, user: Principal) -> dict[str, Any]:
+    """What the edit form shows of review and history (:mod:`.review`): the workflow
+    steps this user may take, the history tab, deleting."""
+    return {
+        "ref": ref,
+        "transitions": transitions_for(state, user),
+        "history_href": pages.link("review.history", type_name=kind.name, ref=ref),
+        "delete_href": pages.link("review.delete", type_name=kind.name, ref=ref),
+    }
 
 
 def _iri(kind: core.ContentType, ref: str) -> str:

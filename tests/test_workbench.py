@@ -473,3 +473,78 @@ def test_workbench_texts_exist_in_both_languages_and_templates_ask_for_known_one
     for family, members in (("state_", ("concept", "vastgesteld", "gearchiveerd")), ("form_lang_", ("nl", "en")),
                             ("role_", ("reader", "editor", "reviewer", "admin"))):
         assert all(family + m in STRINGS for m in members)
+
+
+# --------------------------------------------------------------------------- 3. review and history
+
+
+def _post_form(client: Client, path: str, **changes: str) -> Any:
+    """Send the edit form at ``path`` as a browser would, with some fields changed."""
+    client.get(path)
+    fields = [(k, v) for k, v in Html(client.last_html).successful() if k not in changes and k != "csrf_token"]
+    return client.post(path, [*fields, *changes.items(), ("_actie", "opslaan")])
+
+
+def test_review_adopt_history_diff_and_revert(server: Any, eva: Client) -> None:
+    eva.get("/werkbank/theme/nieuw")
+    created = eva.post("/werkbank/theme/nieuw", {"f.label.nl": "Armoede", "f.municipality": HG})
+    assert created.status_code == 303
+    path = created.headers["Location"].split(server.url, 1)[-1]
+    iri = "https://data.mag-graph.nl/id/thema/hg-armoede"
+    page = eva.get(path)
+    assert 'id="step-vaststellen"' not in page.text  # editors do not adopt
+    assert _post_form(eva, path, **{"f.label.nl": "Armoede en schulden", "f.label.en": "Poverty and debt"}).status_code == 303
+    anonymous = Client(server.url)
+    assert anonymous.get("/doc/thema/hg-armoede").status_code == 404
+    rob = Client(server.url)
+    rob.login("rob")
+    page = rob.get(path)
+    assert 'id="step-vaststellen"' in page.text
+    etag = re.search(r'name="_etag" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    assert rob.post(path.replace("/bewerken", "/workflow/vaststellen"), {"_etag": etag}, token=None).status_code == 400
+    adopted = rob.post(path.replace("/bewerken", "/workflow/vaststellen"), {"_etag": etag})
+    assert adopted.status_code == 303
+    assert "nu vastgesteld" in rob.get(path).text
+    assert anonymous.get("/doc/thema/hg-armoede").status_code == 200  # public now
+    # the history tab: who, when, what changed, in words
+    history = rob.get(path.replace("/bewerken", "/historie"))
+    assert history.status_code == 200
+    heads = [" ".join(h.split()) for h in re.findall(r'<h2 class="revision__head">(.*?)</h2>', history.text, re.DOTALL)]
+    assert len(heads) == 3
+    assert "rob" in heads[0] and "vaststellen" in heads[0]
+    assert "eva" in heads[1] and "gewijzigd" in heads[1]
+    assert "eva" in heads[2] and "aangemaakt" in heads[2]
+    rows = re.findall(r'<td class="diff__old">(.*?)</td><td class="diff__new">(.*?)</td>', history.text)
+    assert ("nl: Armoede", "en: Poverty and debt / nl: Armoede en schulden") in rows
+    assert "https://data.mag-graph.nl" not in Html(history.text).text  # names, not IRIs
+    # revert to the first version: a new, validated revision
+    first = re.findall(r'data-revert="([^"]+)"', history.text)[-1]
+    reverted = rob.post(path.replace("/bewerken", f"/historie/{first}/terugzetten"),
+                        {"_etag": re.search(r'name="_etag" value="([^"]+)"', history.text).group(1)})  # type: ignore[union-attr]
+    assert reverted.status_code == 303
+    document, found = core.Content.for_store(server.store).document(iri, role="reviewer")
+    assert document["label"] == {"nl": "Armoede"} and found.state == "vastgesteld"
+    assert len(core.Content.for_store(server.store).history(iri, role="reviewer")) == 4
+    # the English history tab
+    assert "Revert to this revision" in rob.get(path.replace("/bewerken", "/historie") + "?lang=en").text
+
+
+def test_delete_shows_what_refers_to_the_item_and_refuses(server: Any, eva: Client) -> None:
+    before = snapshot(server.store)
+    page = eva.get("/werkbank/body/hg-college/verwijderen")
+    assert page.status_code == 200
+    referrers = re.findall(r'<li data-iri="([^"]+)">', page.text)
+    assert len(referrers) > 5 and 'id="delete"' not in page.text  # only an admin could force it
+    etag = core.Content.for_store(server.store).resource(COLLEGE).etag
+    refused = eva.post("/werkbank/body/hg-college/verwijderen", {"_etag": etag})
+    assert refused.status_code in (403, 409)
+    assert snapshot(server.store) == before
+    # something nothing refers to can go
+    eva.get("/werkbank/theme/nieuw")
+    created = eva.post("/werkbank/theme/nieuw", {"f.label.nl": "Tijdelijk thema", "f.municipality": HG})
+    path = created.headers["Location"].split(server.url, 1)[-1].replace("/bewerken", "/verwijderen")
+    confirm = eva.get(path)
+    assert "Niets verwijst hiernaar" in confirm.text
+    done = eva.post(path, {"_etag": re.search(r'name="_etag" value="([^"]+)"', confirm.text).group(1)})  # type: ignore[union-attr]
+    assert done.status_code == 303
+    assert not core.Content.for_store(server.store).resource("https://data.mag-graph.nl/id/thema/hg-tijdelijk-thema").exists

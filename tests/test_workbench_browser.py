@@ -100,6 +100,36 @@ def test_editor_creates_a_responsibility_with_pickers_and_sees_rule_messages(bro
     assert tab.locator(f"li[data-responsibility='{NEW}']").count() == 0
 
 
+def test_reviewer_adopts_then_history_and_revert(browser_page: Any, server: Any, tmp_path: Path) -> None:
+    tab = browser_page
+    base = server.url
+    edit = base + "/werkbank/responsibility/hg-bespreekt-de-voortgangsrapportage/bewerken"
+    log_in(tab, base, "rob")
+    # the draft is in the reviewer's list
+    assert tab.locator(f"#drafts tr[data-iri='{NEW}']").count() == 1
+    tab.goto(edit)
+    tab.locator("#step-vaststellen").click()
+    tab.wait_for_selector("[data-flash=saved]")
+    assert "vastgesteld" in tab.locator("[data-flash=saved]").inner_text()
+    # public now: on the role matrix for anyone, without the concept mark
+    anonymous = helpers.Client(base).get("/rolmatrix?gemeente=gm0523").text
+    assert NEW in anonymous
+    # a change by the reviewer, then the history tab and a revert
+    tab.locator("#f-label-nl").fill("Bespreekt de kwartaalrapportage")
+    tab.locator("#save").click()
+    tab.wait_for_selector("[data-flash=saved]")
+    tab.locator("#history-link").click()
+    tab.wait_for_selector("#history")
+    assert tab.locator("#history .revision").count() == 3
+    newest = tab.locator("#history .revision").first
+    assert "Bespreekt de kwartaalrapportage" in newest.locator(".diff__new").inner_text()
+    assert "Bespreekt de voortgangsrapportage" in newest.locator(".diff__old").inner_text()
+    tab.screenshot(path=str(tmp_path / "werkbank-historie.png"), full_page=True)
+    tab.locator("#history .revision").nth(1).locator("[data-revert]").click()
+    tab.wait_for_selector("[data-flash=saved]")
+    assert tab.locator("#f-label-nl").input_value() == "Bespreekt de voortgangsrapportage"
+
+
 def test_forms_work_without_javascript(browser_context: Any, server: Any) -> None:
     """The basic flow without the script: search by name with the button, tick, save."""
     tab = browser_context.new_page()
