@@ -25,7 +25,18 @@ from mag_graph.sparql import (
 )
 from mag_graph.store import Store, default_store_path
 
-from . import cms, headers, pages, problems, sparql, v1
+from . import (
+    cms,
+    headers,
+    login,
+    pages,
+    problems,
+    review,
+    session,
+    sparql,
+    v1,
+    workbench,
+)
 from .response_cache import ResponseCache
 from .runtime import MagGraph
 
@@ -78,6 +89,19 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "MAG_GRAPH_ALLOW_SERVICE": (
         False,
         "Allow federated queries (SERVICE). Off: the server would fetch any URL a query names.",
+    ),
+    "MAG_GRAPH_SECRET_KEY": (
+        None,
+        ("Key that signs the pages' session cookies and CSRF tokens (default: $MAG_GRAPH_SECRET_KEY, else a random "
+        "key made once and kept in session-secret beside the store, mode 0600; per process for an in-memory store)."),
+    ),
+    "MAG_GRAPH_LOGIN_LIMIT": (
+        "5 per 15 minutes",
+        "Wrong passwords allowed per user name and address on /inloggen before logging in is refused for a while.",
+    ),
+    "MAG_GRAPH_LOGIN_ADDRESS_LIMIT": (
+        "30 per 15 minutes",
+        "Wrong passwords allowed per address (whatever the name) on /inloggen before logging in is refused for a while.",
     ),
     "MAX_CONTENT_LENGTH": (
         64 * 1024 * 1024,
@@ -151,6 +175,10 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     app.register_blueprint(v1.bp)
     app.register_blueprint(cms.bp)
     app.register_blueprint(pages.bp)
+    session.install(app, settings, store.location)  # the pages' login session, CSRF tokens, login limits
+    app.register_blueprint(login.bp)
+    app.register_blueprint(workbench.bp)
+    app.register_blueprint(review.bp)
     headers.install(app, settings["MAG_GRAPH_CORS_ORIGINS"], editors)
     app.wsgi_app = ResponseCache(app.wsgi_app, service, int(settings["MAG_GRAPH_CACHE_ENTRIES"]),  # type: ignore[method-assign]
                                  int(settings["MAG_GRAPH_CACHE_BYTES"]))

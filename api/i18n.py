@@ -295,3 +295,14 @@ def request_language(*, strict: bool = False) -> str:
         raise Problem(400, f"onbekende taal {value!r} (nl of en)", f"unknown language {value!r} (nl or en)",
                       invalidParams=[{"name": "lang", "reason": "nl | en"}])
     return negotiate(value, request.headers.get("Accept-Language"))
+
+
+# The workbench's words live in their own module; they are page texts like the rest.
+def _add_workbench_texts() -> None:
+    from .workbench_texts import WORKBENCH_STRINGS
+
+    for key, texts in WORKBENCH_STRINGS.items():
+        STRINGS.setdefault(key, texts)
+
+
+_add_workbench_texts()

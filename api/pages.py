@@ -49,6 +49,7 @@ from mag_graph.store import GraphStore, MagGraphError, QueryResult
 from .i18n import LANGUAGES, STRINGS, explicit_language, request_language, t
 from .problems import PROBLEM_JSON, error_response, problem_response, title_for
 from .runtime import public_visible_graphs
+from .session import sees_drafts
 
 bp = Blueprint(
     "pages",
@@ -123,13 +124,16 @@ EXAMPLE_QUERIES: tuple[tuple[str, dict[str, str], str], ...] = (
 
 def store() -> GraphStore:
     """What the pages may show of the store the application serves: its public view
-    (adopted content only; the pages are public, drafts and the archive never appear).
+    (adopted content only: drafts and the archive never appear), or, for an editor
+    logged in on the pages (:mod:`.session`), everything, drafts marked as concepts.
     ``app.extensions["mag_graph"]`` holds the store (the app factory's ``MagGraph``,
     with ``store`` and ``service``; a bare store works too, for a minimal app)."""
     holder = current_app.extensions.get("mag_graph")
     found = getattr(holder, "store", holder)
     if found is None:
         abort(503)
+    if sees_drafts():
+        return found  # type: ignore[no-any-return]
     return workflow.PublicView(found)  # type: ignore[return-value]
 
 
@@ -514,11 +518,13 @@ def validation() -> Any:
                      active="validation", title=t("validation_title", lang))
     try:
         service = sparql_service()
+        drafts = sees_drafts()  # an editor's report covers the drafts too, as the CMS validates them
+        data = (lambda: store()) if drafts else (lambda: workflow.public_copy(store()))
         if service is not None:
-            report = service.cached(("pages-validation", date, lang),
-                                    lambda: validator.validate(workflow.public_copy(store()), date=date, lang=lang))
+            report = service.cached(("pages-validation", date, lang, drafts),
+                                    lambda: validator.validate(data(), date=date, lang=lang))
         else:
-            report = validator.validate(workflow.public_copy(store()), date=date, lang=lang)
+            report = validator.validate(data(), date=date, lang=lang)
     except (validator.ValidationInputError, MagGraphError) as exc:
         return _page("validation.html", 400, report=None, date=date.isoformat(), group=group,
                      error=t("validation_error", lang, message=_message(exc, lang)), rules=validator.rules(),
@@ -612,7 +618,7 @@ def _run_query(text: str) -> QueryResult:
     if service is None:
         return store().query(text)
     outcome = service.query(text, results_format=format_by_name("json"), graph_format=format_by_name("ntriples"),
-                            visible_graphs=public_visible_graphs())
+                            visible_graphs=None if sees_drafts() else public_visible_graphs())
     if outcome.kind == "graph":
         graph = Graph()
         graph.parse(data=outcome.data.decode("utf-8"), format="nt")

@@ -306,6 +306,24 @@ class AuthRegistry:
             row = cur.execute("SELECT name, role, created FROM users WHERE name = ?", (name,)).fetchone()
         return User(*row) if row else None
 
+    def session_principal(self, name: str, stamp: str) -> Principal | None:
+        """The user a browser session names, while the session is still good: the user
+        exists and its password is the one it logged in with (``stamp``, from
+        :meth:`session_stamp`); a changed password or a removed user ends every session.
+        The role is read afresh, so a changed role applies at once."""
+        with self._cursor() as cur:
+            row = cur.execute("SELECT role, password_hash FROM users WHERE name = ?", (name,)).fetchone()
+        if row is None or not hmac.compare_digest(_sha256(row[1])[:32], stamp or ""):
+            return None
+        return Principal(name, row[0], "user")
+
+    def session_stamp(self, name: str) -> str | None:
+        """What a browser session keeps to notice a changed password: a digest of the
+        stored hash (it says nothing about the password)."""
+        with self._cursor() as cur:
+            row = cur.execute("SELECT password_hash FROM users WHERE name = ?", (name,)).fetchone()
+        return _sha256(row[0])[:32] if row else None
+
     # -- tokens
 
     def create_token(self, name: str, role: str = "reader") -> tuple[TokenInfo, str]:
