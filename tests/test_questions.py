@@ -536,6 +536,33 @@ def test_q05_a_removed_meeting_makes_a_quarter_fall_short_as_r19_says(fresh_stor
     assert "tweede kwartaal van 2018" in " ".join(r.message for r in report.violations)
 
 
+def test_q05_shows_the_source_numbers_not_the_declared_ones_as_r20_checks(fresh_store):
+    """The ambtelijk overleg declares a minimum of 3 a year, or none at all, and meets 3
+    times in 2019: seed 002 fixes 4 a year, so q05 shows 4 and 2019 falls short, exactly
+    as rule R20 reports."""
+    consultation = MAGID["overleg/hg-ambtelijk-overleg"]
+    fresh_store.update(
+        "PREFIX mag: <https://data.mag-graph.nl/def/mag#> "
+        f"DELETE {{ GRAPH ?g {{ <{consultation}> mag:minimumFrequency 4 }} }} "
+        f"INSERT {{ GRAPH ?g {{ <{consultation}> mag:minimumFrequency 3 }} }} "
+        f"WHERE {{ GRAPH ?g {{ <{consultation}> mag:minimumFrequency 4 }} }} ; "
+        "DELETE WHERE { GRAPH ?g { <https://data.mag-graph.nl/id/bijeenkomst/hg-ambtelijk-overleg-2019-07-02> "
+        "mag:meetingOf ?c } }"
+    )
+    for declared in ("3", "none"):
+        a = answer(fresh_store, "q05", year="2019", date="2026-11-01")
+        row = next(r for r in a.rows if r["consultation"].value == consultation)
+        assert (py(row["minimum"].value), row["frequencyPeriod"].value) == (4, MAGB.PerJaar), declared
+        assert py(row["meetings"].value) == 3 and py(row["fallsShort"].value), declared
+        report = validate(fresh_store, date=dt.date(2026, 11, 1), rules=["R20"])
+        assert shortfalls(report) == {str(consultation)}, declared
+        fresh_store.update(
+            "PREFIX mag: <https://data.mag-graph.nl/def/mag#> "
+            f"DELETE WHERE {{ GRAPH ?g {{ <{consultation}> mag:minimumFrequency ?m }} }} ; "
+            f"DELETE WHERE {{ GRAPH ?g {{ <{consultation}> mag:frequencyPeriod ?f }} }}"
+        )
+
+
 # --------------------------------------------------------------------------- Q6
 
 
@@ -704,6 +731,40 @@ def test_q11_terms_ending_before_a_date_and_evaluations(store):
     assert all(py(v) for v in values(later, "termEndsByDate"))
 
 
+def test_q11_before_an_extension_begins_the_extended_term_is_shown(store):
+    """On 2019-01-01 member A sits in the first term (2017-09-01 to 2019-09-01); the
+    extension only begins on 2019-09-01. The first term must not be dropped just because
+    it was later extended."""
+    a = answer(store, "q11", date="2019-01-01")
+    assert len(a) == 7
+    a_row = member(a, "a")
+    assert a_row["membership"].value == MAGID["roltoewijzing/hg-klankbordgroep-lid-a-1"]
+    assert py(a_row["sitting"].value) and not py(a_row["extended"].value)
+    assert (str(a_row["termBegins"].value), str(a_row["termEnds"].value)) == ("2017-09-01", "2019-09-01")
+    sitting = {r["member"].value for r in a.rows if py(r["sitting"].value)}
+    assert sitting == {MAGID[f"inwoner/hg-inwoner-{x}"] for x in "abcdef"}  # G begins 2019-09-01
+    # the day before and the first day of the extension
+    assert member(answer(store, "q11", date="2019-08-31"), "a")["membership"].value == (
+        MAGID["roltoewijzing/hg-klankbordgroep-lid-a-1"])
+    first_day = member(answer(store, "q11", date="2019-09-01"), "a")
+    assert first_day["membership"].value == MAGID["roltoewijzing/hg-klankbordgroep-lid-a-2"]
+    assert py(first_day["sitting"].value) and py(first_day["extended"].value)
+
+
+def test_q11_an_undeclared_extension_supersedes_the_term_it_follows(fresh_store):
+    """Without mag:extensionOf the second term of A is still the later membership of the
+    same member: it is shown once it has begun, and the first one before."""
+    fresh_store.update(
+        "DELETE WHERE { GRAPH ?g { <https://data.mag-graph.nl/id/roltoewijzing/hg-klankbordgroep-lid-a-2> "
+        "<https://data.mag-graph.nl/def/mag#extensionOf> ?previous } }"
+    )
+    assert member(answer(fresh_store, "q11", date="2019-01-01"), "a")["membership"].value == (
+        MAGID["roltoewijzing/hg-klankbordgroep-lid-a-1"])
+    assert member(answer(fresh_store, "q11", date="2020-01-01"), "a")["membership"].value == (
+        MAGID["roltoewijzing/hg-klankbordgroep-lid-a-2"])
+    assert len(answer(fresh_store, "q11", date="2020-01-01")) == 7
+
+
 # --------------------------------------------------------------------------- Q12
 
 
@@ -785,6 +846,115 @@ def test_q14_statements_about_the_college_with_their_source(store):
     illustrative = {r["statement"].value for r in a.rows if py(r["illustrative"].value)}
     assert MAGID["roltoewijzing/hg-penvoerder-gezond-en-vitaal"] in illustrative
     assert MAGID["verantwoordelijkheid/hg-vaststellen-college-1"] not in illustrative
+
+
+# --------------------------------------------------------------------------- Q19-Q21
+
+SAMENLEVINGSPROGRAMMA = MAGID["project/ml-samenlevingsprogramma"]
+
+
+def test_q19_the_molenlanden_project_budget_per_year_as_source_004_states_it(store):
+    """004, section 4: "2020: 10.000,- en structurele raming van 9707 euro voor de jaren
+    2021-2024"."""
+    a = answer(store, "q19", project="project/ml-samenlevingsprogramma")
+    per_year = {str(r["year"].value): py(r["amount"].value) for r in a.rows}
+    assert per_year == {"2020": 10000, "2021": 9707, "2022": 9707, "2023": 9707, "2024": 9707}
+    kinds = {str(r["year"].value): r["budgetKind"].value for r in a.rows}
+    assert kinds["2020"] == MAGB.Projectbudget
+    assert {kinds[y] for y in ("2021", "2022", "2023", "2024")} == {MAGB.StructureleRaming}
+    assert {py(r["projectTotal"].value) for r in a.rows} == {sum(per_year.values())} == {48828}
+    assert {r["source"].value for r in a.rows} == {MAGID["bron/004-4"]}
+    assert {r["project"].value for r in a.rows} == {SAMENLEVINGSPROGRAMMA}
+    english = answer(store, "q19", lang="en", municipality="molenlanden")
+    assert rows_of(english) and english.rows[0]["budgetKind"].label == "project budget"
+    assert len(answer(store, "q19", municipality="hardinxveld-giessendam")) == 0
+
+
+def test_q19_a_budget_without_year_is_listed_without_one_and_r28_reports_it(fresh_store):
+    fresh_store.update(
+        "DELETE WHERE { GRAPH ?g { <https://data.mag-graph.nl/id/budget/ml-samenlevingsprogramma-2022> "
+        "<https://data.mag-graph.nl/def/mag#fiscalYear> ?y } }"
+    )
+    a = answer(fresh_store, "q19")
+    assert sorted(str(r["year"].value) for r in a.rows if r["year"].value is not None) == [
+        "2020", "2021", "2023", "2024"]
+    assert len(a) == 5
+    report = validate(fresh_store, date=dt.date(2026, 11, 1), rules=["R28"])
+    assert {r.focusNode for r in report.violations} == {str(SAMENLEVINGSPROGRAMMA)}
+
+
+def test_q20_the_molenlanden_deliverables_with_their_due_dates(store):
+    """004, section 3 (part I 2020: digital wrap-up; part II 2021: update) and the planning
+    of section 4 (wrap-up ready January 2021, update January-July 2021)."""
+    a = answer(store, "q20", project="project/ml-samenlevingsprogramma", date="2021-03-01")
+    due = [(r["deliverable"].value, str(r["dueDate"].value), py(r["datePassed"].value)) for r in a.rows]
+    assert due == [
+        (MAGID["product/ml-deel-1-digitale-wrap-up"], "2021-01-31", True),
+        (MAGID["product/ml-deel-2-update-samenlevingsprogramma"], "2021-07-31", False),
+    ]
+    assert all(r["source"].value in {MAGID["bron/004-3"], MAGID["bron/004-4"]} for r in a.rows)
+    assert "januari 2021" in str(a.rows[0]["note"].value)
+    assert labels(answer(store, "q20", lang="en"), "deliverable")[0] == "Part I (2020): Digital wrap-up"
+    assert not any(py(v) for v in values(answer(store, "q20", date="2021-01-30"), "datePassed"))
+    assert all(py(v) for v in values(answer(store, "q20", date="2021-07-31"), "datePassed"))
+
+
+def _shape_constants() -> dict[str, Any]:
+    """The numbers the shapes check, read from the shapes files themselves."""
+    overleg = (resource_files("shapes", "overleg.ttl")[0]).read_text(encoding="utf-8")
+    klankbord = (resource_files("shapes", "klankbordgroep.ttl")[0]).read_text(encoding="utf-8")
+    r19 = re.search(r"R19-klankbordgroep-overleg-frequency AS \?ruleShape\).*?BIND\((\d+) AS \?minimum\) "
+                    r"BIND\(magb:(\w+) AS \?frequencyPeriod\)", overleg, re.DOTALL)
+    assert r19
+    return {
+        "R15": int(re.search(r"FILTER\(\?members > (\d+)\)", klankbord).group(1)),
+        "R17": int(re.search(r"\(YEAR\(\?begins\) \+ (\d+)\)", klankbord).group(1)),
+        "R19": (int(r19.group(1)), r19.group(2)),
+    }
+
+
+def test_q21_the_klankbordgroep_limits_are_those_of_source_002_and_the_shapes(store):
+    a = answer(store, "q21", date="2019-06-01")
+    rows = [(r["rule"].value, py(r["value"].value) if r["value"].value is not None else None, r["unit"].value)
+            for r in a.rows]
+    rows = [(str(rule), value, str(unit) if unit is not None else None) for rule, value, unit in rows]
+    assert rows == [("R15", 8, "leden"), ("R17", 2, "jaar"), ("R19", None, None), ("R19", 1, "per kwartaal")]
+    constants = _shape_constants()
+    assert constants == {"R15": 8, "R17": 2, "R19": (1, "PerKwartaal")}
+    assert [r["source"].value for r in a.rows] == [
+        MAGID["bron/002-klankbordgroep"], MAGID["bron/002-klankbordgroep"],
+        MAGID["bron/002-projectleider"], MAGID["bron/002-klankbordgroep"]]
+    state = [str(r["onDate"].value) for r in a.rows]
+    assert state == ["6 leden met zitting", "6 lopende termijnen, waarvan 0 langer dan 2 jaar",
+                     "Projectleider StuwKR8", "laatste bijeenkomst: 2019-05-14"]
+    english = answer(store, "q21", date="2020-01-01", lang="en")
+    assert str(english.rows[0]["onDate"].value) == "4 members sitting"  # A, E, F, G
+    assert str(english.rows[3]["unit"].value) == "per quarter"
+    assert len(answer(store, "q21", municipality="maassluis")) == 0
+
+
+def test_q21_counts_members_as_r15_does(fresh_store):
+    """Three more residents join on 2019-01-01: nine sit at the same time, which q21 shows
+    and R15 reports."""
+    inserts = []
+    for n in range(1, 4):
+        m = f"<https://data.mag-graph.nl/id/roltoewijzing/hg-test-lid-{n}>"
+        inserts.append(
+            f"{m} a mag:RoleAssignment ; org:role magb:Lid ; mag:inContext <https://data.mag-graph.nl/id/groep/hg-klankbordgroep> ; "
+            f"mag:holder <https://data.mag-graph.nl/id/inwoner/hg-test-{n}> ; "
+            f"org:memberDuring [ time:hasBeginning [ time:inXSDDate \"2019-01-01\"^^xsd:date ] ; "
+            f"time:hasEnd [ time:inXSDDate \"2021-01-01\"^^xsd:date ] ] ."
+        )
+    fresh_store.update(
+        "PREFIX mag: <https://data.mag-graph.nl/def/mag#> PREFIX magb: <https://data.mag-graph.nl/def/mag/begrip/> "
+        "PREFIX org: <http://www.w3.org/ns/org#> PREFIX time: <http://www.w3.org/2006/time#> "
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> "
+        "INSERT DATA { GRAPH <https://data.mag-graph.nl/graph/hardinxveld-giessendam-illustratief> { "
+        + " ".join(inserts) + " } }"
+    )
+    assert str(answer(fresh_store, "q21", date="2019-06-01").rows[0]["onDate"].value) == "9 leden met zitting"
+    report = validate(fresh_store, date=dt.date(2019, 6, 1), rules=["R15"])
+    assert [r.focusNode for r in report.violations] == [str(MAGID["groep/hg-klankbordgroep"])]
 
 
 # --------------------------------------------------------------------------- answers

@@ -39,6 +39,7 @@ EXPANSIONS = {
     "magid:": "https://data.mag-graph.nl/id/",
     "mag:": MAG,
     "prov:": "http://www.w3.org/ns/prov#",
+    "rdf:": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "qb:": "http://purl.org/linked-data/cube#",
     "schema:": "https://schema.org/",
     "gemeente:": "https://identifier.overheid.nl/tooi/id/gemeente/",

@@ -51,6 +51,7 @@ REFERENCE_LINE = "BIND(COALESCE($referenceDate, xsd:date(SUBSTR(STR(NOW()), 1, 1
 # the path as a CURIE (^mag:x for an inverse path; None where the shape has no path).
 KBG = "groep/hg-klankbordgroep"
 KBG_OVERLEG = "overleg/hg-klankbordgroep-overleg"
+PROJECTLEIDER = "functie/hg-projectleider-stuwkr8"
 PROJECT = "project/ml-samenlevingsprogramma"
 EXPECTED: dict[str, list[tuple[str, str, str, str | None]]] = {
     # R15 at most 8 members at the same time
@@ -69,6 +70,9 @@ EXPECTED: dict[str, list[tuple[str, str, str, str | None]]] = {
         ("R16", "R16-buurtnetwerker-not-member", "roltoewijzing/hg-fixture-buurtnetwerker-lid", "org:role")
     ],
     "R16-no-buurtnetwerker-adviser": [("R16", "R16-klankbordgroep-buurtnetwerker-adviser", KBG, "^mag:inContext")],
+    "R16-member-without-holder": [
+        ("R16", "R16-klankbordgroep-member-resident", "roltoewijzing/hg-klankbordgroep-lid-b-1", "mag:holder")
+    ],
     # R17 terms of at most 2 years; extensions after an evaluation
     "R17-ok-term-exactly-two-years": [],
     "R17-term-longer-than-two-years": [
@@ -84,6 +88,13 @@ EXPECTED: dict[str, list[tuple[str, str, str, str | None]]] = {
         ("R17", "R17-klankbordgroep-extension-after-evaluation", "roltoewijzing/hg-klankbordgroep-lid-a-2",
          "mag:afterEvaluation")
     ],
+    "R17-untyped-member-without-term": [
+        ("R17", "R17-klankbordgroep-term-max-two-years", "roltoewijzing/hg-klankbordgroep-lid-f-1", "org:memberDuring")
+    ],
+    "R17-undeclared-extension-without-evaluation": [
+        ("R17", "R17-klankbordgroep-extension-after-evaluation", "roltoewijzing/hg-klankbordgroep-lid-a-2",
+         "mag:afterEvaluation")
+    ],
     "R17-evaluation-after-extension-began": [
         ("R17", "R17-klankbordgroep-extension-after-evaluation", "roltoewijzing/hg-klankbordgroep-lid-a-2",
          "mag:afterEvaluation")
@@ -96,11 +107,18 @@ EXPECTED: dict[str, list[tuple[str, str, str, str | None]]] = {
         ("R18", "R18-no-advice-with-conflict-of-interest", "advies/hg-ontmoetingsochtend-inwoner-b", "mag:adviser")
     ],
     "R18-ok-member-advises-on-other-initiative": [],
+    "R18-untyped-advice-with-interest": [
+        ("R18", "R18-no-advice-with-conflict-of-interest", "advies/hg-ontmoetingsochtend-inwoner-b", "mag:adviser")
+    ],
     # R19 klankbordgroep meets every quarter, chaired by the projectleider
     "R19-quarter-without-meeting": [("R19", "R19-klankbordgroep-overleg-frequency", KBG_OVERLEG, None)],
     "R19-meeting-moved-to-next-quarter": [("R19", "R19-klankbordgroep-overleg-frequency", KBG_OVERLEG, None)],
     "R19-ok-meeting-on-last-day-of-quarter": [],
     "R19-chair-not-projectleider": [("R19", "R19-klankbordgroep-overleg-chair", KBG_OVERLEG, "mag:chair")],
+    # R19 loopholes: the source's number whatever the data declares; no kind, no period
+    "R19-declared-half-yearly-frequency": [("R19", "R19-klankbordgroep-overleg-frequency", KBG_OVERLEG, None)],
+    "R19-consultation-without-kind": [("R19", "R19-klankbordgroep-overleg-held", KBG, None)],
+    "R19-consultation-without-period": [("R19", "R19-klankbordgroep-overleg-frequency", KBG_OVERLEG, "mag:period")],
     # R20 ambtelijk overleg 4 times a year, officials as advisers
     "R20-three-meetings-in-a-year": [("R20", "R20-ambtelijk-overleg-frequency", "overleg/hg-ambtelijk-overleg", None)],
     "R20-meeting-moved-into-next-year": [
@@ -109,14 +127,26 @@ EXPECTED: dict[str, list[tuple[str, str, str, str | None]]] = {
     "R20-ok-four-meetings-at-year-ends": [],
     "R20-ok-year-not-ended": [],
     "R20-no-adviser": [("R20", "R20-ambtelijk-overleg-advisers", "overleg/hg-ambtelijk-overleg", None)],
+    # R20 loopholes: a declared minimum of 3, no declared frequency, no kind, no class, no period
+    "R20-declared-minimum-three": [("R20", "R20-ambtelijk-overleg-frequency", "overleg/hg-ambtelijk-overleg", None)],
+    "R20-no-declared-frequency": [("R20", "R20-ambtelijk-overleg-frequency", "overleg/hg-ambtelijk-overleg", None)],
+    "R20-consultation-without-kind": [("R20", "R20-ambtelijk-overleg-held", PROJECTLEIDER, None)],
+    "R20-consultation-not-typed": [("R20", "R20-ambtelijk-overleg-frequency", "overleg/hg-ambtelijk-overleg", None)],
+    "R20-consultation-without-period": [
+        ("R20", "R20-ambtelijk-overleg-frequency", "overleg/hg-ambtelijk-overleg", "mag:period")
+    ],
     # R21 wethouder 4 times a year
     "R21-three-meetings-in-a-year": [("R21", "R21-wethouder-overleg-frequency", "overleg/hg-wethouder-overleg", None)],
+    "R21-declared-minimum-two": [("R21", "R21-wethouder-overleg-frequency", "overleg/hg-wethouder-overleg", None)],
+    "R21-consultation-of-another-kind": [("R21", "R21-wethouder-overleg-held", PROJECTLEIDER, None)],
     # R22 raad twice a year: next year's plan and last year's account
     "R22-one-meeting-in-a-year": [
         ("R22", "R22-raadsoverleg-frequency", "overleg/hg-raadsoverleg", None),
         ("R22", "R22-raadsoverleg-purposes", "overleg/hg-raadsoverleg", None),
     ],
     "R22-no-account-of-previous-year": [("R22", "R22-raadsoverleg-purposes", "overleg/hg-raadsoverleg", None)],
+    "R22-no-declared-frequency": [("R22", "R22-raadsoverleg-frequency", "overleg/hg-raadsoverleg", None)],
+    "R22-consultation-without-kind": [("R22", "R22-raadsoverleg-held", PROJECTLEIDER, None)],
     # R23 (warning) MAG partners take part in networks and meetings
     "R23-partner-without-participation": [
         ("R23", "R23-mag-partner-participates", "organisatie/hg-ondernemer", "mag:participatesIn")
@@ -141,6 +171,9 @@ EXPECTED: dict[str, list[tuple[str, str, str, str | None]]] = {
         ("R24", "R24-dashboard-jaarverslag", "dashboard/ms-ggd-rotterdam-rijnmond", "mag:linksDocument")
     ],
     "R24-ok-statuten-as-founding-document": [],
+    "R24-untyped-verbonden-partij-without-dashboard": [
+        ("R24", "R24-verbonden-partij-has-dashboard", "samenwerking/stroomopwaarts-mvs", "mag:hasDashboard")
+    ],
     # R25 importance assessment
     "R25-no-assessment": [
         ("R25", "R25-verbonden-partij-importance-assessment", "samenwerking/ggd-rotterdam-rijnmond", "^mag:assesses")
@@ -181,6 +214,10 @@ EXPECTED: dict[str, list[tuple[str, str, str, str | None]]] = {
         ("R27", "R27-process-moment-date", "procesmoment/ms-stroomopwaarts-mvs-lokaal-maatwerk-2026-12",
          "time:inXSDDate")
     ],
+    "R27-untyped-moment-without-kind": [
+        ("R27", "R27-process-moment-kind", "procesmoment/ms-stroomopwaarts-mvs-raadsinformatiebijeenkomst-2026-11",
+         "mag:momentKind")
+    ],
     "R27-document-kind-does-not-fit": [
         ("R27", "R27-process-moment-document-kind",
          "procesmoment/ms-stroomopwaarts-mvs-zienswijze-ontwerpbegroting-2027", "mag:documentKind")
@@ -204,6 +241,8 @@ EXPECTED: dict[str, list[tuple[str, str, str, str | None]]] = {
         ("R28", "R28-deliverable-due-date", "product/ml-deel-1-digitale-wrap-up", "mag:dueDate")
     ],
     "R28-budget-without-fiscal-year": [("R28", "R28-project-budget-per-year", PROJECT, "mag:hasBudget")],
+    "R28-project-without-budget": [("R28", "R28-project-budget-per-year", PROJECT, "mag:hasBudget")],
+    "R28-untyped-deliverable-without-due-date": [("R28", "R28-project-deliverables", PROJECT, "mag:hasDeliverable")],
 }
 
 Finding = tuple[str, str, str, str, str | None]

@@ -1,4 +1,4 @@
-"""Reading the graph: the governance questions (Q1-Q18, SPARQL files in ``queries/``
+"""Reading the graph: the governance questions (Q1-Q21, SPARQL files in ``queries/``
 with typed parameters, :mod:`.catalogue`), the descriptions of resources and the home
 page overview (:mod:`.describe`) and the role matrix that the pages show (:mod:`.matrix`).
 
