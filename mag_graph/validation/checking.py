@@ -24,6 +24,7 @@ import xml.parsers.expat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -193,6 +194,26 @@ def _ontology_quads() -> tuple[ox.Quad, ...]:
     return tuple(store)
 
 
+def read_files(paths: Iterable[str | Path], *, max_bytes: int | None = None) -> list[ox.Quad]:
+    """The quads of files, each parsed by the parser of its suffix (as an upload of that
+    media type is: the same errors, with line and column); a message naming the file."""
+    quads: list[Any] = []
+    for raw in paths:
+        path = Path(raw)
+        parser = parser_for_suffix(path.suffix)
+        if parser is None:
+            raise UnsupportedUploadError(path.suffix or path.name)
+        try:
+            body = path.read_bytes()
+        except OSError as error:
+            raise ValidationInputError(f"bestand niet te lezen / cannot read file: {path} ({error.strerror})") from None
+        try:
+            quads += parse_upload(body, parser.media_type, max_bytes=max_bytes or max(len(body), 1))
+        except UploadSyntaxError as error:
+            raise UploadSyntaxError(f"{parser.label} ({path})", error.detail, error.line, error.column) from None
+    return quads
+
+
 def check(
     body: bytes,
     media_type: str | None,
@@ -213,6 +234,19 @@ def check(
     holds the findings about the resources the upload can affect (the incremental
     analysis of :mod:`.impact`), not the context's own findings elsewhere."""
     quads = parse_upload(body, media_type, max_bytes=max_bytes)
+    return check_quads(quads, date=date, lang=lang, rules=rules, context=context, municipality=municipality)
+
+
+def check_quads(
+    quads: list[ox.Quad],
+    *,
+    date: dt.date | None = None,
+    lang: str = "nl",
+    rules: Iterable[str] | None = None,
+    context: Any | None = None,
+    municipality: str | None = None,
+) -> ValidationReport:
+    """:func:`check` of quads already parsed (from :func:`parse_upload` or :func:`read_files`)."""
     store = ox.Store()
     store.extend(_ontology_quads())
     if context is None and municipality is not None:
@@ -226,8 +260,11 @@ def check(
     base = municipality_store(context, municipality) if municipality is not None else _coerce(context)
     store.extend(base)
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
-    before = affected_by(store, triples, date=date, rules=rules)
+    # What an upload can affect does not depend on the reference date (the date is a
+    # constant in FILTERs, not a pattern), so the analysis runs with today's, which the
+    # server's CMS keeps warm, and the validation with the asked one.
+    before = affected_by(store, triples, rules=rules)
     store.extend(quads)
-    after = affected_by(store, triples, date=date, rules=rules)
+    after = affected_by(store, triples, rules=rules)
     mentioned = {URIRef(t.subject.value) for t in triples if isinstance(t.subject, ox.NamedNode)}
     return validate(store, date=date, lang=lang, rules=rules, focus_nodes=before | after | mentioned)
