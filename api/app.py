@@ -25,7 +25,7 @@ from mag_graph.sparql import (
 )
 from mag_graph.store import Store, default_store_path
 
-from . import cms, headers, pages, problems, sparql, v1
+from . import checking, cms, headers, pages, problems, sparql, v1
 from .response_cache import ResponseCache
 from .runtime import MagGraph
 
@@ -78,6 +78,15 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "MAG_GRAPH_ALLOW_SERVICE": (
         False,
         "Allow federated queries (SERVICE). Off: the server would fetch any URL a query names.",
+    ),
+    "MAG_GRAPH_CHECK_MAX_BYTES": (
+        16 * 1024 * 1024,
+        "Largest role model POST /api/v1/validation and /validatie/controleren check, in bytes; larger ones get 413.",
+    ),
+    "MAG_GRAPH_REPORT_WAIT": (
+        8.0,
+        ("Seconds /validatie waits for a report not yet computed before it shows a progress indicator "
+        "(the report goes on in the background; 0: never wait)."),
     ),
     "MAX_CONTENT_LENGTH": (
         64 * 1024 * 1024,
@@ -151,6 +160,7 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     app.register_blueprint(v1.bp)
     app.register_blueprint(cms.bp)
     app.register_blueprint(pages.bp)
+    checking.register(app)
     headers.install(app, settings["MAG_GRAPH_CORS_ORIGINS"], editors)
     app.wsgi_app = ResponseCache(app.wsgi_app, service, int(settings["MAG_GRAPH_CACHE_ENTRIES"]),  # type: ignore[method-assign]
                                  int(settings["MAG_GRAPH_CACHE_BYTES"]))

@@ -20,6 +20,7 @@ of a parse error, where the parser gives them).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.parsers.expat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -138,7 +139,7 @@ def _rdf_parser(fmt: ox.RdfFormat, label: str) -> Callable[[bytes], Iterable[ox.
             return list(ox.parse(body, format=fmt, base_iri=BASE_IRI))
         except SyntaxError as error:
             line, column = error.lineno, error.offset
-            message = str(error.msg or error)
+            message = re.sub(r"^Parser error (at|between) [^:]*: ", "", str(error.msg or error))
             if line is None and fmt == ox.RdfFormat.RDF_XML:
                 line, column = _xml_position(body)
             raise UploadSyntaxError(label, message, line, column) from None

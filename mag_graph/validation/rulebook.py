@@ -63,6 +63,16 @@ class RulePart:
     sourceLabel: dict[str, str]
     quote: dict[str, str]
     top: bool  # not held by another shape of a rule (a heading of its own in the catalogue)
+    parent: str | None = None  # the nearest shape of a rule that holds this one
+
+    def heading(self, lang: str, parts: dict[str, RulePart] | None = None) -> str:
+        """``R24 Dashboard en accounthouder: Ambtelijke accounthouder``: the rule id, the
+        name of the shape holding this one (if any) and this shape's own name."""
+        own = pick(self.name, lang)
+        holder = (parts or _shipped_parts()).get(self.parent) if self.parent else None
+        if holder is not None and pick(holder.name, lang) and pick(holder.name, lang) != own:
+            return f"{self.rule} {pick(holder.name, lang)}: {own}".strip()
+        return f"{self.rule} {own}".strip()
 
     @property
     def kind(self) -> str:
@@ -111,7 +121,8 @@ def parts_in(shapes: Graph) -> dict[str, RulePart]:
     parts: dict[str, RulePart] = {}
     for shape, rule in shapes.subject_objects(MAG.rule):
         source = shapes.value(shape, DCTERMS.source)
-        top = not any(shapes.value(h, MAG.rule) is not None for h in _holders(shapes, shape))
+        holders = [h for h in _holders(shapes, shape) if shapes.value(h, MAG.rule) is not None]
+        top = not holders
         parts[str(shape)] = RulePart(
             rule=str(rule),
             shape=str(shape),
@@ -122,6 +133,7 @@ def parts_in(shapes: Graph) -> dict[str, RulePart]:
             sourceLabel=sources.get(source, {}) if source is not None else {},
             quote=_quote_of(shapes, shape),
             top=top,
+            parent=str(min(holders)) if holders else None,
         )
     return parts
 
@@ -219,8 +231,10 @@ def findings(report: Any, lang: str | None = None) -> list[Finding]:
     out: list[Finding] = []
     for result in report.results:
         part = part_of(result.sourceShape)
+        parts = None
         if part is None and own_shapes is not None:  # a run with shapes of the caller's own
             part = part_of(result.sourceShape, own_shapes)
+            parts = parts_in(own_shapes)
         rule = result.rule or (part.rule if part else "?")
         name = pick(part.name, lang) if part else ""
         out.append(Finding(
@@ -233,8 +247,8 @@ def findings(report: Any, lang: str | None = None) -> list[Finding]:
             path=result.path,
             pathLabel=field_label(result.path, lang, part),
             value=result.value,
-            heading=f"{rule} {name}".strip(),
-            partName=name,
+            heading=part.heading(lang, parts) if part else rule,
+            partName=(part.heading(lang, parts).removeprefix(rule).strip() if part else name),
             source=part.source if part else None,
             sourceLabel=pick(part.sourceLabel, lang) if part else "",
             quote=pick(part.quote, "nl") if part else "",
