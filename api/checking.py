@@ -370,6 +370,7 @@ _CHECK_KEYS = ("date", "lang", "rule", "context", "municipality")
                    CSV: {"type": "string"}},
     raises=(ValidationInputError,),
     negotiation="validation report",
+    public=True,  # reads: nothing is stored
 )
 def check_upload() -> Response:
     media = negotiated()
