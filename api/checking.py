@@ -439,6 +439,20 @@ def _checked(body: bytes, media_type: str | None, **options: Any) -> Any:
 # --------------------------------------------------------------------------- the upload page
 
 
+_PREPARED: set[dt.date] = set()
+
+
+def _prepare_in_background() -> None:
+    """Start :func:`checking.prepare` in a thread, once a day: a check with the graph as
+    context needs it, and people take longer to fill in the form than it takes."""
+    today = dt.date.today()
+    with _JOBS_LOCK:
+        if today in _PREPARED:
+            return
+        _PREPARED.add(today)
+    threading.Thread(target=checking.prepare, name="mag-graph-check-prepare", daemon=True).start()
+
+
 def _formats() -> list[tuple[str, str]]:
     return [(p.name, p.label) for p in checking.PARSERS.values()]
 
@@ -459,6 +473,7 @@ def check_page() -> Any:
     again with a 4xx for bad input."""
     lang = pages.current_lang()
     if request.method == "GET":
+        _prepare_in_background()
         return pages._page("check.html", **_upload_context(lang))
     form = {
         "formaat": (request.form.get("formaat") or "").strip(),

@@ -39,6 +39,7 @@ from mag_graph.validation.errors import ValidationInputError
 from mag_graph.validation.impact import affected_by
 from mag_graph.validation.report import ValidationReport
 from mag_graph.validation.scope import municipality_store
+from mag_graph.validation.shape_reads import _reads_index
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 # Triples of a format without graphs (and the default graph of one with graphs) go here.
@@ -193,6 +194,13 @@ def _ontology_quads() -> tuple[ox.Quad, ...]:
     for path in resource_files("ontology", "*.ttl"):
         store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(str(Graphs.ONTOLOGY)))
     return tuple(store)
+
+
+def prepare() -> None:
+    """Work out, once per day and process, what every shape reads (the analysis behind
+    a check with context, some seconds at first); a server calls it in the background
+    when someone opens the upload form, so the first check does not wait for it."""
+    _reads_index(dt.date.today(), None)
 
 
 def read_files(paths: Iterable[str | Path], *, max_bytes: int | None = None) -> list[ox.Quad]:
