@@ -26,6 +26,7 @@ from mag_graph.sparql import (
 from mag_graph.store import Store, default_store_path
 
 from . import (
+    checking,
     cms,
     headers,
     login,
@@ -103,6 +104,15 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         "30 per 15 minutes",
         "Wrong passwords allowed per address (whatever the name) on /inloggen before logging in is refused for a while.",
     ),
+    "MAG_GRAPH_CHECK_MAX_BYTES": (
+        16 * 1024 * 1024,
+        "Largest role model POST /api/v1/validation and /validatie/controleren check, in bytes; larger ones get 413.",
+    ),
+    "MAG_GRAPH_REPORT_WAIT": (
+        8.0,
+        ("Seconds /validatie waits for a report not yet computed before it shows a progress indicator "
+        "(the report goes on in the background; 0: never wait)."),
+    ),
     "MAX_CONTENT_LENGTH": (
         64 * 1024 * 1024,
         "Flask's limit on request bodies in bytes (updates, Graph Store uploads); larger ones get 413.",
@@ -179,6 +189,7 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     app.register_blueprint(login.bp)
     app.register_blueprint(workbench.bp)
     app.register_blueprint(review.bp)
+    checking.register(app)
     headers.install(app, settings["MAG_GRAPH_CORS_ORIGINS"], editors)
     app.wsgi_app = ResponseCache(app.wsgi_app, service, int(settings["MAG_GRAPH_CACHE_ENTRIES"]),  # type: ignore[method-assign]
                                  int(settings["MAG_GRAPH_CACHE_BYTES"]))

@@ -150,8 +150,8 @@ STRINGS: dict[str, dict[str, str]] = {
     # -- validation
     "validation_title": {"nl": "Validatie van de rolverdeling", "en": "Validation of the role division"},
     "validation_intro": {
-        "nl": "Controleert de graaf op de regels van de rolverdeling (R01-R28). Regels die van de tijd afhangen (termijnen, actualisaties, overleggen per kwartaal) gelden op de peildatum.",
-        "en": "Checks the graph against the rules of the role division (R01-R28). Rules that depend on time (terms, updates, quarterly consultations) apply at the reference date.",
+        "nl": "Controleert de graaf op de regels van de rolverdeling (R01-R28) en met de controles van de registers (OD01-OD04). Regels die van de tijd afhangen (termijnen, actualisaties, overleggen per kwartaal) gelden op de peildatum.",
+        "en": "Checks the graph against the rules of the role division (R01-R28) and with the register checks (OD01-OD04). Rules that depend on time (terms, updates, quarterly consultations) apply at the reference date.",
     },
     "validation_date": {"nl": "Peildatum", "en": "Reference date"},
     "validation_group": {"nl": "Groeperen", "en": "Group"},

@@ -37,7 +37,6 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.query import Result
 
 from mag_graph import questions, sheets
-from mag_graph import validation as validator
 from mag_graph.cms import workflow
 from mag_graph.namespaces import MAGB
 from mag_graph.questions import describe
@@ -500,59 +499,9 @@ def _cell(value: Any, label: Any = None) -> dict[str, Any]:
 # --------------------------------------------------------------------------- validation
 
 
-@bp.get("/validation")
-@bp.get("/validatie")
-def validation() -> Any:
-    """The validation report at a reference date (a date picker; today by default),
-    grouped by rule or by the actor or resource concerned."""
-    lang = current_lang()
-    raw_date = (request.args.get("datum") or request.args.get("date") or "").strip()
-    group = request.args.get("per", "regel")
-    if group not in ("regel", "actor"):
-        group = "regel"
-    try:
-        date = dt.date.fromisoformat(raw_date) if raw_date else dt.date.today()
-    except ValueError:
-        return _page("validation.html", 400, report=None, date=raw_date, group=group,
-                     error=t("validation_bad_date", lang, value=raw_date), rules=validator.rules(),
-                     active="validation", title=t("validation_title", lang))
-    try:
-        service = sparql_service()
-        drafts = sees_drafts()  # an editor's report covers the drafts too, as the CMS validates them
-        data = (lambda: store()) if drafts else (lambda: workflow.public_copy(store()))
-        if service is not None:
-            report = service.cached(("pages-validation", date, lang, drafts),
-                                    lambda: validator.validate(data(), date=date, lang=lang))
-        else:
-            report = validator.validate(data(), date=date, lang=lang)
-    except (validator.ValidationInputError, MagGraphError) as exc:
-        return _page("validation.html", 400, report=None, date=date.isoformat(), group=group,
-                     error=t("validation_error", lang, message=_message(exc, lang)), rules=validator.rules(),
-                     active="validation", title=t("validation_title", lang))
-    by_rule: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    by_focus: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    focus_labels: dict[str, str] = {}
-    for result in report.results:
-        rule = result.rule or "?"
-        by_rule[rule][result.focusNode].append(result)
-        by_focus[result.focusNode][rule].append(result)
-        focus_labels[result.focusNode] = result.focusLabel
-    rule_counts = {rule: sum(len(v) for v in focus.values()) for rule, focus in by_rule.items()}
-    return _page(
-        "validation.html",
-        report=report,
-        date=date.isoformat(),
-        group=group,
-        error=None,
-        rules=report.rules,
-        by_rule={r: dict(v) for r, v in sorted(by_rule.items())},
-        by_focus={f: dict(sorted(v.items())) for f, v in sorted(by_focus.items(), key=lambda kv: focus_labels[kv[0]].lower())},
-        focus_labels=focus_labels,
-        rule_counts=rule_counts,
-        pick=lambda texts: _in_lang(texts, lang),
-        active="validation",
-        title=t("validation_title", lang),
-    )
+# The report page (``/validatie``, endpoint ``pages.validation``) is served by
+# :mod:`.checking`, which registers it on this blueprint with its downloads and the
+# background computation of the report.
 
 
 # --------------------------------------------------------------------------- SPARQL page

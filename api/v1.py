@@ -23,7 +23,7 @@ from mag_graph.cms import workflow
 from mag_graph.questions import ParameterError, UnknownQuestionError
 from mag_graph.validation import ValidationInputError
 
-from . import cms
+from . import checking, cms
 from .headers import API_VERSION
 from .i18n import request_language
 from .openapi import Operations, error_responses, negotiated
@@ -201,7 +201,7 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
     """The OpenAPI 3.0 description of every ``/api/v1`` route, made from the route
     definitions of this module and of :mod:`.cms` (see :mod:`.openapi`); the question
     ids are filled in from the catalogue."""
-    registries = (operations, cms.operations)
+    registries = (operations, cms.operations, checking.operations)
     paths: dict[str, dict[str, Any]] = {}
     for registry in registries:
         for path, item in registry.paths().items():

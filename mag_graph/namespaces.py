@@ -102,6 +102,7 @@ class MAG(DefinedNamespace):
     councilSeats: URIRef
     rule: URIRef
     referenceDate: URIRef
+    sourceQuote: URIRef
     SourceDocument: URIRef
     SourceLocation: URIRef
     Term: URIRef

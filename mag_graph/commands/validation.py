@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from typing import Any
 
 import click
 
@@ -22,6 +23,8 @@ from mag_graph.reasoning.hermit import (
 from mag_graph.reasoning.inference import MODES as INFERENCE_MODES
 from mag_graph.reasoning.inference import materialise
 from mag_graph.validation import ValidationInputError, load_files, validate
+from mag_graph.validation.checking import check_quads, read_files
+from mag_graph.validation.rulebook import report_csv
 
 EXIT_VIOLATIONS = 1
 
@@ -38,17 +41,25 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 @click.command("validate")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=str))
 @click.option("--graph", "-g", metavar="IRI", help="Alleen deze graaf / only this named graph.")
+@click.option("--municipality", "-m", metavar="GEMEENTE",
+              help="Het hele rolmodel van een gemeente (bronnen en illustratief samen) / "
+                   "one municipality's whole role model, e.g. hardinxveld-giessendam or gm0523.")
+@click.option("--with-store", "with_store", is_flag=True,
+              help="Bestanden samen met de gegevens van de store (alleen bevindingen die ze raken) / "
+                   "validate the files together with the store's data (findings they affect).")
 @click.option("--date", "reference_date", metavar="JJJJ-MM-DD", callback=_date,
               help="Peildatum voor tijdsafhankelijke regels (standaard vandaag) / reference date (default today).")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
 @click.option("--rule", "rules", multiple=True, metavar="RNN", help="Alleen deze regel(s) / only these rule(s), e.g. R15.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True)
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "turtle", "csv"]), default="text", show_default=True)
 @click.option("--inference", type=click.Choice(["none", *INFERENCE_MODES]), default="none", show_default=True,
               help="Valideer met afgeleide kennis / validate with inferred triples (in a copy).")
 @store_option
 def validate_command(
     files: tuple[str, ...],
     graph: str | None,
+    municipality: str | None,
+    with_store: bool,
     reference_date: dt.date | None,
     lang: str,
     rules: tuple[str, ...],
@@ -58,23 +69,39 @@ def validate_command(
 ) -> None:
     """Toets het rolmodel aan de regels R01-R28 / check the role model against the rules.
 
-    Without FILE arguments the store is validated; with them, the files are validated on
-    their own (with the ontology), without loading them into the store. Exit code 0: no
-    violations (warnings allowed); 1: violations; 2: a usage or input error.
+    Without FILE arguments the store is validated (or one --municipality's role model,
+    or one --graph); with them, the files are validated without loading them into the
+    store: on their own (with the ontology), or --with-store together with the store's
+    data (of one --municipality, if given), as POST /api/v1/validation does. Exit code 0:
+    no violations (warnings allowed); 1: violations; 2: a usage or input error.
     """
     try:
         if files:
             if graph:
                 raise CommandFailed("--graph gaat niet samen met bestanden / --graph cannot be combined with files")
-            report = validate(load_files(files), date=reference_date, lang=lang,
-                              rules=rules or None, inference=inference)
+            if municipality and not with_store:
+                raise CommandFailed("--municipality met bestanden vraagt --with-store / "
+                                    "--municipality with files needs --with-store")
+            quads = read_files(files)
+            if with_store:
+                with open_store(store_path) as store:
+                    report = check_quads(quads, date=reference_date, lang=lang, rules=rules or None,
+                                         context=store, municipality=municipality)
+            else:
+                report = validate(_with_ontology(quads), date=reference_date,
+                                  lang=lang, rules=rules or None, inference=inference)
         else:
+            if with_store:
+                raise CommandFailed("--with-store hoort bij bestanden / --with-store goes with files")
             with open_store(store_path) as store:
                 report = validate(store, date=reference_date, lang=lang, rules=rules or None,
-                                  graph=str(expand_iri(graph)) if graph else None, inference=inference)
+                                  graph=str(expand_iri(graph)) if graph else None, municipality=municipality,
+                                  inference=inference)
     except ValidationInputError as error:
         raise CommandFailed(str(error)) from None
-    if fmt == "json":
+    if fmt == "csv":
+        click.echo(report_csv(report), nl=False)
+    elif fmt == "json":
         click.echo(report.to_json())
     elif fmt == "turtle":
         click.echo(report.to_turtle())
@@ -82,6 +109,13 @@ def validate_command(
         click.echo(report.to_text(), nl=False)
     if not report.conforms:
         sys.exit(EXIT_VIOLATIONS)
+
+
+def _with_ontology(quads: list[Any]) -> Any:
+    """An in-memory store with the ontology and the files' quads."""
+    store = load_files([])
+    store.extend(quads)
+    return store
 
 
 @click.command("reason")

@@ -11,6 +11,13 @@ Owns the SHACL validation of the graph and what it needs, one module per concern
 * :mod:`~mag_graph.validation.data` - the data to validate (files, stores, rdflib graphs,
   the example graph, one named graph, inference);
 * :mod:`~mag_graph.validation.report` - reports and their findings (text, JSON, Turtle);
+* :mod:`~mag_graph.validation.rulebook` - a report for people: each finding under the rule
+  part (shape) that found it, with its field, source and quotation; the rule catalogue
+  split into rules and register checks; CSV;
+* :mod:`~mag_graph.validation.checking` - checking an upload without storing it (parsers
+  by media type, size limit, parse errors with line and column);
+* :mod:`~mag_graph.validation.scope` - one municipality's whole role model (its sourced
+  and illustrative graphs with the shared ones);
 * :mod:`~mag_graph.validation.errors` - the bad-input error;
 * :mod:`~mag_graph.validation.impact` - what a change can affect (incremental validation
   in the CMS), built on what each shape reads

@@ -42,6 +42,7 @@ from mag_graph.validation.data import (
 )
 from mag_graph.validation.errors import ValidationInputError
 from mag_graph.validation.report import ValidationReport, _read_results
+from mag_graph.validation.scope import municipality_store
 from mag_graph.validation.shapes import (
     LANGUAGES,
     _prepared,
@@ -59,6 +60,7 @@ def validate(
     lang: str = "nl",
     rules: Iterable[str] | None = None,
     graph: str | None = None,
+    municipality: str | None = None,
     inference: str = "none",
     focus_nodes: Iterable[Node] | None = None,
     shapes: Graph | Sequence[str | Path] | None = None,
@@ -67,6 +69,9 @@ def validate(
 
     ``date`` is the reference date for time-dependent rules (default: today); ``lang``
     picks the language of messages and labels; ``rules`` restricts to some rule ids;
+    ``municipality`` (a slug, CBS code, label or IRI) validates that municipality's whole
+    role model: its sourced and illustrative graphs with the shared graphs they need
+    (:mod:`mag_graph.validation.scope`); ``graph`` validates one named graph alone;
     ``inference`` adds RDFS or OWL RL entailments (in a copy) before validating;
     ``focus_nodes`` validates only those nodes (incremental validation).
 
@@ -85,8 +90,12 @@ def validate(
             "eigen shapes gaan niet samen met regels of focusknopen / "
             "own shapes do not go together with rules or focus nodes"
         )
+    if graph is not None and municipality is not None:
+        raise ValidationInputError("kies een graaf of een gemeente, niet beide / choose a graph or a municipality, not both")
     reference_date = date or dt.date.today()
     store = _coerce(data)
+    if municipality is not None:
+        store = municipality_store(store, municipality)
     if graph is not None:
         store = _restrict_to_graph(store, graph)
     if inference != "none":

@@ -19,6 +19,7 @@ from rdflib.term import Node
 
 from mag_graph.namespaces import RDFS, SH, SKOS
 from mag_graph.validation.data import _coerce
+from mag_graph.validation.rulebook import findings, group_by_rule
 from mag_graph.validation.shapes import (
     _SEVERITIES,
     RuleInfo,
@@ -223,8 +224,9 @@ class _Labeller:
 
 
 def format_text(report: ValidationReport) -> str:
-    """The report for people: grouped by rule, then by the resource concerned, with
-    labels instead of IRIs, the rule's source, and a summary line."""
+    """The report for people: grouped by rule (each part of a rule under its own name,
+    :mod:`.rulebook`), then by the resource concerned, with labels instead of IRIs, the
+    field, the rule's source and quotation, and a summary line."""
     lang = report.lang
     nl = lang == "nl"
     lines: list[str] = []
@@ -235,24 +237,23 @@ def format_text(report: ValidationReport) -> str:
     )
     lines.append(heading)
     lines.append("=" * len(heading))
-    by_rule: dict[str, list[ValidationResult]] = defaultdict(list)
-    for result in report.results:
-        by_rule[result.rule or "?"].append(result)
-    for rule_id in sorted(by_rule):
-        info = report.rules.get(rule_id)
-        name = _pick(info.name, lang) if info else ""
+    for group in group_by_rule(findings(report, lang)):
         lines.append("")
-        lines.append(f"{rule_id} {name}".rstrip())
-        if info and info.sourceLabel:
-            lines.append(("  bron: " if nl else "  source: ") + _pick(info.sourceLabel, lang))
-        by_focus: dict[str, list[ValidationResult]] = defaultdict(list)
-        for result in by_rule[rule_id]:
-            by_focus[result.focusLabel].append(result)
+        lines.append(group.heading)
+        first = group.findings[0]
+        if first.sourceLabel:
+            lines.append(("  bron: " if nl else "  source: ") + first.sourceLabel)
+        if first.quote:
+            lines.append(f"  “{first.quote}”")
+        by_focus: dict[str, list[Any]] = defaultdict(list)
+        for item in group.findings:
+            by_focus[item.focusLabel].append(item)
         for focus_label in sorted(by_focus):
             lines.append(f"  - {focus_label}")
-            for result in by_focus[focus_label]:
-                severity = _severity_word(result.severity, lang)
-                lines.append(f"      [{severity}] {result.message}")
+            for item in by_focus[focus_label]:
+                severity = _severity_word(item.severity, lang)
+                where = f" ({item.pathLabel})" if item.pathLabel else ""
+                lines.append(f"      [{severity}]{where} {item.message}")
     violations, warnings = len(report.violations), len(report.warnings)
     lines.append("")
     if nl:

@@ -110,7 +110,23 @@ def _rules_in(shapes: Graph) -> dict[str, RuleInfo]:
                 sourceLabel=sources.get(source, {}) if source is not None else {},
             )
         info.shapes.append(str(shape))
+    for info in rules.values():
+        info.name = _rule_name(shapes, info.shapes) or info.name
     return rules
+
+
+def _rule_name(shapes: Graph, shape_iris: list[str]) -> dict[str, str]:
+    """A rule's name as a whole, by language: the names of its top shapes (those no other
+    shape of a rule holds), joined; never the name of one part for the whole rule."""
+    held = {o for s in shapes.subjects(MAG.rule, None)
+            for p in (SH.property, SH.node, SH.sparql) for o in shapes.objects(s, p)}
+    tops = [URIRef(s) for s in sorted(shape_iris) if URIRef(s) not in held] or [URIRef(s) for s in sorted(shape_iris)]
+    names: dict[str, list[str]] = {}
+    for shape in tops:
+        for lang, text in texts_by_language(shapes, shape, SH.name).items():
+            if text not in names.setdefault(lang, []):
+                names[lang].append(text)
+    return {lang: "; ".join(texts) for lang, texts in names.items()}
 
 
 def rules() -> dict[str, RuleInfo]:
