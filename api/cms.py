@@ -11,7 +11,7 @@ codes. Errors of the core carry their HTTP status; they are answered as
 
 Routes (Logius: kebab-case, no trailing slash, camelCase query keys)::
 
-    GET    /api/v1/context.jsonld
+    GET    /api/v1/context                (the old /api/v1/context.jsonld redirects here)
     GET    /api/v1/types                  GET /api/v1/types/{type}
     GET    /api/v1/search?q=&type=&municipality=&page=&pageSize=
     POST   /api/v1/imports                (Turtle, TriG, JSON-LD, a role-matrix XLSX/CSV; all or nothing)
@@ -61,7 +61,7 @@ JSON_LD = "application/ld+json"
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
 SCHEMA_JSON = "application/schema+json"
-# Items are compacted JSON-LD (with the context at /api/v1/context.jsonld); the profile
+# Items are compacted JSON-LD (with the context at /api/v1/context); the profile
 # says so, and a client that asks for another JSON-LD profile still gets this one.
 JSON_LD_COMPACTED = 'application/ld+json; profile="http://www.w3.org/ns/json-ld#compacted"'
 # Representations of an item by media type (the JSON-LD ones first: the default).
@@ -119,6 +119,15 @@ def _int_arg(name: str, default: int, *, low: int, high: int) -> int:
         raise Problem(400, f"{name} moet tussen {low} en {high} liggen", f"{name} must be between {low} and {high}",
                       invalidParams=[{"name": name, "reason": f"{low}..{high}"}])
     return value
+
+
+def _no_query_parameters() -> None:
+    """Refuse a query string on a route that reads none (a key it would silently ignore)."""
+    unknown = sorted(set(request.args))
+    if unknown:
+        raise Problem(400, f"onbekende parameter(s): {', '.join(unknown)}; deze route heeft geen parameters",
+                      f"unknown parameter(s): {', '.join(unknown)}; this route takes none",
+                      invalidParams=[{"name": k, "reason": "unknown"} for k in unknown])
 
 
 def ref_for(kind: core.ContentType, iri: str) -> str:
@@ -300,7 +309,12 @@ _CHANGE_ERRORS = (*_WRITE_ERRORS, core.NotFoundError, core.PreconditionFailedErr
 # --------------------------------------------------------------------------- vocabulary
 
 
-@operations.route("/context.jsonld", id="getContext", tags=["cms"], summary="The JSON-LD context of every document",
+@operations.route("/context", id="getContext", tags=["cms"],
+                  summary="De JSON-LD-context van elk document / the JSON-LD context of every document",
+                  description=("De context die elk item van de CMS-API gebruikt (`@context`); de termen zijn beschermd "
+                               "(`@protected`). Het oude pad /api/v1/context.jsonld verwijst hierheen (308). / "
+                               "The context every item of the CMS API uses; its terms are protected. The old path "
+                               "/api/v1/context.jsonld redirects here (308)."),
                   responses={200: {"description": "JSON-LD context"}}, produces=(JSON_LD,))
 def context_document() -> Response:
     response = _json(core.context_document(), mimetype=JSON_LD)
@@ -308,7 +322,13 @@ def context_document() -> Response:
     return response
 
 
-@operations.route("/types", id="listTypes", tags=["cms"], summary="Content types",
+operations.redirect("/context.jsonld", "context_document")  # the context's first address
+
+
+@operations.route("/types", id="listTypes", tags=["cms"], summary="Inhoudstypen / content types",
+                  description=("Elk inhoudstype met zijn collectie, klasse en de links naar zijn JSON Schema en "
+                               "collectie; labels in de gevraagde taal. / Every content type with its collection, "
+                               "class and the links to its JSON Schema and collection; labels in the language asked for."),
                   responses={200: {"description": "The content types"}}, produces=(JSON,))
 def types() -> Response:
     lang = request_language(strict=True)
@@ -322,7 +342,10 @@ def types() -> Response:
     return response
 
 
-@operations.route("/types/<name>", id="getTypeSchema", tags=["cms"], summary="JSON Schema of a content type, from the shapes",
+@operations.route("/types/<name>", id="getTypeSchema", tags=["cms"], summary="JSON Schema van een inhoudstype / JSON Schema of a content type",
+                  description=("Het JSON Schema van de documenten van een type, gemaakt uit de SHACL-shapes "
+                               "(verplichte velden, waardelijsten, kardinaliteit). / The JSON Schema of a type's "
+                               "documents, made from the SHACL shapes (required fields, value lists, cardinality)."),
                   responses={200: {"description": "JSON Schema"}}, produces=(SCHEMA_JSON,), raises=(core.NotFoundError,))
 def type_schema(name: str) -> Response:
     kind = core.content_type(name)
@@ -336,7 +359,11 @@ def type_schema(name: str) -> Response:
 
 
 @operations.route("/search", id="search", tags=["cms"],
-                  summary="Full-text search over labels and descriptions (adopted content for anonymous callers)",
+                  summary="Zoeken in labels en beschrijvingen / full-text search over labels and descriptions",
+                  description=("Zoekt in labels en beschrijvingen (FTS5), best passend eerst, met filters op type en "
+                               "gemeente; anonieme bezoekers en lezers zien alleen vastgestelde inhoud. / Searches "
+                               "labels and descriptions, best match first, filtered by type and municipality; "
+                               "anonymous callers and readers see adopted content only."),
                   parameters=[{"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
                               {"name": "type", "in": "query", "schema": {"type": "string"}},
                               {"name": "municipality", "in": "query", "schema": {"type": "string"}}, *_PAGE],
@@ -362,7 +389,11 @@ def search() -> Response:
 
 
 @operations.route("/imports", "POST", id="importDocument", tags=["cms"],
-                  summary="Create or replace many resources in one validated revision (RDF, or a role-matrix spreadsheet)",
+                  summary="Veel bronnen tegelijk aanmaken of vervangen / create or replace many resources (RDF, or a role-matrix spreadsheet)",
+                  description=("Een Turtle-, TriG- of JSON-LD-document of een rolmatrix als XLSX/CSV met meer bronnen, gevalideerd en vastgelegd als "
+                               "één revisie: alles of niets (redacteuren en beheerders). / A Turtle, TriG or JSON-LD "
+                               "document, or a role-matrix XLSX/CSV, with several resources, validated and recorded as one revision: all or "
+                               "nothing (editors and admins)."),
                   request_body={"required": True, "content": {m: {"schema": {"type": "string"}} for m in
                                                               ("text/turtle", "application/trig", JSON_LD)}
                                 | {m: {"schema": {"type": "string", "format": "binary"}} for m in sheets.MEDIA_TYPES}},
@@ -396,7 +427,11 @@ def _import_sheet(principal: Principal) -> Response:
 
 
 @operations.route("/<collection>", id="listItems", tags=["cms"],
-                  summary="List a collection (paging, filters by property key, sorting)",
+                  summary="Een collectie opsommen / list a collection",
+                  description=("De items van een inhoudstype per pagina, te filteren op elke eigenschap (`?key=waarde`) "
+                               "en te sorteren (`sort=key`, `-key` aflopend), met links naar de andere pagina's. / A "
+                               "content type's items by page, filtered by any property key and sorted, with links to "
+                               "the other pages."),
                   parameters=[_COLLECTION, *_PAGE,
                               {"name": "sort", "in": "query", "schema": {"type": "string"}, "description": "a key; -key descending"},
                               {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(workflow.STATES)}}],
@@ -435,7 +470,11 @@ def _multi(args: Any) -> dict[str, Any]:
 
 
 @operations.route("/<collection>", "POST", id="createItem", tags=["cms"],
-                  summary="Create a resource (a concept; the IRI is minted unless the document has an id)",
+                  summary="Een bron aanmaken / create a resource",
+                  description=("Maakt een bron aan als concept; de IRI wordt gemunt tenzij het document een `id` heeft. "
+                               "Het document wordt gevalideerd tegen de regels (422 met de bevindingen). / Creates a "
+                               "resource as a concept; the IRI is minted unless the document has an id. The document "
+                               "is validated against the rules (422 with the findings)."),
                   parameters=[_COLLECTION], request_body=_DOCUMENT_BODY, etag=True,
                   responses={201: {"description": "What the write did"}}, produces=(JSON,), schema=_WRITE_RESULT,
                   raises=_WRITE_ERRORS)
@@ -451,12 +490,17 @@ def create(collection: str) -> Response:
 
 
 @operations.route("/<collection>/<ref>", id="getItem", tags=["cms"],
-                  summary="A resource as JSON-LD (or Turtle, N-Triples, RDF/XML by Accept), with its ETag",
+                  summary="Een bron opvragen / a resource",
+                  description=("De bron als JSON-LD (compact, uitgebreid of afgevlakt naar het `profile` in Accept), "
+                               "Turtle, N-Triples of RDF/XML, met haar ETag en workflowstatus. / The resource as JSON-LD "
+                               "(compacted, expanded or flattened by the Accept profile), Turtle, N-Triples or RDF/XML, "
+                               "with its ETag and workflow state."),
                   parameters=[_COLLECTION, _REF], etag=True,
                   responses={200: {"description": "The resource"}, 304: {"description": "Not modified"}},
                   produces=_ITEM_MEDIA_TYPES, raises=(core.NotFoundError,))
 def item(collection: str, ref: str) -> Response:
     kind = _collection(collection)
+    _no_query_parameters()
     iri = _iri_from_ref(kind, ref)
     resource = cms().get(iri, role=_role(), ctype=kind)
     etag = resource.etag
@@ -470,7 +514,10 @@ def item(collection: str, ref: str) -> Response:
     return response
 
 
-@operations.route("/<collection>/<ref>", "PUT", id="replaceItem", tags=["cms"], summary="Replace a resource",
+@operations.route("/<collection>/<ref>", "PUT", id="replaceItem", tags=["cms"],
+                  summary="Een bron vervangen / replace a resource",
+                  description=("Vervangt de hele beschrijving van een bron; `If-Match` met de ETag is verplicht. / "
+                               "Replaces a resource's whole description; If-Match with the ETag is required."),
                   parameters=[_COLLECTION, _REF, _IF_MATCH], request_body=_DOCUMENT_BODY, etag=True,
                   responses={200: {"description": "What the write did"}}, produces=(JSON,), schema=_WRITE_RESULT,
                   raises=_CHANGE_ERRORS)
@@ -485,7 +532,9 @@ def replace(collection: str, ref: str) -> Response:
 
 
 @operations.route("/<collection>/<ref>", "PATCH", id="patchItem", tags=["cms"],
-                  summary="Change some properties (JSON Merge Patch on the document)",
+                  summary="Eigenschappen wijzigen / change some properties",
+                  description=("JSON Merge Patch (RFC 7396) op het JSON-LD-document van de bron; `If-Match` is "
+                               "verplicht. / A JSON Merge Patch on the resource's JSON-LD document; If-Match is required."),
                   parameters=[_COLLECTION, _REF, _IF_MATCH],
                   request_body={"required": True, "content": {MERGE_PATCH: {"schema": {"type": "object"}}}}, etag=True,
                   responses={200: {"description": "What the write did"}}, produces=(JSON,), schema=_WRITE_RESULT,
@@ -503,7 +552,10 @@ def patch(collection: str, ref: str) -> Response:
 
 
 @operations.route("/<collection>/<ref>", "DELETE", id="deleteItem", tags=["cms"],
-                  summary="Delete a resource (409 with the referrers unless force=true by an admin)",
+                  summary="Een bron verwijderen / delete a resource",
+                  description=("Verwijdert een bron; 409 met de bronnen die ernaar verwijzen, tenzij een beheerder "
+                               "`force=true` meegeeft. / Deletes a resource; 409 with the resources that refer to it "
+                               "unless an admin gives force=true."),
                   parameters=[_COLLECTION, _REF, _IF_MATCH, {"name": "force", "in": "query", "schema": {"type": "boolean"}}],
                   responses={204: {"description": "Deleted"}}, raises=(*_CHANGE_ERRORS, core.HasReferrersError))
 def delete(collection: str, ref: str) -> Response:
@@ -522,10 +574,14 @@ def delete(collection: str, ref: str) -> Response:
 
 
 @operations.route("/<collection>/<ref>/history", id="listRevisions", tags=["cms"],
-                  summary="Revisions of a resource, newest first (editors and up)", parameters=[_COLLECTION, _REF],
+                  summary="Revisies van een bron / revisions of a resource",
+                  description=("De revisies van een bron, nieuwste eerst (PROV-O), voor redacteuren en beheerders. / "
+                               "A resource's revisions, newest first, for editors and admins."),
+                  parameters=[_COLLECTION, _REF],
                   responses={200: {"description": "Revisions"}}, produces=(JSON,), raises=(core.NotFoundError,))
 def history_list(collection: str, ref: str) -> Response:
     kind = _collection(collection)
+    _no_query_parameters()
     iri = _iri_from_ref(kind, ref)
     revisions = cms().history(iri, role=_role())
     items = []
@@ -537,11 +593,15 @@ def history_list(collection: str, ref: str) -> Response:
 
 
 @operations.route("/<collection>/<ref>/history/<rev>", id="getRevision", tags=["cms"],
-                  summary="The resource as it was right after a revision", parameters=[_COLLECTION, _REF],
+                  summary="Een bron zoals na een revisie / a resource as of a revision",
+                  description=("De bron zoals zij was direct na een revisie, in dezelfde formaten als de bron zelf. / "
+                               "The resource as it was right after a revision, in the formats of the resource itself."),
+                  parameters=[_COLLECTION, _REF],
                   responses={200: {"description": "The resource"}}, produces=_ITEM_MEDIA_TYPES,
                   raises=(core.NotFoundError, UnknownRevisionError))
 def history_item(collection: str, ref: str, rev: str) -> Response:
     kind = _collection(collection)
+    _no_query_parameters()
     iri = _iri_from_ref(kind, ref)
     resource = cms().as_of(iri, rev, role=_role())
     response = _item_representation(resource)
@@ -550,7 +610,10 @@ def history_item(collection: str, ref: str, rev: str) -> Response:
 
 
 @operations.route("/<collection>/<ref>/history/<rev>/revert", "POST", id="revertRevision", tags=["cms"],
-                  summary="Restore a revision (a validated, recorded write)", parameters=[_COLLECTION, _REF],
+                  summary="Een revisie terugzetten / restore a revision",
+                  description=("Zet de bron terug naar een revisie, als gevalideerde en vastgelegde wijziging. / "
+                               "Restores the resource to a revision, as a validated and recorded write."),
+                  parameters=[_COLLECTION, _REF],
                   responses={200: {"description": "What the write did"}}, produces=(JSON,), schema=_WRITE_RESULT,
                   raises=(*_CHANGE_ERRORS, UnknownRevisionError))
 def revert(collection: str, ref: str, rev: str) -> Response:
@@ -563,7 +626,10 @@ def revert(collection: str, ref: str, rev: str) -> Response:
 
 
 @operations.route("/<collection>/<ref>/workflow/<transition>", "POST", id="transition", tags=["cms"],
-                  summary="Workflow step: vaststellen (adopt), archiveren (archive), heropenen (reopen)",
+                  summary="Workflowstap / workflow step",
+                  description=("Vaststellen, archiveren of heropenen (adopt, archive, reopen): verplaatst de bron tussen "
+                               "concept, vastgesteld en gearchiveerd. / Moves the resource between concept, adopted and "
+                               "archived."),
                   parameters=[_COLLECTION, _REF,
                               {"name": "transition", "in": "path", "required": True,
                                "schema": {"type": "string", "enum": ["vaststellen", "archiveren", "heropenen",
@@ -583,7 +649,7 @@ def transition(collection: str, ref: str, transition: str) -> Response:
 
 
 operations.schemas.update({
-    "Document": {"type": "object", "description": "Compact JSON-LD with the context at /api/v1/context.jsonld; "
+    "Document": {"type": "object", "description": "Compact JSON-LD with the context at /api/v1/context; "
                                                   "the schema per type is at /api/v1/types/{type}",
                  "properties": {"@context": {"type": "string"}, "id": {"type": "string", "format": "iri"},
                                 "type": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}}},

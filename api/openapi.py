@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from types import FunctionType, ModuleType
 from typing import Any
 
-from flask import Blueprint, Response, g, make_response, request
+from flask import Blueprint, Response, g, make_response, redirect, request, url_for
 
 from mag_graph.sparql import NotAcceptableError, negotiate
 
@@ -182,6 +182,7 @@ class Operations:
         self.blueprint = blueprint
         self.operations: list[Operation] = []
         self.schemas: dict[str, Any] = {}
+        self.moved: dict[str, str] = {}  # an old rule -> the endpoint of the route that replaced it
 
     def route(self, rule: str, method: str = "GET", *, id: str, summary: str, tags: Sequence[str],
               **details: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -208,6 +209,22 @@ class Operations:
             return view
 
         return register
+
+    def redirect(self, rule: str, endpoint: str) -> None:
+        """Keep an old path of a renamed route working: GET and HEAD on ``rule`` answer a
+        permanent redirect (308) to the route of ``endpoint`` (a view of this blueprint),
+        with the query string. The old path is no operation of the OpenAPI document, which
+        describes the current paths only."""
+        target = f"{self.blueprint.name}.{endpoint}"
+
+        def moved(**values: Any) -> Response:
+            location = url_for(target, **values)
+            if request.query_string:
+                location += "?" + request.query_string.decode("latin-1")
+            return redirect(location, 308)
+
+        self.blueprint.add_url_rule(rule, f"moved_{endpoint}", moved, methods=["GET"])
+        self.moved[rule] = endpoint
 
     def paths(self) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}

@@ -16,6 +16,10 @@ graph operations are :class:`~mag_graph.sparql.SparqlService`'s.
 ``/graph-store`` (indirect graph identification, ``?graph=IRI`` or ``?default``)
     ``GET``/``HEAD`` a graph (without a parameter: the whole dataset as TriG/N-Quads),
     ``PUT`` replaces, ``POST`` adds, ``DELETE`` drops; writes need the ``admin`` role.
+    A named graph exists after a PUT or POST even when the body held no statements
+    (``sd:EmptyGraphs``); a POST may be ``multipart/form-data`` with one RDF document per
+    part; a POST of a graph to ``/graph-store`` itself creates a new graph (IRI under
+    ``magg:graph-store/``) and answers 201 with its ``Location``.
     ``/graph-store`` is a service of its own next to ``/sparql`` (as the protocol's
     examples have it); the Service Description points to it.
 """
@@ -46,6 +50,7 @@ bp = Blueprint("sparql", __name__)
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
+MULTIPART = "multipart/form-data"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -247,21 +252,38 @@ def graph_store() -> Response:
         return Response(status=204)
 
     named, graph = _graph_parameter(required=request.method == "PUT")
-    fmt = input_format(request.headers.get("Content-Type"), datasets=True)
-    if not named and fmt.kind != "dataset":
-        raise Problem(400, "noem een graaf met ?graph=IRI of ?default (of stuur TriG/N-Quads)",
-                      "name a graph with ?graph=IRI or ?default (or send TriG/N-Quads)")
-    body = request.get_data()
+    multipart = request.method == "POST" and request.mimetype == MULTIPART
+    if multipart:
+        parts = _multipart_documents()
+    else:
+        parts = [(request.get_data(), input_format(request.headers.get("Content-Type"), datasets=True))]
     if request.method == "PUT":
-        created = service.put_graph(graph, body, fmt)
+        created = service.put_graph(graph, *parts[0])
     elif named:
-        created = service.post_graph(graph, body, fmt)
-    else:  # quads into the graphs they name
-        service.post_dataset(body, fmt)
+        created = service.post_graph(graph, parts)
+    elif not multipart and parts[0][1].kind == "dataset":  # quads into the graphs they name
+        service.post_dataset(*parts[0])
         created = False
+    else:  # RDF for the graph store itself: a new graph with a minted IRI (GSP section 5.5)
+        if any(fmt.kind == "dataset" for _, fmt in parts):
+            raise Problem(400, "een nieuwe graaf is één graaf: stuur geen TriG/N-Quads in delen",
+                          "a new graph is one graph: send no TriG/N-Quads in parts")
+        graph = service.post_new_graph(parts)
+        created = True
     _written_outside_the_cms()
     response = Response(status=201 if created else 204)
-    if created and named and graph is not None:
+    if created and graph is not None:
         response.headers["Location"] = url_for("sparql.graph_store", graph=graph, _external=True)
     return response
 
+
+def _multipart_documents() -> list[tuple[bytes, Format]]:
+    """The RDF documents of a ``multipart/form-data`` POST: every part a file with the
+    Content-Type of its format (their statements are merged into the graph)."""
+    if request.form:
+        names = ", ".join(sorted(request.form))
+        raise Problem(400, f"deel zonder bestandsnaam en mediatype: {names}", f"part without a file name and media type: {names}")
+    documents = [(part.read(), input_format(part.content_type, datasets=True)) for _, part in request.files.items(multi=True)]
+    if not documents:
+        raise Problem(400, "het multipart-verzoek bevat geen RDF-documenten", "the multipart request holds no RDF documents")
+    return documents

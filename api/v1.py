@@ -51,11 +51,19 @@ def _single_values(ignore: tuple[str, ...] = ()) -> dict[str, str]:
     return out
 
 
+# The address in the OpenAPI document's info.contact (Logius ADR /core/doc-openapi-contact).
+CONTACT_EMAIL = "beheer@data.mag-graph.nl"
+
+
 # --------------------------------------------------------------------------- questions
 
 
 @operations.route("/questions", id="listQuestions", tags=["vragen"],
                   summary="Alle vragen met hun parameters / every question with its parameters",
+                  description=("De catalogus van bestuurlijke vragen (Q1-Q18): titel en beschrijving in het Nederlands en "
+                               "Engels, getypeerde parameters met standaardwaarden, kolommen en de link naar het antwoord. / "
+                               "The catalogue of governance questions: titles and descriptions in Dutch and English, "
+                               "typed parameters with defaults, columns and the link to the answer."),
                   responses={200: {"description": "De catalogus / the catalogue"}},
                   produces=(JSON,), schema={"$ref": "#/components/schemas/QuestionList"})
 def list_questions() -> Response:
@@ -190,17 +198,21 @@ def validation_report() -> Response:
 
 
 @operations.route("/openapi.json", id="openApi", tags=["api"], summary="Deze beschrijving / this description",
+                  description=("Het OpenAPI 3-document van /api/v1, gemaakt uit de routedeclaraties; voor iedereen en "
+                               "elke origin. / The OpenAPI 3 document of /api/v1, made from the route declarations; "
+                               "open to everyone and every origin."),
                   responses={200: {"description": "OpenAPI 3.0"}}, produces=(JSON,), schema={"type": "object"},
                   public=True)
 def openapi() -> Response:
-    document = openapi_document(request.host_url.rstrip("/") + "/api/v1")
+    document = openapi_document()
     return Response(json.dumps(document, ensure_ascii=False, indent=2), status=200, content_type=JSON)
 
 
 def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
     """The OpenAPI 3.0 description of every ``/api/v1`` route, made from the route
     definitions of this module and of :mod:`.cms` (see :mod:`.openapi`); the question
-    ids are filled in from the catalogue."""
+    ids are filled in from the catalogue. The server URL is relative (to the host that
+    serves the document), so it is right behind any proxy and on http and https alike."""
     registries = (operations, cms.operations, checking.operations)
     paths: dict[str, dict[str, Any]] = {}
     for registry in registries:
@@ -238,7 +250,7 @@ def _base_document(server_url: str) -> dict[str, Any]:
                 "1.1 endpoint (/sparql) and Graph Store (/graph-store) are described by their "
                 "Service Description, not here."
             ),
-            "contact": {"name": "mag-graph", "url": "https://data.mag-graph.nl/"},
+            "contact": {"name": "mag-graph", "url": "https://data.mag-graph.nl/", "email": CONTACT_EMAIL},
             "license": {"name": "EUPL-1.2", "url": "https://interoperable-europe.ec.europa.eu/collection/eupl/eupl-text-eupl-12"},
         },
         "servers": [{"url": server_url}],

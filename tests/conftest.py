@@ -5,9 +5,11 @@ Kept small and generic on purpose; test modules add their own fixtures next to t
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -150,3 +152,27 @@ def _answers_are_documented() -> Iterator[None]:
     finally:
         request_finished.disconnect(check)
     assert wrong == [], "answers the OpenAPI document does not describe:\n" + "\n".join(sorted(set(wrong)))
+
+
+# --------------------------------------------------------------------------- a real server
+
+
+@contextlib.contextmanager
+def _serving(app: Any) -> Iterator[str]:
+    """``app`` under waitress on a free port of 127.0.0.1 (as ``mag-graph serve`` runs
+    it); yields the base URL and stops the server afterwards."""
+    waitress = _require("waitress")
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def serving() -> Callable[[Any], contextlib.AbstractContextManager[str]]:
+    """The context manager that serves a Flask app over real HTTP: ``with serving(app) as url``."""
+    return _serving

@@ -113,7 +113,7 @@ def test_resources_give_json_ld_with_parameters(client: Any, accept: str) -> Non
     item = client.get(ITEM, headers={"Accept": accept})
     assert item.status_code == 200 and item.mimetype == "application/ld+json"
     assert item.headers["Content-Type"] == f'application/ld+json; profile="{COMPACTED}"'  # says what it is
-    assert json.loads(item.get_data())["@context"].endswith("/api/v1/context.jsonld")
+    assert json.loads(item.get_data())["@context"].endswith("/api/v1/context")
 
 
 def test_cms_items_accept_parameters_and_q_values(client: Any) -> None:
@@ -228,13 +228,22 @@ def _path(rule: str) -> str:
 
 
 def test_every_route_is_documented_and_every_documented_operation_is_a_route(app: Any, client: Any) -> None:
+    moved = {rule for registry in (v1.operations, cms.operations) for rule in registry.moved}
     routes = {
         (_path(rule.rule), method.lower())
-        for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1")
+        for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1") and _path(rule.rule) not in moved
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
     }
     documented = {(path, method) for path, item in _document(client)["paths"].items() for method in item}
     assert routes == documented
+    assert not moved & set(_document(client)["paths"])
+
+
+def test_a_moved_path_redirects_permanently_to_its_route(client: Any) -> None:
+    old = client.get("/api/v1/context.jsonld?x=1")
+    assert old.status_code == 308 and old.headers["Location"].endswith("/api/v1/context?x=1")
+    new = client.get("/api/v1/context.jsonld", follow_redirects=True)
+    assert new.status_code == 200 and new.mimetype == "application/ld+json" and "@context" in new.get_json()
 
 
 def test_documented_path_parameters_are_the_route_variables(client: Any) -> None:

@@ -104,7 +104,7 @@ def _path(href: str) -> str:
 
 
 def test_context_types_and_schemas(server: Server) -> None:
-    context = server.call("GET", "/api/v1/context.jsonld")
+    context = server.call("GET", "/api/v1/context")
     assert context.status == 200 and context.headers["content-type"].startswith("application/ld+json")
     assert context.json()["@context"]["phase"]["@type"] == "@id"
     assert context.headers["api-version"]
@@ -136,7 +136,7 @@ def test_create_read_replace_patch_delete(server: Server) -> None:
     assert got.status == 200 and got.headers["etag"] == etag
     assert got.headers["content-type"].startswith("application/ld+json")
     document = got.json()
-    assert document["label"] == {"nl": "Levenscyclus"} and document["@context"].endswith("/api/v1/context.jsonld")
+    assert document["label"] == {"nl": "Levenscyclus"} and document["@context"].endswith("/api/v1/context")
     assert server.call("GET", _path(location), user="eddie", headers={"If-None-Match": etag}).status == 304
     turtle = server.call("GET", _path(location), user="eddie", headers={"Accept": "text/turtle"})
     assert turtle.headers["content-type"].startswith("text/turtle")
@@ -344,6 +344,8 @@ def test_every_route_is_in_the_openapi_fragment() -> None:
         if not rule.endpoint.startswith("cms."):
             continue
         path = rule.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}")
+        if path in cms_api.operations.moved:  # an old path that redirects to its route
+            continue
         assert path in paths, path
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert method.lower() in paths[path], (path, method)
@@ -510,7 +512,7 @@ def test_every_route_for_every_role(server: Server, user: str | None) -> None:
         assert made.status == 201, made.body
         return _path(made.json()["href"]), made.headers["etag"]
 
-    for path in ("/api/v1/context.jsonld", "/api/v1/types", "/api/v1/types/theme", "/api/v1/search?q=mag",
+    for path in ("/api/v1/context", "/api/v1/types", "/api/v1/types/theme", "/api/v1/search?q=mag",
                  "/api/v1/themes", "/api/v1/budgets/hg-mag-totaal", "/api/v1/openapi.json"):
         assert server.call("GET", path, user=user).status == 200, path
     created = server.call("POST", "/api/v1/themes", _theme(name), user=user)

@@ -28,6 +28,7 @@ from mag_graph.cms.schema import _field_order
 from mag_graph.cms.types import (
     API_BASE,
     CONTEXT_URL,
+    OLD_CONTEXT_URL,
     ContentType,
     PropertyInfo,
     Triple,
@@ -47,7 +48,7 @@ def context() -> dict[str, Any]:
 
 
 def context_document() -> dict[str, Any]:
-    """The published context document (``/api/v1/context.jsonld``)."""
+    """The published context document (``/api/v1/context``)."""
     return {"@context": context()}
 
 
@@ -186,7 +187,7 @@ def _inline_context(doc: Any) -> Any:
 
 def _replace_context(ctx: Any) -> Any:
     if isinstance(ctx, str):
-        if ctx == CONTEXT_URL or ctx.rstrip("/").endswith(f"{API_BASE}/context.jsonld"):
+        if ctx in (CONTEXT_URL, OLD_CONTEXT_URL) or ctx.rstrip("/").endswith((f"{API_BASE}/context", f"{API_BASE}/context.jsonld")):
             return context()
         raise InvalidDocumentError(
             f"onbekende externe @context {ctx!r}; gebruik {CONTEXT_URL} of een inline context",

@@ -48,6 +48,7 @@ from mag_graph.validation import texts_by_language
 __all__ = [
     "API_BASE",
     "CONTEXT_URL",
+    "OLD_CONTEXT_URL",
     "OWNED_PREDICATES",
     "ContentType",
     "PropertyInfo",
@@ -63,7 +64,8 @@ __all__ = [
     "vocabulary",
 ]
 
-CONTEXT_URL = "https://data.mag-graph.nl/api/v1/context.jsonld"
+CONTEXT_URL = "https://data.mag-graph.nl/api/v1/context"
+OLD_CONTEXT_URL = CONTEXT_URL + ".jsonld"  # the first address, still accepted (and redirected)
 API_BASE = "/api/v1"
 
 Quad = tuple[Node, Node, Node, Any]

@@ -31,6 +31,7 @@ import shutil
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from mag_graph.namespaces import MAGG
 from mag_graph.sparql.cache import (
     DEFAULT_CACHE_BYTES,
     DEFAULT_CACHE_ENTRIES,
@@ -371,25 +373,46 @@ class SparqlService:
         return data
 
     def put_graph(self, graph: str | None, data: bytes, fmt: Format) -> bool:
-        """Replace a graph's content (all or nothing); True when the graph is new."""
+        """Replace a graph's content (all or nothing); True when the graph is new. A
+        named graph exists afterwards even when the body holds no statements
+        (``sd:EmptyGraphs``)."""
         with self._write_lock:
             existed = self.graph_exists(graph)
             try:
                 self.store.load(data, format=fmt.name, graph=self._target(graph), replace=True)
+                if graph is not None:
+                    self.store.create_graph(graph)
             finally:
                 self.changed()
             return not existed
 
-    def post_graph(self, graph: str | None, data: bytes, fmt: Format) -> bool:
-        """Add statements to a graph (``None``: the default graph; quads of a dataset
-        format all go into it); True when the graph is new."""
+    def post_graph(self, graph: str | None, parts: Sequence[tuple[bytes, Format]]) -> bool:
+        """Add the statements of one or more RDF documents (the parts of a
+        ``multipart/form-data`` request, each in its own format) to a graph (``None``:
+        the default graph; quads of a dataset format all go into it), all or nothing,
+        each document's blank nodes its own; True when the graph is new (it exists
+        afterwards, empty if nothing was sent)."""
         with self._write_lock:
             existed = self.graph_exists(graph)
             try:
-                self.store.load(data, format=fmt.name, graph=self._target(graph))
+                if len(parts) == 1:  # one document: the store's loader (large bodies too)
+                    self.store.load(parts[0][0], format=parts[0][1].name, graph=self._target(graph))
+                else:
+                    with self.store.transaction() as tx:
+                        for data, fmt in parts:
+                            tx.load(data, format=fmt.name, graph=self._target(graph))
+                if graph is not None:
+                    self.store.create_graph(graph)
             finally:
                 self.changed()
             return not existed
+
+    def post_new_graph(self, parts: Sequence[tuple[bytes, Format]]) -> str:
+        """A POST to the graph store itself: a new graph with a minted IRI (under
+        ``magg:graph-store/``) holding the statements of ``parts``; returns its IRI."""
+        graph = str(MAGG[f"graph-store/{uuid.uuid4()}"])
+        self.post_graph(graph, parts)
+        return graph
 
     def post_dataset(self, data: bytes, fmt: Format) -> None:
         """Add quads (TriG, N-Quads) to the graphs they name."""
@@ -464,12 +487,14 @@ class SparqlService:
         limits_nl = (
             f"Tijdslimiet per query {self.timeout:g} s; hoogstens {self.max_rows} rijen of triples "
             f"en {self.max_bytes} bytes per resultaat. De standaardgraaf is de vereniging van alle grafen. "
-            "Updates vragen een gebruiker of token met de rol editor (HTTP Basic of Bearer)."
+            "Updates (en schrijven in de Graph Store) vragen een gebruiker of token met de rol admin (HTTP Basic of Bearer); "
+            "redacteuren schrijven via de CMS-API (/api/v1)."
         )
         limits_en = (
             f"Time limit per query {self.timeout:g} s; at most {self.max_rows} rows or triples "
             f"and {self.max_bytes} bytes per result. The default graph is the union of all graphs. "
-            "Updates need a user or token with the editor role (HTTP Basic or Bearer)."
+            "Updates (and Graph Store writes) need a user or token with the admin role (HTTP Basic or Bearer); "
+            "editors write through the CMS API (/api/v1)."
         )
         if graph_store_url:
             limits_nl += f" Graph Store Protocol: {graph_store_url}"

@@ -236,6 +236,14 @@ class Store(_Loading):
         elif self._db.contains_named_graph(name):
             self._db.remove_graph(name)
 
+    def create_graph(self, graph: GraphArg) -> bool:
+        """Make sure a named graph exists, empty if it is new; True when it was new."""
+        name = _graph_name(graph)
+        if isinstance(name, ox.DefaultGraph) or self._require().contains_named_graph(name):
+            return False
+        self._db.add_graph(name)
+        return True
+
     def quads(
         self,
         subject: Any = None,

@@ -91,6 +91,11 @@ class GraphStore(Protocol):
         """Remove a named graph with its statements (the default graph is only emptied)."""
         ...
 
+    def create_graph(self, graph: GraphArg) -> bool:
+        """Make sure a named graph exists, empty if it is new (SPARQL ``CREATE SILENT
+        GRAPH``); True when it was new. The default graph always exists."""
+        ...
+
     def quads(
         self, subject: Any = None, predicate: Any = None, object: Any = None, graph: Any = ...
     ) -> Iterator[tuple[Node, Node, Node, URIRef | BNode | None]]:
