@@ -145,6 +145,9 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     # Every committed CMS write renews the caches and the query processes' snapshot while
     # it still holds the write lock, so no reader sees the new state with old caches.
     content.add_listener(service.changed)
+    # Listings (the CMS's queries built from request parameters) run like /sparql's
+    # queries: in the worker processes, under the same timeout, holding no CMS lock.
+    content.use_query_service(service)
 
     problems.register(app)
     app.register_blueprint(sparql.bp)

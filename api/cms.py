@@ -44,6 +44,7 @@ from mag_graph.access.auth import Principal
 from mag_graph.cms import UnknownRevisionError, workflow
 from mag_graph.cms import content as core
 from mag_graph.namespaces import MAGID
+from mag_graph.sparql import QueryTimeoutError
 from mag_graph.store import MagGraphError
 
 from .i18n import negotiate as negotiate_language
@@ -265,6 +266,10 @@ def _core_error(exc: MagGraphError) -> Response:
             for r in exc.results
         ]
         extensions["results"] = exc.results
+    if isinstance(exc, core.InvalidParameterError):
+        extensions["invalidParams"] = [{"name": exc.name, "reason": exc.en if lang == "en" else exc.nl}]
+        if exc.allowed is not None:
+            extensions["allowed"] = exc.allowed
     if isinstance(exc, core.HasReferrersError):
         extensions["referrers"] = [dict(r, href=href_for(r["id"])) for r in exc.referrers]
     if isinstance(exc, core.PreconditionFailedError) and exc.current_etag:
@@ -380,7 +385,8 @@ def imports() -> Response:
                   parameters=[_COLLECTION, *_PAGE,
                               {"name": "sort", "in": "query", "schema": {"type": "string"}, "description": "a key; -key descending"},
                               {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(workflow.STATES)}}],
-                  responses={200: {"description": "A page"}}, produces=(JSON,))
+                  responses={200: {"description": "A page"}}, produces=(JSON,),
+                  raises=(core.InvalidParameterError, QueryTimeoutError))
 def collection(collection: str) -> Response:
     kind = _collection(collection)
     page = _int_arg("page", 1, low=1, high=1_000_000)

@@ -17,6 +17,7 @@ __all__ = [
     "ContentError",
     "HasReferrersError",
     "InvalidDocumentError",
+    "InvalidParameterError",
     "NotFoundError",
     "PreconditionFailedError",
     "PreconditionRequiredError",
@@ -41,6 +42,19 @@ class InvalidDocumentError(ContentError):
 
     status = 400
     slug = "invalid-document"
+
+
+class InvalidParameterError(ContentError):
+    """A query parameter (a listing's filter key or value, sort key, page) that is not
+    one the request may give; ``name`` is the parameter, ``allowed`` what it may be."""
+
+    status = 400
+    slug = "invalid-parameter"
+
+    def __init__(self, nl: str, en: str, *, name: str, allowed: list[str] | None = None) -> None:
+        super().__init__(nl, en)
+        self.name = name
+        self.allowed = allowed
 
 
 class AlreadyExistsError(ContentError):

@@ -24,6 +24,7 @@ from mag_graph.store.embedded import (  # noqa: F401
     ENV_STORE,
     MEMORY,
     Store,
+    bind_values,
     default_store_path,
 )
 from mag_graph.store.errors import (  # noqa: F401

@@ -1,0 +1,380 @@
+"""Security of the web service against a real ``mag-graph serve`` (issue 14): no SPARQL
+injection through the CMS listings, listings under the query timeout, bad input refused
+without a 500 and without a trace in the store, no cross-site writes, files created
+private, ``init`` that keeps edits, and URLs behind a TLS proxy.
+
+Every test talks HTTP to a server in a subprocess on 127.0.0.1 (``http.client``, nothing
+in between) over an on-disk store, so the query processes and their timeouts are the
+real ones.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mag_graph.access.auth import AuthRegistry
+from mag_graph.store import Store
+from mag_graph.store.bootstrap import initialise
+
+SCRIPT = Path(sys.executable).with_name("mag-graph")
+PASSWORD = "geheim-wachtwoord-14"
+USERS = {"beheerder": "admin", "redacteur": "editor", "vaststeller": "reviewer", "lezer": "reader"}
+THEME = "https://data.mag-graph.nl/id/thema/hg-gezond-en-vitaal"
+THEME_PATH = "/api/v1/themes/hg-gezond-en-vitaal"
+THEME_LABEL = "Gezond en vitaal (voorbeeld)"
+HG = "https://identifier.overheid.nl/tooi/id/gemeente/gm0523"
+RESPONSIBILITIES = "/api/v1/responsibilities"
+
+
+# --------------------------------------------------------------------------- the live server
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+    finished: float = 0.0
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def media_type(self) -> str:
+        return (self.header("Content-Type") or "").split(";")[0].strip()
+
+
+@dataclass
+class Server:
+    host: str
+    port: int
+    store: Path
+    process: subprocess.Popen[str]
+    output: list[str]
+
+    def call(self, method: str, path: str, body: bytes | str | None = None, *, user: str | None = None,
+             headers: dict[str, str] | None = None, timeout: float = 120) -> Reply:
+        """One raw HTTP request."""
+        sent = dict(headers or {})
+        if user is not None:
+            sent["Authorization"] = "Basic " + base64.b64encode(f"{user}:{PASSWORD}".encode()).decode()
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            data = body.encode("utf-8") if isinstance(body, str) else body
+            conn.request(method, path, body=data, headers=sent)
+            response = conn.getresponse()
+            return Reply(response.status, response.headers, response.read(), time.monotonic())
+        finally:
+            conn.close()
+
+    def count_quads(self) -> int:
+        """Every quad of the store, counted by an admin through /sparql."""
+        query = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+        reply = self.call("GET", "/sparql?" + urllib.parse.urlencode({"query": query}), user="beheerder",
+                          headers={"Accept": "application/sparql-results+json"})
+        assert reply.status == 200, reply.body[:300]
+        return int(reply.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def _drain(stream: Any, lines: queue.Queue[str], keep: list[str]) -> None:
+    for line in stream:
+        keep.append(line)
+        lines.put(line)
+
+
+def start(store: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
+    """``mag-graph serve --port 0`` in a subprocess, once it says where it listens."""
+    environment = {k: v for k, v in os.environ.items() if k != "MAG_GRAPH_STORE"}
+    environment.update(env or {})
+    command = [str(SCRIPT), "serve", "--store", str(store), "--host", "127.0.0.1", "--port", "0", *extra]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment)
+    lines: queue.Queue[str] = queue.Queue()
+    output: list[str] = []
+    threading.Thread(target=_drain, args=(process.stdout, lines, output), daemon=True).start()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            if process.poll() is not None:
+                break
+            continue
+        match = re.search(r"serving on http://([0-9.]+):([0-9]+)/", line)
+        if match:
+            return Server(match.group(1), int(match.group(2)), store, process, output)
+    process.kill()
+    raise RuntimeError("mag-graph serve did not start:\n" + "".join(output))
+
+
+def stop(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+def make_store(path: Path, *, extra_themes: int = 0) -> Path:
+    """An on-disk store with the example data (and ``extra_themes`` more themes) and the
+    users of :data:`USERS`."""
+    store = Store.open(path, create=True)
+    try:
+        initialise(store)
+        if extra_themes:
+            lines = []
+            for i in range(extra_themes):
+                subject = f"<https://data.mag-graph.nl/id/thema/bulk-{i}>"
+                lines.append(f"{subject} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://data.mag-graph.nl/def/mag#Theme> .")
+                lines.append(f'{subject} <http://www.w3.org/2000/01/rdf-schema#label> "Bulkthema {i}"@nl .')
+            store.load("\n".join(lines).encode("utf-8"), format="ntriples")
+    finally:
+        store.close()
+    with AuthRegistry.for_store(path) as auth:
+        for name, role in USERS.items():
+            auth.add_user(name, PASSWORD, role)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    store = make_store(tmp_path_factory.mktemp("security") / "store")
+    running = start(store, "--workers", "2", "--threads", "8", "--query-timeout", "10")
+    yield running
+    stop(running)
+
+
+def assert_problem(reply: Reply, status: int, *words: str) -> dict[str, Any]:
+    assert reply.status == status, reply.body[:500]
+    assert reply.media_type == "application/problem+json", reply.media_type
+    problem = reply.json()
+    assert problem["status"] == status and problem["title"] and problem["type"]
+    assert " / " in problem["detail"], problem  # Dutch, then English
+    for word in words:
+        assert word in problem["detail"], problem
+    return problem
+
+
+def listing(server: Server, path: str, params: list[tuple[str, str]], **kwargs: Any) -> Reply:
+    return server.call("GET", path + "?" + urllib.parse.urlencode(params), **kwargs)
+
+
+def ids(reply: Reply) -> list[str]:
+    assert reply.status == 200, reply.body[:500]
+    return [item["id"] for item in reply.json()["items"]]
+
+
+# --------------------------------------------------------------------------- 1. listings: no injection
+
+
+BREAK_OUT_KEY = "urn:doesnotexist>?|<urn:doesnotexist"
+# Keys that used to be pasted into the query as <key>: the issue's break-out, a cross join
+# over the whole store (it used to hang the server), a full IRI and a compact IRI of a
+# real property (not keys of the API), and keys that are no names at all.
+BAD_KEYS = [
+    BREAK_OUT_KEY,
+    "urn:a>?x.?y?z?w.?s<urn:b",
+    "rdfs:label>?x.?a?b?c.?d?e?f.?s<rdfs:label",
+    "urn:a> ?x . ?y ?z ?w . ?s <urn:b",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "rdfs:label",
+    "label }",
+    "label\u0000",
+    "Label",
+    "nonsense",
+]
+
+
+def test_the_issues_break_out_key_is_refused_with_the_allowed_keys(server: Server) -> None:
+    plain = listing(server, "/api/v1/themes", [("urn:doesnotexist", THEME)])
+    broken = listing(server, "/api/v1/themes", [(BREAK_OUT_KEY, THEME)])
+    for reply, key in ((plain, "urn:doesnotexist"), (broken, BREAK_OUT_KEY)):
+        problem = assert_problem(reply, 400, key)
+        assert problem["invalidParams"][0]["name"] == key
+        assert {"label", "municipality", "type"} <= set(problem["allowed"])
+        assert "onbekende filtersleutel" in problem["detail"] and "unknown filter key" in problem["detail"]
+    english = listing(server, "/api/v1/themes", [(BREAK_OUT_KEY, THEME), ("lang", "en")])
+    assert assert_problem(english, 400)["invalidParams"][0]["reason"].startswith("unknown filter key")
+
+
+@pytest.mark.parametrize("key", BAD_KEYS)
+def test_unknown_filter_keys_are_refused(server: Server, key: str) -> None:
+    before = server.count_quads()
+    started = time.monotonic()
+    reply = listing(server, RESPONSIBILITIES, [(key, "magb:Uitvoering")])
+    problem = assert_problem(reply, 400)
+    assert problem["invalidParams"][0]["name"] == key
+    assert "phase" in problem["allowed"]
+    # refused before any query runs: long before the 10 s query timeout
+    assert time.monotonic() - started < 5
+    assert server.count_quads() == before
+
+
+def test_the_cross_join_key_that_hung_the_server_is_refused_and_writers_go_on(server: Server) -> None:
+    """The key from the issue that built a cross join over the whole store: refused at
+    once, while an editor's write goes through."""
+    key = "urn:a>?x.?y?z?w.?q?r?t.?s<urn:b"  # no spaces: the old check let it through
+    replies: list[Reply] = []
+    threads = [threading.Thread(target=lambda: replies.append(listing(server, "/api/v1/themes", [(key, "1")])))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    created = server.call("POST", "/api/v1/themes", json.dumps({"label": {"nl": "Kruisproef", "en": "Cross test"},
+                                                                "municipality": [HG]}),
+                          user="redacteur", headers={"Content-Type": "application/ld+json"})
+    for thread in threads:
+        thread.join(60)
+    assert created.status == 201, created.body[:500]
+    assert [r.status for r in replies] == [400] * 4
+
+
+def test_known_filters_still_work_by_compact_iri_full_iri_and_segment(server: Server) -> None:
+    everything = ids(listing(server, RESPONSIBILITIES, [("pageSize", "200")]))
+    by_curie = ids(listing(server, RESPONSIBILITIES, [("phase", "magb:Uitvoering"), ("pageSize", "200")]))
+    by_iri = ids(listing(server, RESPONSIBILITIES, [("phase", "https://data.mag-graph.nl/def/mag/begrip/Uitvoering"),
+                                                    ("pageSize", "200")]))
+    assert by_curie and by_curie == by_iri and set(by_curie) < set(everything)
+    either = ids(listing(server, RESPONSIBILITIES, [("phase", "magb:Uitvoering"), ("phase", "magb:Vaststellen"),
+                                                    ("pageSize", "200")]))
+    assert set(by_curie) < set(either) <= set(everything)
+    themes = ids(listing(server, "/api/v1/themes", [("label", THEME_LABEL)]))
+    assert themes == [THEME]
+
+
+# Values for a reference property (phase): each tries to close the IRI or the FILTER.
+BAD_IRI_VALUES = [
+    "magb:Uitvoering> || true || <urn:x",
+    "magb:Uitvoering>) } UNION { ?s ?p ?o } #",
+    "https://data.mag-graph.nl/def/mag/begrip/Uitvoering> . ?s ?p ?o . <urn:x",
+    "urn:doesnotexist>?|<urn:doesnotexist",
+    "magb:Uit voering",
+    "<magb:Uitvoering>",
+    "magb:Uitvoering\"",
+    "{}",
+]
+
+
+@pytest.mark.parametrize("value", BAD_IRI_VALUES)
+def test_reference_values_that_are_no_iri_are_refused(server: Server, value: str) -> None:
+    problem = assert_problem(listing(server, RESPONSIBILITIES, [("phase", value)]), 400, "phase")
+    assert problem["invalidParams"][0]["name"] == "phase"
+
+
+# Values for a text property (label): bound as a literal, so they match nothing, exactly
+# like any other label no resource has.
+TEXT_VALUES = [
+    'x") || true || ("',
+    "x\") } UNION { ?s ?p ?o } #",
+    "' || 1=1 --",
+    '"""',
+    "\\",
+    THEME_LABEL + '") || ("',
+    "?s",
+]
+
+
+@pytest.mark.parametrize("value", TEXT_VALUES)
+def test_text_values_are_bound_as_literals_and_match_only_themselves(server: Server, value: str) -> None:
+    reply = listing(server, "/api/v1/themes", [("label", value), ("pageSize", "200")])
+    assert reply.status == 200 and reply.json()["total"] == 0 and ids(reply) == []
+    control = listing(server, "/api/v1/themes", [("label", "Geen thema heet zo"), ("pageSize", "200")])
+    assert control.json()["total"] == 0
+
+
+BAD_SORTS = ["label> ?x", "--label", "label DESC", "?s", "-type", "urn:doesnotexist>?|<urn:doesnotexist",
+             "label) ?s LIMIT 1000000 #", "rdfs:label", "", "+-label"]
+
+
+@pytest.mark.parametrize("sort", BAD_SORTS)
+def test_sort_keys_outside_the_list_are_refused(server: Server, sort: str) -> None:
+    problem = assert_problem(listing(server, RESPONSIBILITIES, [("sort", sort)]), 400)
+    assert problem["invalidParams"][0]["name"] == "sort"
+    assert "label" in problem["allowed"] and "type" not in problem["allowed"]
+
+
+def test_sorting_by_a_known_key_both_ways(server: Server) -> None:
+    up = listing(server, RESPONSIBILITIES, [("sort", "label"), ("pageSize", "200")]).json()["items"]
+    down = listing(server, RESPONSIBILITIES, [("sort", "-label"), ("pageSize", "200")]).json()["items"]
+    assert [i["id"] for i in up] == [i["id"] for i in reversed(down)] or [i["title"] for i in up] == sorted(
+        (i["title"] for i in down), key=lambda t: t)
+    assert listing(server, RESPONSIBILITIES, [("sort", "+order")]).status == 200
+
+
+BAD_PAGING = [("page", "0"), ("page", "-1"), ("page", "1e3"), ("page", "1 OFFSET 0"), ("page", "2000000"),
+              ("page", "1}"), ("pageSize", "0"), ("pageSize", "201"), ("pageSize", "20 LIMIT 100000"),
+              ("pageSize", "-5"), ("state", "adopted } UNION {"), ("state", "x"), ("lang", 'en" ) } #')]
+
+
+@pytest.mark.parametrize(("name", "value"), BAD_PAGING)
+def test_paging_state_and_language_outside_their_ranges_are_refused(server: Server, name: str, value: str) -> None:
+    assert_problem(listing(server, RESPONSIBILITIES, [(name, value)], user="redacteur"), 400)
+
+
+def test_too_many_values_for_one_key_are_refused(server: Server) -> None:
+    params = [("phase", "magb:Uitvoering")] * 51
+    assert_problem(listing(server, RESPONSIBILITIES, params), 400, "phase")
+    assert listing(server, RESPONSIBILITIES, params[:50]).status == 200
+
+
+# --------------------------------------------------------------------------- 1. listings: under the timeout
+
+
+@pytest.fixture(scope="module")
+def slow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server whose anonymous theme listings take seconds (30,000 extra themes: about
+    8 s measured) and whose queries may take 5 s."""
+    store = make_store(tmp_path_factory.mktemp("slow") / "store", extra_themes=30_000)
+    running = start(store, "--workers", "2", "--threads", "8", "--query-timeout", "5")
+    yield running
+    stop(running)
+
+
+def _patch_theme(server: Server, text: str) -> Reply:
+    current = server.call("GET", THEME_PATH, user="vaststeller")
+    assert current.status == 200
+    return server.call("PATCH", THEME_PATH, json.dumps({"description": {"nl": text}}), user="vaststeller",
+                       headers={"If-Match": current.header("ETag") or "", "Content-Type": "application/merge-patch+json"})
+
+
+def test_a_slow_listing_ends_with_503_and_holds_up_no_writer(slow_server: Server) -> None:
+    """A listing that passes the query timeout is stopped like a /sparql query (503), and
+    while it runs a reviewer's write and a quick listing are answered: the listing holds
+    no lock of the CMS (it used to hold the read lock until it ended, so the write
+    waited for it)."""
+    assert _patch_theme(slow_server, "Opwarmen").status == 200  # the first write loads the shapes
+    answers: dict[str, Reply] = {}
+
+    def slow() -> None:
+        answers["slow"] = listing(slow_server, "/api/v1/themes", [("sort", "-label")])
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(0.3)  # the listing is in its query process now
+    patched = _patch_theme(slow_server, "Tijdens een trage lijst")
+    quick = listing(slow_server, RESPONSIBILITIES, [("phase", "magb:Uitvoering")])
+    thread.join(120)
+    assert patched.status == 200, patched.body[:500]
+    assert quick.status == 200
+    problem = assert_problem(answers["slow"], 503)
+    assert problem["type"].endswith("query-timeout")
+    assert patched.finished < answers["slow"].finished
+    assert quick.finished < answers["slow"].finished
