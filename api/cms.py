@@ -176,12 +176,21 @@ def _body(default: str = "jsonld") -> tuple[Any, str]:
             raise Problem(415, f"mediatype {media} wordt hier niet gelezen", f"media type {media} is not read here",
                           acceptable=sorted(BODY_FORMATS))
         fmt = default
+    raw = request.get_data()
+    if fmt != "rdfxml":  # JSON and the text formats of RDF are UTF-8 (XML declares its own)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Problem(400, f"de inhoud is geen geldige UTF-8 (byte {exc.start})",
+                          f"the content is not valid UTF-8 (byte {exc.start})") from None
     if fmt == "jsonld":
         try:
-            return json.loads(request.get_data(as_text=True)), fmt
+            return json.loads(text), fmt
         except ValueError as exc:
             raise Problem(400, f"geen geldige JSON: {exc}", f"not valid JSON: {exc}") from None
-    return request.get_data(), fmt
+        except RecursionError:
+            raise Problem(400, "het document is te diep genest", "the document is nested too deeply") from None
+    return raw, fmt
 
 
 @raises(core.NotFoundError)
@@ -266,6 +275,8 @@ def _core_error(exc: MagGraphError) -> Response:
             for r in exc.results
         ]
         extensions["results"] = exc.results
+    if isinstance(exc, core.InvalidDocumentError) and exc.fields:
+        extensions["invalidParams"] = [{"name": f["name"], "reason": f.get(lang) or f.get("nl", "")} for f in exc.fields]
     if isinstance(exc, core.InvalidParameterError):
         extensions["invalidParams"] = [{"name": exc.name, "reason": exc.en if lang == "en" else exc.nl}]
         if exc.allowed is not None:

@@ -11,6 +11,7 @@ real ones.
 from __future__ import annotations
 
 import base64
+import gc
 import http.client
 import json
 import os
@@ -378,3 +379,127 @@ def test_a_slow_listing_ends_with_503_and_holds_up_no_writer(slow_server: Server
     assert problem["type"].endswith("query-timeout")
     assert patched.finished < answers["slow"].finished
     assert quick.finished < answers["slow"].finished
+
+
+# --------------------------------------------------------------------------- 2. bad input: never a 500, never stored
+
+JSON_LD = {"Content-Type": "application/ld+json"}
+MERGE = "application/merge-patch+json"
+ITEM_ROUTES = ["POST /api/v1/themes", "PUT " + THEME_PATH, "PATCH " + THEME_PATH, "POST /api/v1/imports"]
+
+
+def _send(server: Server, route: str, body: bytes, content_type: str | None = None) -> Reply:
+    method, path = route.split(" ", 1)
+    headers = {"Content-Type": content_type or (MERGE if method == "PATCH" else "application/ld+json")}
+    if method in ("PUT", "PATCH"):
+        headers["If-Match"] = server.call("GET", path, user="vaststeller").header("ETag") or ""
+    return server.call(method, path, body, user="vaststeller", headers=headers)
+
+
+@pytest.mark.parametrize("route", ITEM_ROUTES)
+def test_invalid_utf8_is_refused_everywhere_and_nothing_is_stored(server: Server, route: str) -> None:
+    before = server.count_quads()
+    json_body = b'{"label": {"nl": "\xff\xfe kapot"}, "municipality": ["' + HG.encode() + b'"]}'
+    assert_problem(_send(server, route, json_body), 400, "UTF-8")
+    if not route.startswith("PATCH"):
+        turtle = (b'@prefix mag: <https://data.mag-graph.nl/def/mag#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
+                  b'<https://data.mag-graph.nl/id/thema/kapot> a mag:Theme ; rdfs:label "\xff\xfe"@nl .')
+        assert _send(server, route, turtle, "text/turtle").status == 400
+    assert server.count_quads() == before
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+DEEP_OBJECT = b'{"label": {"nl": "x"}, "description": ' + b'{"a": ' * 5_000 + b"1" + b"}" * 5_000 + b"}"
+
+
+@pytest.mark.parametrize("route", ITEM_ROUTES)
+@pytest.mark.parametrize("body", [DEEP, DEEP_OBJECT], ids=["arrays", "objects"])
+def test_deeply_nested_json_is_400_not_a_recursion_error(server: Server, route: str, body: bytes) -> None:
+    before = server.count_quads()
+    assert_problem(_send(server, route, body), 400)
+    assert server.count_quads() == before
+
+
+def test_deeply_nested_bodies_of_the_graph_store_and_rdf_xml_are_refused(server: Server) -> None:
+    """JSON-LD 100,000 levels deep, and RDF/XML 100,000 elements deep (Oxigraph's RDF/XML
+    parser is quadratic in the depth: that upload used to take hours of CPU)."""
+    before = server.count_quads()
+    graph = "/graph-store?graph=" + urllib.parse.quote("https://example.org/graph/diep")
+    reply = server.call("PUT", graph, DEEP, user="beheerder", headers={"Content-Type": "application/ld+json"})
+    assert_problem(reply, 400)
+    n = 100_000
+    xml = ('<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:p="urn:p#">'
+           '<rdf:Description rdf:about="urn:a">' + "<p:p><rdf:Description>" * n + "</rdf:Description></p:p>" * n
+           + "</rdf:Description></rdf:RDF>").encode()
+    started = time.monotonic()
+    assert_problem(server.call("PUT", graph, xml, user="beheerder", headers={"Content-Type": "application/rdf+xml"}),
+                   400, "512")
+    assert_problem(server.call("POST", "/api/v1/imports", xml, user="vaststeller",
+                               headers={"Content-Type": "application/rdf+xml"}), 400, "512")
+    assert time.monotonic() - started < 30  # refused by a linear scan, not after the quadratic parse
+    assert server.count_quads() == before
+
+
+def test_a_date_that_is_no_date_is_422_naming_the_field(server: Server) -> None:
+    before = server.count_quads()
+    document = {"label": {"nl": "Besluit met een kapotte datum"}, "municipality": [HG], "date": "not-a-date"}
+    reply = server.call("POST", "/api/v1/decisions", json.dumps(document), user="redacteur", headers=JSON_LD)
+    problem = assert_problem(reply, 422, "date", "not-a-date")
+    assert problem["invalidParams"][0]["name"] == "date"
+    for wrong in ("2023-02-30", "2023-13-01", "1 januari 2023", "2023-1-1"):
+        document["date"] = wrong
+        reply = server.call("POST", "/api/v1/decisions", json.dumps(document), user="redacteur", headers=JSON_LD)
+        assert assert_problem(reply, 422)["invalidParams"][0]["name"] == "date", wrong
+    assert server.count_quads() == before
+    document["date"] = "2023-02-28"
+    assert server.call("POST", "/api/v1/decisions", json.dumps(document), user="redacteur", headers=JSON_LD).status == 201
+
+
+@pytest.mark.parametrize("route", ITEM_ROUTES[:3])
+def test_unknown_keys_are_refused_naming_the_key(server: Server, route: str) -> None:
+    before = server.count_quads()
+    document: dict[str, Any] = {"label": {"nl": "Thema met tikfout"}, "municipality": [HG], "descriptoin": {"nl": "x"},
+                                "amount": {"curency": "EUR"}}
+    if route.startswith("PUT"):
+        document["id"] = THEME
+    reply = _send(server, route, json.dumps(document).encode())
+    problem = assert_problem(reply, 400, "descriptoin", "amount.curency")
+    assert {p["name"] for p in problem["invalidParams"]} == {"descriptoin", "amount.curency"}
+    assert server.count_quads() == before
+
+
+def test_compact_iri_keys_and_an_inline_context_are_still_accepted(server: Server) -> None:
+    document = {"label": {"nl": "Thema met eigen sleutels"}, "municipality": [HG],
+                "dcterms:subject": "https://data.mag-graph.nl/id/thema/hg-meedoen-en-ontmoeten"}
+    assert server.call("POST", "/api/v1/themes", json.dumps(document), user="redacteur", headers=JSON_LD).status == 201
+    inline = {"@context": {"naam": {"@id": "http://www.w3.org/2000/01/rdf-schema#label", "@language": "nl"},
+                           "gemeente": {"@id": "https://data.mag-graph.nl/def/mag#municipality", "@type": "@id"}},
+              "@type": "https://data.mag-graph.nl/def/mag#Theme", "naam": "Thema met eigen context", "gemeente": HG}
+    assert server.call("POST", "/api/v1/themes", json.dumps(inline), user="redacteur", headers=JSON_LD).status == 201
+
+
+def test_a_theme_with_every_label_removed_is_422_and_keeps_its_label(server: Server) -> None:
+    before = server.call("GET", THEME_PATH).json()
+    for patch in ({"label": None}, {"label": {"nl": None, "en": None}}):
+        reply = _send(server, "PATCH " + THEME_PATH, json.dumps(patch).encode())
+        assert assert_problem(reply, 422, "label")["invalidParams"][0]["name"] == "label"
+    created = server.call("POST", "/api/v1/themes", json.dumps({"municipality": [HG], "description": {"nl": "naamloos"}}),
+                          user="redacteur", headers=JSON_LD)
+    assert assert_problem(created, 422)["invalidParams"][0]["name"] == "label"
+    assert server.call("GET", THEME_PATH).json()["label"] == before["label"]
+    # replacing one language by another is fine
+    assert _send(server, "PATCH " + THEME_PATH, json.dumps({"label": {"en": "Healthy"}}).encode()).status == 200
+    _send(server, "PATCH " + THEME_PATH, json.dumps({"label": before["label"]}).encode())
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "x\\ud83d", "\\u0000", "\\u001b[31m"])
+def test_a_merge_patch_with_text_that_is_no_text_is_refused(server: Server, escape: str) -> None:
+    before = server.count_quads()
+    body = ('{"label": {"nl": "kapot ' + escape + '"}}').encode("ascii")
+    problem = assert_problem(_send(server, "PATCH " + THEME_PATH, body), 400, "label.nl")
+    assert problem["invalidParams"][0]["name"] == "label.nl"
+    assert server.count_quads() == before
+    # a correct surrogate pair is one character, and fine
+    fine = _send(server, "PATCH " + THEME_PATH, b'{"description": {"nl": "emoji \\ud83d\\ude00"}}')
+    assert fine.status == 200, fine.body[:300]
+

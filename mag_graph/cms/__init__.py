@@ -29,6 +29,7 @@ from mag_graph.cms.content import (  # noqa: F401
     ImportResult,
     InvalidDocumentError,
     InvalidParameterError,
+    InvalidValueError,
     NotFoundError,
     Page,
     PreconditionFailedError,

@@ -51,12 +51,19 @@ from mag_graph.cms.errors import (
     HasReferrersError,
     InvalidDocumentError,
     InvalidParameterError,
+    InvalidValueError,
     NotFoundError,
     PreconditionFailedError,
     PreconditionRequiredError,
     ValidationFailedError,
 )
-from mag_graph.cms.jsonld import context, context_document, parse_rdf, to_jsonld
+from mag_graph.cms.jsonld import (
+    check_json,
+    context,
+    context_document,
+    parse_rdf,
+    to_jsonld,
+)
 from mag_graph.cms.pipeline import (
     Draft,
     ImportResult,
@@ -116,6 +123,7 @@ __all__ = [
     "ImportResult",
     "InvalidDocumentError",
     "InvalidParameterError",
+    "InvalidValueError",
     "NotFoundError",
     "Page",
     "PreconditionFailedError",
@@ -489,6 +497,7 @@ class Content:
         maps, nested amounts) are merged key by key."""
         if not isinstance(patch, Mapping):
             raise InvalidDocumentError("een merge-patch is een JSON-object", "a merge patch is a JSON object")
+        check_json(patch)  # before merging: the merge recurses over it
         with self.writing():
             document, current = self.document(iri, role=role, ctype=ctype)
             _check_if_match(current, if_match, required=True)

@@ -18,6 +18,7 @@ __all__ = [
     "HasReferrersError",
     "InvalidDocumentError",
     "InvalidParameterError",
+    "InvalidValueError",
     "NotFoundError",
     "PreconditionFailedError",
     "PreconditionRequiredError",
@@ -38,10 +39,23 @@ class NotFoundError(ContentError):
 
 
 class InvalidDocumentError(ContentError):
-    """The request body is not a usable description of a resource."""
+    """The request body is not a usable description of a resource. ``fields`` names the
+    keys at fault, each with the reason in Dutch and English (``invalidParams``)."""
 
     status = 400
     slug = "invalid-document"
+
+    def __init__(self, nl: str, en: str | None = None, *, fields: list[dict[str, str]] | None = None) -> None:
+        super().__init__(nl, en)
+        self.fields = fields or []
+
+
+class InvalidValueError(InvalidDocumentError):
+    """A document that is well-formed but has a value its field cannot have (a date that
+    is no date) or leaves out what every resource needs (a label); nothing was stored."""
+
+    status = 422
+    slug = "invalid-value"
 
 
 class InvalidParameterError(ContentError):
