@@ -25,7 +25,7 @@ from mag_graph.sparql import (
 )
 from mag_graph.store import Store, default_store_path
 
-from . import cms, headers, pages, problems, sparql, v1
+from . import cms, csrf, headers, pages, problems, sparql, v1
 from .response_cache import ResponseCache
 from .runtime import MagGraph
 
@@ -73,7 +73,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         [],
         ("Origins of a separate editing front end (forms) allowed to call the CMS routes of /api/v1 from "
         "a browser with an Authorization header and to write (POST, PUT, PATCH, DELETE); none by default. "
-        "Never '*': list each origin."),
+        "Never '*': list each origin. Writes from any other origin (Origin, Sec-Fetch-Site) are refused (403)."),
     ),
     "MAG_GRAPH_ALLOW_SERVICE": (
         False,
@@ -155,6 +155,7 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     app.register_blueprint(cms.bp)
     app.register_blueprint(pages.bp)
     headers.install(app, settings["MAG_GRAPH_CORS_ORIGINS"], editors)
+    csrf.install(app, editors)
     app.wsgi_app = ResponseCache(app.wsgi_app, service, int(settings["MAG_GRAPH_CACHE_ENTRIES"]),  # type: ignore[method-assign]
                                  int(settings["MAG_GRAPH_CACHE_BYTES"]))
     return app

@@ -572,7 +572,8 @@ def transition(collection: str, ref: str, transition: str) -> Response:
     principal = _writer("editor")
     iri = _iri_from_ref(kind, ref)
     result = cms().transition(iri, transition, agent=principal.name, role=principal.role,
-                              if_match=request.headers.get("If-Match"), ctype=kind, lang=request_language(strict=True))
+                              if_match=request.headers.get("If-Match"), ctype=kind, lang=request_language(strict=True),
+                              require_match=True)
     return _write_answer(result, kind)
 
 

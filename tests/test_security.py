@@ -41,6 +41,9 @@ THEME_PATH = "/api/v1/themes/hg-gezond-en-vitaal"
 THEME_LABEL = "Gezond en vitaal (voorbeeld)"
 HG = "https://identifier.overheid.nl/tooi/id/gemeente/gm0523"
 RESPONSIBILITIES = "/api/v1/responsibilities"
+EDIT_ORIGIN = "https://forms.example.org"
+EVIL = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+        "Sec-Fetch-Dest": "document"}
 
 
 # --------------------------------------------------------------------------- the live server
@@ -159,7 +162,8 @@ def make_store(path: Path, *, extra_themes: int = 0) -> Path:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     store = make_store(tmp_path_factory.mktemp("security") / "store")
-    running = start(store, "--workers", "2", "--threads", "8", "--query-timeout", "10")
+    running = start(store, "--workers", "2", "--threads", "8", "--query-timeout", "10",
+                    "--cors-edit-origin", EDIT_ORIGIN)
     yield running
     stop(running)
 
@@ -502,4 +506,156 @@ def test_a_merge_patch_with_text_that_is_no_text_is_refused(server: Server, esca
     # a correct surrogate pair is one character, and fine
     fine = _send(server, "PATCH " + THEME_PATH, b'{"description": {"nl": "emoji \\ud83d\\ude00"}}')
     assert fine.status == 200, fine.body[:300]
+
+
+# --------------------------------------------------------------------------- 3. no cross-site writes
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def _own(server: Server) -> dict[str, str]:
+    return {"Origin": f"http://{server.host}:{server.port}", "Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors"}
+
+
+def _insert(label: str) -> str:
+    return f'INSERT DATA {{ GRAPH <https://example.org/graph/csrf> {{ <urn:csrf:x> <urn:csrf:label> "{label}" }} }}'
+
+
+def _has(server: Server, label: str) -> bool:
+    query = f'ASK {{ GRAPH ?g {{ ?s <urn:csrf:label> "{label}" }} }}'
+    reply = server.call("GET", "/sparql?" + urllib.parse.urlencode({"query": query}), user="beheerder",
+                        headers={"Accept": "application/sparql-results+json"})
+    return bool(reply.json()["boolean"])
+
+
+def test_the_issues_three_cross_site_writes_are_refused(server: Server) -> None:
+    """What a page on another site could make a browser with cached credentials send:
+    a form-encoded SPARQL update, a text/plain Graph Store POST, an empty workflow POST."""
+    before = server.count_quads()
+    update = server.call("POST", "/sparql", urllib.parse.urlencode({"update": _insert("kwaad")}), user="beheerder",
+                         headers={**EVIL, "Content-Type": FORM})
+    assert assert_problem(update, 403, "evil.example")["type"].endswith("cross-site-write")
+    graph = "/graph-store?graph=" + urllib.parse.quote("https://example.org/graph/csrf")
+    plain = server.call("POST", graph, '<urn:csrf:x> <urn:csrf:label> "kwaad" .', user="beheerder",
+                        headers={**EVIL, "Content-Type": "text/plain"})
+    assert_problem(plain, 403)
+    step = server.call("POST", "/api/v1/themes/hg-meedoen-en-ontmoeten/workflow/archiveren", user="vaststeller",
+                       headers=EVIL)
+    assert_problem(step, 403)
+    assert server.count_quads() == before and not _has(server, "kwaad")
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://evil.example"},
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+    {"Origin": "null"},
+    {"Origin": "https://evil.example", "Sec-Fetch-Site": "same-origin"},  # a lying header does not help
+    {"Origin": "http://127.0.0.1:1", "Sec-Fetch-Site": "same-site"},  # another port is another origin
+    {"Origin": EDIT_ORIGIN},  # the editing origin may use /api/v1, not /sparql
+], ids=["origin", "sec-fetch-site", "null-cross", "null", "lying", "other-port", "edit-origin"])
+def test_every_foreign_origin_is_refused_on_the_sparql_endpoint(server: Server, headers: dict[str, str]) -> None:
+    reply = server.call("POST", "/sparql", _insert("vreemd"), user="beheerder",
+                        headers={**headers, "Content-Type": "application/sparql-update"})
+    assert_problem(reply, 403)
+    assert not _has(server, "vreemd")
+
+
+@pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])
+def test_graph_store_writes_from_another_site_are_refused(server: Server, method: str) -> None:
+    graph = "/graph-store?graph=" + urllib.parse.quote("https://example.org/graph/csrf-gsp")
+    body = None if method == "DELETE" else '<urn:csrf:y> <urn:csrf:label> "gsp" .'
+    reply = server.call(method, graph, body, user="beheerder",
+                        headers={**EVIL, "Content-Type": "application/n-triples"})
+    assert_problem(reply, 403)
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/api/v1/themes"), ("PATCH", THEME_PATH), ("PUT", THEME_PATH),
+                                              ("DELETE", THEME_PATH), ("POST", "/api/v1/imports"),
+                                              ("POST", THEME_PATH + "/workflow/archiveren")])
+def test_cms_writes_from_another_site_are_refused(server: Server, method: str, path: str) -> None:
+    before = server.call("GET", THEME_PATH).json()
+    etag = server.call("GET", THEME_PATH).header("ETag") or ""
+    reply = server.call(method, path, json.dumps({"label": {"nl": "Overgenomen"}}), user="vaststeller",
+                        headers={**EVIL, "Content-Type": "application/ld+json", "If-Match": etag})
+    assert_problem(reply, 403)
+    assert server.call("GET", THEME_PATH).json() == before
+
+
+def test_same_origin_the_editing_origin_and_clients_outside_a_browser_may_write(server: Server) -> None:
+    own = server.call("POST", "/sparql", urllib.parse.urlencode({"update": _insert("eigen")}), user="beheerder",
+                      headers={**_own(server), "Content-Type": FORM})
+    assert own.status == 204, own.body[:300]
+    # SPARQL 1.1 Protocol: a form-encoded update from a client that is no browser page
+    plain_client = server.call("POST", "/sparql", urllib.parse.urlencode({"update": _insert("client")}),
+                               user="beheerder", headers={"Content-Type": FORM})
+    assert plain_client.status == 204
+    assert _has(server, "eigen") and _has(server, "client")
+    editing = server.call("POST", "/api/v1/themes", json.dumps({"label": {"nl": "Via de redactie"}, "municipality": [HG]}),
+                          user="redacteur", headers={"Origin": EDIT_ORIGIN, "Sec-Fetch-Site": "cross-site",
+                                                      "Content-Type": "application/ld+json"})
+    assert editing.status == 201, editing.body[:300]
+    assert editing.header("Access-Control-Allow-Origin") == EDIT_ORIGIN
+
+
+def test_text_plain_is_not_rdf_on_the_graph_store(server: Server) -> None:
+    graph = "/graph-store?graph=" + urllib.parse.quote("https://example.org/graph/csrf-plain")
+    reply = server.call("POST", graph, '<urn:csrf:z> <urn:csrf:label> "plain" .', user="beheerder",
+                        headers={"Content-Type": "text/plain"})
+    problem = assert_problem(reply, 415)
+    assert "application/n-triples" in problem["acceptable"]
+    assert not _has(server, "plain")
+    ntriples = server.call("POST", graph, '<urn:csrf:z> <urn:csrf:label> "plain" .', user="beheerder",
+                           headers={"Content-Type": "application/n-triples"})
+    assert ntriples.status in (201, 204) and _has(server, "plain")
+
+
+def test_workflow_steps_need_if_match(server: Server) -> None:
+    created = server.call("POST", "/api/v1/themes", json.dumps({"label": {"nl": "Stap met ETag"}, "municipality": [HG]}),
+                          user="redacteur", headers={"Content-Type": "application/ld+json"}).json()
+    path = urllib.parse.urlsplit(created["href"]).path
+    bare = server.call("POST", path + "/workflow/vaststellen", user="vaststeller")
+    assert_problem(bare, 428, "If-Match")
+    assert server.call("GET", path, user="vaststeller").header("X-Workflow-State") == "concept"
+    stale = server.call("POST", path + "/workflow/vaststellen", user="vaststeller", headers={"If-Match": '"oud"'})
+    assert_problem(stale, 412)
+    etag = server.call("GET", path, user="vaststeller").header("ETag") or ""
+    adopted = server.call("POST", path + "/workflow/vaststellen", user="vaststeller", headers={"If-Match": etag})
+    assert adopted.status == 200 and adopted.json()["state"] == "vastgesteld"
+
+
+@pytest.mark.parametrize("headers", [
+    {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"},
+    {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"},
+    {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+], ids=["navigate", "fetch", "html"])
+def test_no_basic_challenge_for_a_browser_page(server: Server, headers: dict[str, str]) -> None:
+    """A Basic challenge would make the browser ask for a password and send it with every
+    later request, also those another site makes it send; a browser page gets Bearer."""
+    for method, path in (("POST", "/sparql"), ("POST", "/api/v1/themes")):
+        reply = server.call(method, path, "x", headers={**headers, "Content-Type": "application/sparql-update"})
+        assert reply.status == 401
+        challenges = reply.headers.get_all("WWW-Authenticate") or []
+        assert challenges and all(c.startswith("Bearer") for c in challenges), challenges
+    wrong = server.call("GET", "/api/v1/themes", headers={**headers, "Authorization": "Basic " + base64.b64encode(
+        b"lezer:fout").decode()})
+    assert wrong.status == 401 and all(c.startswith("Bearer") for c in wrong.headers.get_all("WWW-Authenticate") or [])
+
+
+def test_clients_outside_a_browser_still_learn_that_basic_works(server: Server) -> None:
+    reply = server.call("POST", "/sparql", _insert("anoniem"), headers={"Content-Type": "application/sparql-update"})
+    challenges = reply.headers.get_all("WWW-Authenticate") or []
+    assert reply.status == 401 and any(c.startswith("Basic") for c in challenges) and any(
+        c.startswith("Bearer") for c in challenges)
+
+
+def test_reads_from_other_sites_keep_their_cors(server: Server) -> None:
+    query = "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+    reply = server.call("GET", query, headers={**EVIL, "Sec-Fetch-Mode": "cors", "Accept": "application/sparql-results+json"})
+    assert reply.status == 200 and reply.header("Access-Control-Allow-Origin") == "*"
+    listing_reply = server.call("GET", "/api/v1/themes", headers={**EVIL, "Sec-Fetch-Mode": "cors"})
+    assert listing_reply.status == 200 and listing_reply.header("Access-Control-Allow-Origin") == "*"
+    preflight = server.call("OPTIONS", "/sparql", headers={"Origin": "https://evil.example",
+                                                          "Access-Control-Request-Method": "POST"})
+    assert "POST" not in (preflight.header("Access-Control-Allow-Methods") or "")
 

@@ -566,18 +566,22 @@ class Content:
         if_match: str | Iterable[str] | None = None,
         ctype: ContentType | str | None = None,
         lang: str = "nl",
+        require_match: bool = False,
     ) -> WriteResult:
         """Take a workflow step (``vaststellen``/``adopt``, ``archiveren``/``archive``,
         ``heropenen``/``reopen``): the resource's statements move to the graph of the new
-        state. The union of graphs is unchanged, so there is nothing to validate."""
+        state. The union of graphs is unchanged, so there is nothing to validate.
+        ``require_match``: the step needs ``if_match`` (428 without), as over HTTP, where
+        it proves the caller saw the version it adopts (and a bodiless cross-site POST
+        cannot)."""
         step = workflow.transition_named(name)
         _require_agent(agent)
 
         def settle(_: list[Triple]) -> list[Draft]:
             current = self.get(iri, role=role, ctype=ctype)
             workflow.check_transition(step, current.state, role)
-            if if_match is not None:
-                _check_if_match(current, if_match, required=False)
+            if if_match is not None or require_match:
+                _check_if_match(current, if_match, required=require_match)
             return [Draft(current.iri, current.quads, current.state, step.target)]  # same statements, moved
 
         def finish(outcome: Outcome) -> WriteResult:
