@@ -659,3 +659,32 @@ def test_reads_from_other_sites_keep_their_cors(server: Server) -> None:
                                                           "Access-Control-Request-Method": "POST"})
     assert "POST" not in (preflight.header("Access-Control-Allow-Methods") or "")
 
+
+# --------------------------------------------------------------------------- 4. private files
+
+
+def test_the_search_index_is_private_like_the_credentials(server: Server) -> None:
+    """search.sqlite holds the labels of drafts: 0600 like auth.sqlite, its WAL files too."""
+    # a write, so the index has written through its WAL
+    created = server.call("POST", "/api/v1/themes", json.dumps({"label": {"nl": "Geheim concept"}, "municipality": [HG]}),
+                          user="redacteur", headers={"Content-Type": "application/ld+json"})
+    assert created.status == 201
+    folder = server.store.parent
+    index = folder / "search.sqlite"
+    assert index.exists()
+    for path in [index, folder / "auth.sqlite", *folder.glob("search.sqlite-*")]:
+        assert path.stat().st_mode & 0o777 == 0o600, (path, oct(path.stat().st_mode))
+
+
+def test_an_index_left_world_readable_is_made_private(tmp_path: Path) -> None:
+    from mag_graph.cms.search import SearchIndex
+
+    path = tmp_path / "search.sqlite"
+    path.touch(mode=0o644)
+    os.chmod(path, 0o644)
+    index = SearchIndex(path)
+    try:
+        assert path.stat().st_mode & 0o777 == 0o600
+    finally:
+        index.close()
+
