@@ -688,3 +688,79 @@ def test_an_index_left_world_readable_is_made_private(tmp_path: Path) -> None:
     finally:
         index.close()
 
+
+# --------------------------------------------------------------------------- 5. init keeps edits
+
+
+def _edited_store(path: Path) -> tuple[str, str]:
+    """An initialised on-disk store where a reviewer adopted a label change through the
+    CMS; the new and the shipped label."""
+    from click.testing import CliRunner
+
+    from mag_graph.cli import main
+    from mag_graph.cms import Content
+
+    result = CliRunner().invoke(main, ["init", "--store", str(path)])
+    assert result.exit_code == 0, result.output
+    store = Store.open(path)
+    try:
+        cms = Content.for_store(store, search=False)
+        before = cms.get(THEME).triples
+        shipped = next(str(o) for s, p, o in before if str(p).endswith("#label") and getattr(o, "language", None) == "nl")
+        current = cms.get(THEME, role="reviewer")
+        cms.patch(THEME, {"label": {"nl": "Gezond en vitaal (bijgewerkt)"}}, agent="vaststeller", role="reviewer",
+                  if_match=current.etag)
+    finally:
+        store.close()
+        del store
+        gc.collect()  # the Oxigraph handle (and its lock) goes with its last reference
+    return "Gezond en vitaal (bijgewerkt)", shipped
+
+
+def _label(path: Path) -> set[str]:
+    store = Store.open(path)
+    try:
+        rows = store.query(f'SELECT ?l WHERE {{ <{THEME}> rdfs:label ?l FILTER(LANG(?l) = "nl") }}').rows
+        return {str(r[0]) for r in rows}
+    finally:
+        store.close()
+
+
+def test_init_again_keeps_an_adopted_label_change(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mag_graph.cli import main
+
+    path = tmp_path / "store"
+    new, shipped = _edited_store(path)
+    assert new != shipped and _label(path) == {new}
+    result = CliRunner().invoke(main, ["init", "--store", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "only missing graphs" in result.output
+    assert _label(path) == {new}
+    # a graph that went missing comes back; the edited one is untouched
+    store = Store.open(path)
+    try:
+        store.drop_graph("https://data.mag-graph.nl/graph/catalogus")
+    finally:
+        store.close()
+    again = CliRunner().invoke(main, ["init", "--store", str(path)])
+    assert again.exit_code == 0 and "catalogus" in again.output
+    assert _label(path) == {new}
+
+
+def test_init_reset_says_what_it_drops_and_asks(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mag_graph.cli import main
+
+    path = tmp_path / "store"
+    new, shipped = _edited_store(path)
+    refused = CliRunner().invoke(main, ["init", "--reset", "--store", str(path)], input="n\n")
+    assert refused.exit_code != 0
+    assert "1 CMS-revisie(s)" in refused.output and "1 CMS revision(s)" in refused.output
+    assert "historie" in refused.output and "hardinxveld" in refused.output  # the graphs, by name
+    assert _label(path) == {new}
+    done = CliRunner().invoke(main, ["init", "--reset", "--yes", "--store", str(path)])
+    assert done.exit_code == 0, done.output
+    assert _label(path) == {shipped}
