@@ -28,6 +28,7 @@ from mag_graph.store import Store, default_store_path
 from . import (
     checking,
     cms,
+    csrf,
     headers,
     login,
     pages,
@@ -85,7 +86,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         [],
         ("Origins of a separate editing front end (forms) allowed to call the CMS routes of /api/v1 from "
         "a browser with an Authorization header and to write (POST, PUT, PATCH, DELETE); none by default. "
-        "Never '*': list each origin."),
+        "Never '*': list each origin. Writes from any other origin (Origin, Sec-Fetch-Site) are refused (403)."),
     ),
     "MAG_GRAPH_ALLOW_SERVICE": (
         False,
@@ -179,6 +180,9 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     # Every committed CMS write renews the caches and the query processes' snapshot while
     # it still holds the write lock, so no reader sees the new state with old caches.
     content.add_listener(service.changed)
+    # Listings (the CMS's queries built from request parameters) run like /sparql's
+    # queries: in the worker processes, under the same timeout, holding no CMS lock.
+    content.use_query_service(service)
 
     problems.register(app)
     app.register_blueprint(sparql.bp)
@@ -191,6 +195,7 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     app.register_blueprint(review.bp)
     checking.register(app)
     headers.install(app, settings["MAG_GRAPH_CORS_ORIGINS"], editors)
+    csrf.install(app, editors)
     app.wsgi_app = ResponseCache(app.wsgi_app, service, int(settings["MAG_GRAPH_CACHE_ENTRIES"]),  # type: ignore[method-assign]
                                  int(settings["MAG_GRAPH_CACHE_BYTES"]))
     return app

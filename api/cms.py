@@ -45,6 +45,7 @@ from mag_graph.access.auth import Principal
 from mag_graph.cms import UnknownRevisionError, workflow
 from mag_graph.cms import content as core
 from mag_graph.namespaces import MAGID
+from mag_graph.sparql import QueryTimeoutError
 from mag_graph.store import MagGraphError
 
 from .i18n import negotiate as negotiate_language
@@ -185,12 +186,21 @@ def _body(default: str = "jsonld") -> tuple[Any, str]:
             raise Problem(415, f"mediatype {media} wordt hier niet gelezen", f"media type {media} is not read here",
                           acceptable=sorted(BODY_FORMATS))
         fmt = default
+    raw = request.get_data()
+    if fmt != "rdfxml":  # JSON and the text formats of RDF are UTF-8 (XML declares its own)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Problem(400, f"de inhoud is geen geldige UTF-8 (byte {exc.start})",
+                          f"the content is not valid UTF-8 (byte {exc.start})") from None
     if fmt == "jsonld":
         try:
-            return json.loads(request.get_data(as_text=True)), fmt
+            return json.loads(text), fmt
         except ValueError as exc:
             raise Problem(400, f"geen geldige JSON: {exc}", f"not valid JSON: {exc}") from None
-    return request.get_data(), fmt
+        except RecursionError:
+            raise Problem(400, "het document is te diep genest", "the document is nested too deeply") from None
+    return raw, fmt
 
 
 @raises(core.NotFoundError)
@@ -278,6 +288,12 @@ def _core_error(exc: MagGraphError) -> Response:
         extensions["results"] = exc.results
     if isinstance(exc, sheets.SheetError):
         extensions["invalidRows"] = exc.to_json()
+    if isinstance(exc, core.InvalidDocumentError) and exc.fields:
+        extensions["invalidParams"] = [{"name": f["name"], "reason": f.get(lang) or f.get("nl", "")} for f in exc.fields]
+    if isinstance(exc, core.InvalidParameterError):
+        extensions["invalidParams"] = [{"name": exc.name, "reason": exc.en if lang == "en" else exc.nl}]
+        if exc.allowed is not None:
+            extensions["allowed"] = exc.allowed
     if isinstance(exc, core.HasReferrersError):
         extensions["referrers"] = [dict(r, href=href_for(r["id"])) for r in exc.referrers]
     if isinstance(exc, core.PreconditionFailedError) and exc.current_etag:
@@ -435,7 +451,8 @@ def _import_sheet(principal: Principal) -> Response:
                   parameters=[_COLLECTION, *_PAGE,
                               {"name": "sort", "in": "query", "schema": {"type": "string"}, "description": "a key; -key descending"},
                               {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(workflow.STATES)}}],
-                  responses={200: {"description": "A page"}}, produces=(JSON,))
+                  responses={200: {"description": "A page"}}, produces=(JSON,),
+                  raises=(core.InvalidParameterError, QueryTimeoutError))
 def collection(collection: str) -> Response:
     kind = _collection(collection)
     page = _int_arg("page", 1, low=1, high=1_000_000)
@@ -641,7 +658,8 @@ def transition(collection: str, ref: str, transition: str) -> Response:
     principal = _writer("editor")
     iri = _iri_from_ref(kind, ref)
     result = cms().transition(iri, transition, agent=principal.name, role=principal.role,
-                              if_match=request.headers.get("If-Match"), ctype=kind, lang=request_language(strict=True))
+                              if_match=request.headers.get("If-Match"), ctype=kind, lang=request_language(strict=True),
+                              require_match=True)
     return _write_answer(result, kind)
 
 

@@ -75,6 +75,23 @@ _STATUS_DETAILS: dict[int, tuple[str, str]] = {
 }
 
 WWW_AUTHENTICATE = ('Basic realm="mag-graph", charset="UTF-8"', 'Bearer realm="mag-graph"')
+BEARER_ONLY = 'Bearer realm="mag-graph"'
+
+
+def www_authenticate() -> tuple[str, ...] | str:
+    """The challenge of a 401. Clients outside a browser (curl, SPARQLWrapper, scripts)
+    are told that Basic and Bearer work. A browser page is told Bearer only: a Basic
+    challenge makes a browser ask for a password and then send it with every later
+    request to this server, also the ones another site's page makes it send (the
+    workbench signs in through its own page instead). A request is from a browser page
+    when it carries the ``Sec-Fetch-*`` headers every current browser sends, or asks for
+    HTML first."""
+    if request.headers.get("Sec-Fetch-Mode") or request.headers.get("Sec-Fetch-Dest"):
+        return BEARER_ONLY
+    accept = request.headers.get("Accept") or ""
+    if "text/html" in accept and negotiate(accept, ("text/html", PROBLEM_JSON, "application/json")) == "text/html":
+        return BEARER_ONLY
+    return WWW_AUTHENTICATE
 
 
 def title_for(status: int) -> str:
@@ -223,7 +240,7 @@ def error_response(exc: MagGraphError) -> Response:
     if parameter:
         extensions["invalidParams"] = [{"name": parameter, "reason": str(exc)}]
     if status == 401:
-        headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+        headers["WWW-Authenticate"] = www_authenticate()
     if isinstance(exc, NotAcceptableError):
         extensions["acceptable"] = exc.offers
     if isinstance(exc, UnsupportedMediaTypeError):

@@ -20,7 +20,7 @@ from mag_graph.cms import workflow
 from mag_graph.sparql import SparqlService
 from mag_graph.store import Store
 
-from .problems import WWW_AUTHENTICATE, Problem, raises
+from .problems import Problem, raises, www_authenticate
 
 # Raw SPARQL updates and Graph Store writes bypass the CMS's validation, history and
 # workflow (an editor could publish straight into the public graphs), so they are for
@@ -68,7 +68,7 @@ def require_role(role: str = WRITE_ROLE) -> Principal:
             401,
             "schrijven vraagt inloggegevens (HTTP Basic of een Bearer-token)",
             "writing needs credentials (HTTP Basic or a Bearer token)",
-            headers={"WWW-Authenticate": WWW_AUTHENTICATE},
+            headers={"WWW-Authenticate": www_authenticate()},
         )
     if not found.may(role):
         nl_hint = en_hint = ""

@@ -80,22 +80,49 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--reset", is_flag=True, help="Maak eerst de hele store leeg / empty the whole store first.")
+@click.option("--reset", is_flag=True,
+              help="Maak eerst de hele store leeg (zegt wat verdwijnt, vraagt bevestiging) / "
+                   "empty the whole store first (says what goes, asks to confirm).")
+@click.option("--yes", "-y", is_flag=True, help="Niet om bevestiging vragen / do not ask to confirm --reset.")
 @store_option
-def init(reset: bool, store_path: str | None) -> None:
+def init(reset: bool, yes: bool, store_path: str | None) -> None:
     """Maak de store en laad ontologie, shapes en voorbeelddata.
 
-    Create the store and load the ontology, shapes and example data. Running it again
-    replaces what it loaded before (other graphs stay, unless --reset).
+    Create the store and load the ontology, shapes and example data. On a store that
+    already holds data, only what is missing is added: the ontology and shapes are
+    brought up to date, a data graph that exists is kept as it is (it may hold edits
+    made in the CMS). --reset drops everything first: it lists the graphs and the number
+    of CMS revisions that go, and asks to confirm unless --yes.
     """
     from mag_graph.store.bootstrap import initialise
 
     with open_store(store_path, create=True) as store:
-        counts = initialise(store, reset=reset, progress=True)
+        in_use = len(store) > 0
+        if reset and in_use:
+            _confirm_reset(store, yes)
+        counts = initialise(store, reset=reset, progress=True, only_missing=in_use and not reset)
         rows = [[graph_name(g), str(n)] for g, n in counts.items()]
         click.echo(f"store: {store.location}")
+        if in_use and not reset:
+            click.echo("bestaande store: alleen ontbrekende grafen geladen, ontologie en shapes bijgewerkt / "
+                       "existing store: only missing graphs loaded, ontology and shapes updated")
         click.echo(render_table(["graaf / graph", "triples"], rows))
         click.echo(f"totaal / total: {len(store)} triples")
+
+
+def _confirm_reset(store: Any, yes: bool) -> None:
+    """Say what --reset drops (every graph with its size, the CMS revisions) and ask."""
+    from mag_graph.cms import history
+
+    sizes = store.graph_sizes()
+    revisions = len(history.revisions(store))
+    rows = [[graph_name(g) if g is not None else "(standaardgraaf / default graph)", str(n)]
+            for g, n in sorted(sizes.items(), key=lambda kv: str(kv[0] or "")) if n]
+    click.echo("--reset verwijdert / drops:")
+    click.echo(render_table(["graaf / graph", "triples"], rows))
+    click.echo(f"en {revisions} CMS-revisie(s) met hun geschiedenis / and {revisions} CMS revision(s) with their history")
+    if not yes:
+        click.confirm("Doorgaan? / Continue?", abort=True)
 
 
 @main.command()

@@ -96,6 +96,12 @@ def _theme(label: str) -> dict[str, Any]:
     return {"label": {"nl": label}, "description": {"nl": f"beschrijving van {label}"}, "municipality": [HG]}
 
 
+def _step(server: Server, item: str, transition: str, user: str) -> Answer:
+    """A workflow step with the current ETag in If-Match (required over HTTP)."""
+    etag = server.call("GET", item, user=user).headers["etag"]
+    return server.call("POST", f"{item}/workflow/{transition}", user=user, headers={"If-Match": etag})
+
+
 def _path(href: str) -> str:
     return urllib.parse.urlsplit(href).path
 
@@ -225,14 +231,15 @@ def test_workflow_and_what_the_public_sees(server: Server) -> None:
     assert server.call("GET", "/api/v1/search?q=zichtbaarheidsproef", user="eddie").json()["total"] == 1
     assert server.call("POST", item + "/workflow/vaststellen", user="eddie").status == 403
     assert server.call("POST", item + "/workflow/publish", user="rob").status == 404
-    adopted = server.call("POST", item + "/workflow/adopt", user="rob")
+    assert server.call("POST", item + "/workflow/adopt", user="rob").status == 428  # If-Match is required
+    adopted = _step(server, item, "adopt", "rob")
     assert adopted.status == 200 and adopted.json()["state"] == "vastgesteld"
     public = server.call("GET", item)
     assert public.status == 200 and public.headers["x-workflow-state"] == "vastgesteld"
     assert created["id"] in {i["id"] for i in server.call("GET", "/api/v1/themes?pageSize=200").json()["items"]}
     found = server.call("GET", "/api/v1/search?q=zichtbaarheidsproef&type=theme&municipality=gm0523").json()
     assert [i["id"] for i in found["items"]] == [created["id"]]
-    assert server.call("POST", item + "/workflow/archiveren", user="rob").status == 200
+    assert _step(server, item, "archiveren", "rob").status == 200
     assert server.call("GET", item).status == 404
     assert server.call("POST", item + "/workflow/archiveren", user="rob").status == 409
 
@@ -402,17 +409,17 @@ def test_an_existing_id_is_a_409_and_head_has_no_body(server: Server) -> None:
 def test_reviewers_change_adopted_content_and_archived_content_is_frozen(server: Server) -> None:
     created = server.call("POST", "/api/v1/themes", _theme("Bevroren"), user="eddie").json()
     item = _path(created["href"])
-    assert server.call("POST", item + "/workflow/vaststellen", user="rob").status == 200
+    assert _step(server, item, "vaststellen", "rob").status == 200
     current = server.call("GET", item)
     patched = server.call("PATCH", item, {"label": {"en": "Frozen"}}, user="rob",
                           headers={"If-Match": current.headers["etag"], "Content-Type": "application/merge-patch+json"})
     assert patched.status == 200 and patched.json()["state"] == "vastgesteld"
     assert server.call("GET", item).json()["label"] == {"nl": "Bevroren", "en": "Frozen"}
-    assert server.call("POST", item + "/workflow/archive", user="rob").status == 200
+    assert _step(server, item, "archive", "rob").status == 200
     archived = server.call("GET", item, user="eddie")
     _json_error(server.call("PATCH", item, {"label": {"en": "x"}}, user="rob",
                             headers={"If-Match": archived.headers["etag"], "Content-Type": "application/merge-patch+json"}), 409)
-    reopened = server.call("POST", item + "/workflow/heropenen", user="eddie")  # editors may reopen the archive
+    reopened = _step(server, item, "heropenen", "eddie")  # editors may reopen the archive
     assert reopened.status == 200 and reopened.json()["state"] == "concept"
     _json_error(server.call("GET", item + "/history", user="rita"), 404)  # readers see no drafts, nor their history
     history = server.call("GET", item + "/history", user="eddie").json()["revisions"]
@@ -540,14 +547,15 @@ def test_every_route_for_every_role(server: Server, user: str | None) -> None:
     assert server.call("GET", _path(revisions[-1]["href"]), user=user).status == _expect(user, 2, 200, hidden=True)
     reverted = server.call("POST", _path(revisions[-1]["href"]) + "/revert", user=user)
     assert reverted.status == _expect(user, 2, 200)
-    adopted = server.call("POST", item + "/workflow/vaststellen", user=user)
+    etag = server.call("GET", item, user="eddie").headers["etag"]
+    adopted = server.call("POST", item + "/workflow/vaststellen", user=user, headers={"If-Match": etag})
     assert adopted.status == _expect(user, 3, 200)
 
     other, other_etag = draft(name + " weg")
     assert server.call("DELETE", other, user=user, headers={"If-Match": other_etag}).status == _expect(user, 2, 204)
 
     public, _ = draft(name + " openbaar")
-    assert server.call("POST", public + "/workflow/vaststellen", user="rob").status == 200
+    assert _step(server, public, "vaststellen", "rob").status == 200
     assert server.call("GET", public, user=user).status == 200
     public_etag = server.call("GET", public).headers["etag"]
     change = server.call("PATCH", public, {"label": {"en": "reviewed"}}, user=user,

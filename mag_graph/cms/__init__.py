@@ -4,14 +4,16 @@ Owns :class:`~mag_graph.cms.content.Content` (the facade the API and the CLI cal
 reads, listing, writes, transitions) and, one concern a module: the errors
 (:mod:`.errors`), content types, vocabulary and field definitions (:mod:`.types`),
 JSON-LD in and out (:mod:`.jsonld`), a resource as stored (:mod:`.resource`), ETags and
-the read-write lock (:mod:`.concurrency`), JSON Schema for forms (:mod:`.schema`), the
+the read-write lock (:mod:`.concurrency`), JSON Schema for forms (:mod:`.schema`),
+listings with checked parameters under the query timeout (:mod:`.listing`), the
 one write pipeline (:mod:`.pipeline`: parse, settle identifiers, diff, record the
 revision, validate the change, commit, notify listeners; crash recovery and undo), the
 PROV-O history (:mod:`.history`), the workflow states (:mod:`.workflow`) and the
 full-text search index (:mod:`.search`). History, workflow and search plug into the
 pipeline and never import it or the facade.
 
-May import: :mod:`mag_graph.validation`, :mod:`mag_graph.access`, :mod:`mag_graph.store`,
+May import: :mod:`mag_graph.validation`, :mod:`mag_graph.sparql` (the query service
+listings run through), :mod:`mag_graph.access`, :mod:`mag_graph.store`,
 :mod:`mag_graph.namespaces`, :mod:`mag_graph.resources`. Never the web layer.
 """
 
@@ -26,6 +28,8 @@ from mag_graph.cms.content import (  # noqa: F401
     HasReferrersError,
     ImportResult,
     InvalidDocumentError,
+    InvalidParameterError,
+    InvalidValueError,
     NotFoundError,
     Page,
     PreconditionFailedError,

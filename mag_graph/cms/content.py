@@ -1,7 +1,7 @@
 """The headless CMS: :class:`Content`, the one facade over a store that the HTTP routes
 (``api/cms.py``) and the CLI call; they only translate. The design is in docs/cms.md.
 
-This module holds the facade itself (reads, the listing query, the write operations with
+This module holds the facade itself (reads, listings, the write operations with
 their permission checks, workflow transitions, history views, and the wiring of search
 and caches as listeners of the write pipeline) and re-exports the CMS's public names, so
 ``from mag_graph.cms import content`` gives the whole API. The concerns live in modules
@@ -9,6 +9,7 @@ of their own:
 
 * :mod:`mag_graph.cms.errors`: the errors and their HTTP statuses;
 * :mod:`mag_graph.cms.types`: content types, the vocabulary and field definitions;
+* :mod:`mag_graph.cms.listing`: a collection's pages, every parameter checked;
 * :mod:`mag_graph.cms.jsonld`: JSON-LD in and out, the published context;
 * :mod:`mag_graph.cms.resource`: a resource as stored;
 * :mod:`mag_graph.cms.concurrency`: ETags (If-Match) and the read-write lock;
@@ -36,7 +37,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 from rdflib.term import Node
 
-from mag_graph.cms import history, workflow
+from mag_graph.cms import history, listing, workflow
 from mag_graph.cms.concurrency import (
     _check_if_match,
     _Reading,
@@ -49,12 +50,20 @@ from mag_graph.cms.errors import (
     ContentError,
     HasReferrersError,
     InvalidDocumentError,
+    InvalidParameterError,
+    InvalidValueError,
     NotFoundError,
     PreconditionFailedError,
     PreconditionRequiredError,
     ValidationFailedError,
 )
-from mag_graph.cms.jsonld import context, context_document, parse_rdf, to_jsonld
+from mag_graph.cms.jsonld import (
+    check_json,
+    context,
+    context_document,
+    parse_rdf,
+    to_jsonld,
+)
 from mag_graph.cms.pipeline import (
     Draft,
     ImportResult,
@@ -80,7 +89,6 @@ from mag_graph.cms.types import (
     PropertyInfo,
     Triple,
     _curie,
-    _lang,
     _local,
     _owned,
     _pick,
@@ -94,14 +102,13 @@ from mag_graph.cms.types import (
     vocabulary,
 )
 from mag_graph.cms.workflow import (
-    ADOPTED,
-    ARCHIVED,
     CONCEPT,
     CONCEPT_GRAPH,
     ForbiddenError,
     StateConflictError,
 )
 from mag_graph.namespaces import MAGID
+from mag_graph.sparql import SparqlService
 from mag_graph.store import GraphStore, InvalidIRIError, Store
 
 __all__ = [
@@ -115,6 +122,8 @@ __all__ = [
     "HasReferrersError",
     "ImportResult",
     "InvalidDocumentError",
+    "InvalidParameterError",
+    "InvalidValueError",
     "NotFoundError",
     "Page",
     "PreconditionFailedError",
@@ -178,6 +187,7 @@ class Content:
         self.store = store
         self.context_url = context_url or CONTEXT_URL
         self._lock = _ReadWriteLock()
+        self._query_service: SparqlService | None = None
         self.pipeline = WritePipeline(store, self._lock, date=date)
         if search is True:
             self.search = SearchIndex.for_store(store)
@@ -313,75 +323,37 @@ class Content:
         """A page of a collection, filtered by property values (``{"phase":
         "magb:Uitvoering"}``, several values: any of them), sorted by a key (``label``,
         ``-date`` for descending). Anonymous callers and readers see adopted resources
-        only; ``state`` narrows to one state for editors."""
+        only; ``state`` narrows to one state for editors. Every parameter is checked
+        (unknown keys, values that are no IRI, pages out of range:
+        :class:`InvalidParameterError`) and the queries run under the SPARQL service's
+        timeout when one is set (:meth:`use_query_service`); see
+        :mod:`mag_graph.cms.listing`."""
         workflow.check_role(role)
         kind = content_type(ctype) if isinstance(ctype, str) else ctype
-        page = max(1, int(page))
-        page_size = max(1, min(int(page_size), 200))
         public = not workflow.may(role, "editor")
-        if state is not None and state not in workflow.STATES:
-            raise ContentError(f"onbekende toestand {state!r}", f"unknown state {state!r}")
-        if public and state not in (None, ADOPTED):
-            return Page([], 0, page, page_size)
-        bindings: dict[str, Node] = {}
-        patterns: list[str] = []
-        for n, (key, raw) in enumerate(sorted((filters or {}).items())):
-            info = property_for_key(key)
-            predicate = info.iri if info is not None else (RDF.type if key == "type" else None)
-            if predicate is None:
-                try:
-                    predicate = expand_value(key)
-                except InvalidIRIError:
-                    raise ContentError(f"onbekende eigenschap {key!r} om op te filteren", f"unknown property {key!r} to filter on") from None
-            values = [raw] if isinstance(raw, str) else list(raw)
-            alternatives = []
-            for m, value in enumerate(values):
-                var = f"f{n}_{m}"
-                if (info is not None and info.kind == "ref") or predicate == RDF.type:
-                    try:
-                        bindings[var] = expand_value(value)
-                    except InvalidIRIError:
-                        bindings[var] = URIRef(str(MAGID) + value)
-                    alternatives.append(f"?v{n} = ?{var}")
-                else:
-                    bindings[var] = Literal(value)
-                    alternatives.append(f"STR(?v{n}) = STR(?{var})")
-            patterns.append(f"?s <{predicate}> ?v{n} . FILTER({' || '.join(alternatives)})")
-        descending = False
-        sort_predicates: list[URIRef] = [RDFS.label, DCTERMS.title]
-        if sort:
-            descending = sort.startswith("-")
-            key = sort.lstrip("-+")
-            info = property_for_key(key)
-            if info is None:
-                raise ContentError(f"onbekende sorteersleutel {key!r}", f"unknown sort key {key!r}")
-            sort_predicates = [info.iri]
-        classes = " ".join(f"<{c}>" for c in kind.classes)
-        type_pattern = "?s a ?class ."
-        if state == CONCEPT:
-            type_pattern = f"GRAPH <{CONCEPT_GRAPH}> {{ ?s a ?class }}"
-        elif state == ARCHIVED:
-            type_pattern = f"GRAPH <{workflow.ARCHIVED_GRAPH}> {{ ?s a ?class }}"
-        elif state == ADOPTED and not public:
-            type_pattern = (f"?s a ?class . FILTER NOT EXISTS {{ GRAPH <{CONCEPT_GRAPH}> {{ ?s ?cp ?co }} }} "
-                            f"FILTER NOT EXISTS {{ GRAPH <{workflow.ARCHIVED_GRAPH}> {{ ?s ?ap ?ao }} }}")
-        where = f"VALUES ?class {{ {classes} }} {type_pattern} FILTER(isIRI(?s)) " + " ".join(patterns)
-        sort_values = " UNION ".join(f"{{ ?s <{p}> ?sv }}" for p in sort_predicates)
-        lang_filter = f'FILTER(!isLiteral(?sv) || LANG(?sv) = "" || LANG(?sv) = "{_safe_lang(lang)}")'
-        dataset: dict[str, Any] = {}
-        if public:
-            dataset = workflow.public_dataset(self.store)
+        planned = listing.plan(kind, public=public, dataset=lambda: workflow.public_dataset(self.store), page=page,
+                               page_size=page_size, filters=filters, sort=sort, state=state, lang=lang)
+        if planned.empty:
+            return Page([], 0, planned.page, planned.page_size)
+        count_rows = self._run_listing(planned.count_query, planned.bindings, planned.dataset)
+        total = int(count_rows[0][0]) if count_rows and count_rows[0][0] is not None else 0
+        rows = self._run_listing(planned.page_query, planned.bindings, planned.dataset)
         with self.reading():
-            count_rows = self.store.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {where} }}", bindings=bindings or None, **dataset).rows
-            total = int(count_rows[0][0]) if count_rows else 0
-            order = "DESC(?key)" if descending else "ASC(?key)"
-            query = (
-                f"SELECT ?s (MIN(STR(?sv)) AS ?key) WHERE {{ {where} OPTIONAL {{ {sort_values} {lang_filter} }} }} "
-                f"GROUP BY ?s ORDER BY {order} ?s LIMIT {page_size} OFFSET {(page - 1) * page_size}"
-            )
-            rows = self.store.query(query, bindings=bindings or None, **dataset).rows
             items = [self._summary(URIRef(str(row[0])), lang) for row in rows]
-        return Page(items, total, page, page_size)
+        return Page(items, total, planned.page, planned.page_size)
+
+    def use_query_service(self, service: SparqlService | None) -> None:
+        """Run the listing queries through ``service`` (the web application's): in its
+        worker processes, on the snapshot of the last commit, under its timeout, without
+        holding this CMS's read lock. ``None``: in this process, under the read lock."""
+        self._query_service = service
+
+    def _run_listing(self, sparql: str, bindings: Mapping[str, Node], dataset: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        service = self._query_service
+        if service is not None:
+            return service.select(sparql, bindings=bindings or None, **dataset)
+        with self.reading():
+            return [tuple(row) for row in self.store.query(sparql, bindings=bindings or None, **dataset).rows]
 
     def _summary(self, iri: URIRef, lang: str) -> dict[str, Any]:
         found = self.resource(iri)
@@ -525,6 +497,7 @@ class Content:
         maps, nested amounts) are merged key by key."""
         if not isinstance(patch, Mapping):
             raise InvalidDocumentError("een merge-patch is een JSON-object", "a merge patch is a JSON object")
+        check_json(patch)  # before merging: the merge recurses over it
         with self.writing():
             document, current = self.document(iri, role=role, ctype=ctype)
             _check_if_match(current, if_match, required=True)
@@ -593,18 +566,22 @@ class Content:
         if_match: str | Iterable[str] | None = None,
         ctype: ContentType | str | None = None,
         lang: str = "nl",
+        require_match: bool = False,
     ) -> WriteResult:
         """Take a workflow step (``vaststellen``/``adopt``, ``archiveren``/``archive``,
         ``heropenen``/``reopen``): the resource's statements move to the graph of the new
-        state. The union of graphs is unchanged, so there is nothing to validate."""
+        state. The union of graphs is unchanged, so there is nothing to validate.
+        ``require_match``: the step needs ``if_match`` (428 without), as over HTTP, where
+        it proves the caller saw the version it adopts (and a bodiless cross-site POST
+        cannot)."""
         step = workflow.transition_named(name)
         _require_agent(agent)
 
         def settle(_: list[Triple]) -> list[Draft]:
             current = self.get(iri, role=role, ctype=ctype)
             workflow.check_transition(step, current.state, role)
-            if if_match is not None:
-                _check_if_match(current, if_match, required=False)
+            if if_match is not None or require_match:
+                _check_if_match(current, if_match, required=require_match)
             return [Draft(current.iri, current.quads, current.state, step.target)]  # same statements, moved
 
         def finish(outcome: Outcome) -> WriteResult:
@@ -766,10 +743,6 @@ def _iri(value: URIRef | str) -> URIRef:
 def _require_agent(agent: str) -> None:
     if not agent or not str(agent).strip():
         raise ForbiddenError("een wijziging vraagt een bekende gebruiker", "a change needs a known user")
-
-
-def _safe_lang(lang: str) -> str:
-    return _lang(lang)
 
 
 def _merge_patch(target: Any, patch: Any) -> Any:

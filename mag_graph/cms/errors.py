@@ -17,6 +17,8 @@ __all__ = [
     "ContentError",
     "HasReferrersError",
     "InvalidDocumentError",
+    "InvalidParameterError",
+    "InvalidValueError",
     "NotFoundError",
     "PreconditionFailedError",
     "PreconditionRequiredError",
@@ -37,10 +39,36 @@ class NotFoundError(ContentError):
 
 
 class InvalidDocumentError(ContentError):
-    """The request body is not a usable description of a resource."""
+    """The request body is not a usable description of a resource. ``fields`` names the
+    keys at fault, each with the reason in Dutch and English (``invalidParams``)."""
 
     status = 400
     slug = "invalid-document"
+
+    def __init__(self, nl: str, en: str | None = None, *, fields: list[dict[str, str]] | None = None) -> None:
+        super().__init__(nl, en)
+        self.fields = fields or []
+
+
+class InvalidValueError(InvalidDocumentError):
+    """A document that is well-formed but has a value its field cannot have (a date that
+    is no date) or leaves out what every resource needs (a label); nothing was stored."""
+
+    status = 422
+    slug = "invalid-value"
+
+
+class InvalidParameterError(ContentError):
+    """A query parameter (a listing's filter key or value, sort key, page) that is not
+    one the request may give; ``name`` is the parameter, ``allowed`` what it may be."""
+
+    status = 400
+    slug = "invalid-parameter"
+
+    def __init__(self, nl: str, en: str, *, name: str, allowed: list[str] | None = None) -> None:
+        super().__init__(nl, en)
+        self.name = name
+        self.allowed = allowed
 
 
 class AlreadyExistsError(ContentError):

@@ -12,6 +12,7 @@ inlined.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 from collections import defaultdict
@@ -23,7 +24,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from mag_graph.cms.errors import InvalidDocumentError
+from mag_graph.cms.errors import InvalidDocumentError, InvalidValueError
 from mag_graph.cms.schema import _field_order
 from mag_graph.cms.types import (
     API_BASE,
@@ -34,12 +35,18 @@ from mag_graph.cms.types import (
     Triple,
     _curie,
     _owned,
+    key_for,
     vocabulary,
 )
 from mag_graph.namespaces import MAGID
-from mag_graph.store import rdf_format, to_rdflib_term
+from mag_graph.store import ParseError, check_xml_depth, rdf_format, to_rdflib_term
 
-__all__ = ["context", "context_document", "parse_rdf", "to_jsonld"]
+__all__ = ["MAX_DEPTH", "check_json", "context", "context_document", "parse_rdf", "to_jsonld"]
+
+# How deep a JSON request body may nest. A resource with an amount, a period and its
+# instants needs 6 levels; deeper documents are refused before anything recurses over
+# them (100,000 nested arrays used to raise RecursionError: a 500).
+MAX_DEPTH = 32
 
 
 def context() -> dict[str, Any]:
@@ -198,6 +205,142 @@ def _replace_context(ctx: Any) -> Any:
     return ctx
 
 
+def _text_problem(text: str) -> str | None:
+    """Why ``text`` is not valid text for the graph (``None``: it is). Valid text is a
+    sequence of Unicode scalar values without the C0 control characters other than tab,
+    line feed and carriage return, and without U+FFFE/U+FFFF: what every RDF format we
+    serve (RDF/XML included) can write. A JSON escape like ``\\ud800`` gives a lone
+    surrogate, which is no character at all."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "lone surrogate"
+    if _BAD_CHARACTERS.search(text):
+        return "control character"
+    return None
+
+
+_BAD_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def check_json(value: Any) -> None:
+    """Refuse a parsed JSON body that no document can be: nested deeper than
+    :data:`MAX_DEPTH`, or with a key or string that is no valid text (:func:`_text_problem`).
+    Iterative, so any depth is refused without recursion."""
+    stack: list[tuple[Any, int, str]] = [(value, 1, "")]
+    while stack:
+        item, depth, path = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidDocumentError(f"het document is dieper genest dan {MAX_DEPTH} niveaus",
+                                       f"the document is nested deeper than {MAX_DEPTH} levels")
+        if isinstance(item, str):
+            _check_text(item, path)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                _check_text(str(key), path)
+                stack.append((child, depth + 1, f"{path}.{key}" if path else str(key)))
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1, path) for child in item)
+
+
+def _check_text(text: str, path: str) -> None:
+    problem = _text_problem(text)
+    if problem is None:
+        return
+    nl = {"lone surrogate": "een losse surrogaat (zoals \\ud800)", "control character": "een stuurteken"}[problem]
+    en = {"lone surrogate": "a lone surrogate (such as \\ud800)", "control character": "a control character"}[problem]
+    name = path or "(document)"
+    raise InvalidDocumentError(f"{name}: geen geldige tekst, bevat {nl}", f"{name}: not valid text, contains {en}",
+                               fields=[{"name": name, "nl": f"bevat {nl}", "en": f"contains {en}"}])
+
+
+def _unknown_keys(doc: Any) -> list[str]:
+    """Keys of a document with the published context that JSON-LD would silently drop:
+    not a keyword, not a term of the context, not a compact IRI with one of its prefixes
+    and not an absolute IRI. (A document with an inline context of its own defines its
+    terms itself and is not checked.)"""
+    ctx = vocabulary().context
+    language_maps = {k for k, v in ctx.items() if isinstance(v, dict) and v.get("@container") == "@language"}
+    unknown: list[str] = []
+    stack: list[tuple[Any, str]] = [(doc, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, list):
+            stack.extend((n, path) for n in node)
+            continue
+        if not isinstance(node, dict) or "@value" in node:
+            continue
+        for key, value in node.items():
+            if key == "@context":
+                continue
+            if not (key.startswith("@") or key in ctx or _ABSOLUTE_OR_COMPACT.match(key)):
+                unknown.append(f"{path}{key}")  # dropped with all it holds
+            elif key not in language_maps:
+                stack.append((value, f"{path}{key}."))
+    return sorted(unknown)
+
+
+_ABSOLUTE_OR_COMPACT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S")
+
+
+def _own_context(doc: Any) -> bool:
+    """Does the document bring an inline context (terms of its own)?"""
+    contexts = [d.get("@context") for d in (doc if isinstance(doc, list) else [doc]) if isinstance(d, dict)]
+    return any(isinstance(c, dict) or (isinstance(c, list) and any(isinstance(x, dict) for x in c)) for c in contexts)
+
+
+# Lexical forms of the datatypes the API writes as strings (XML Schema 1.1, part 2).
+_TZ = r"(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)?"
+_LEXICAL = {
+    XSD.date: re.compile(r"-?([1-9]\d{4,}|\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])" + _TZ),
+    XSD.gYear: re.compile(r"-?([1-9]\d{4,}|\d{4})" + _TZ),
+    XSD.dateTime: re.compile(r"-?([1-9]\d{4,}|\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+                             r"T(([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?|24:00:00(\.0+)?)" + _TZ),
+    XSD.decimal: re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)"),
+    XSD.integer: re.compile(r"[+-]?\d+"),
+    XSD.boolean: re.compile(r"true|false|1|0"),
+}
+
+
+def _ill_typed(value: Literal) -> bool:
+    pattern = _LEXICAL.get(value.datatype) if value.datatype is not None else None
+    if pattern is None:
+        return False
+    text = str(value)
+    if not pattern.fullmatch(text):
+        return True
+    if value.datatype in (XSD.date, XSD.dateTime) and re.match(r"\d{4}-", text):
+        try:  # the day exists in that month (2023-02-30 does not)
+            dt.date.fromisoformat(text[:10])
+        except ValueError:
+            return True
+    return False
+
+
+def _check_values(triples: Iterable[Triple]) -> None:
+    """Refuse literals that are not what their datatype says (``"not-a-date"^^xsd:date``)
+    and text that is no valid text, naming the field: 422, nothing stored."""
+    fields: list[dict[str, str]] = []
+    for _, predicate, obj in triples:
+        if not isinstance(obj, Literal):
+            continue
+        key = key_for(predicate)
+        problem = _text_problem(str(obj))
+        if problem is not None:
+            fields.append({"name": key, "nl": "geen geldige tekst", "en": "not valid text"})
+        elif _ill_typed(obj):
+            kind = _curie(obj.datatype)  # type: ignore[arg-type]
+            fields.append({"name": key, "nl": f"{str(obj)[:40]!r} is geen geldige {kind}",
+                           "en": f"{str(obj)[:40]!r} is not a valid {kind}"})
+    if fields:
+        names = ", ".join(sorted({f["name"] for f in fields}))
+        raise InvalidValueError(
+            f"ongeldige waarde voor {names}: " + "; ".join(f["nl"] for f in fields[:5]),
+            f"invalid value for {names}: " + "; ".join(f["en"] for f in fields[:5]),
+            fields=fields,
+        )
+
+
 def parse_rdf(data: bytes | str | Mapping[str, Any] | list[Any], format: str = "jsonld") -> list[Triple]:
     """Statements of a request body: JSON-LD (a parsed JSON value or its text) or any
     RDF format pyoxigraph reads. Graph names are ignored (the CMS decides the graphs).
@@ -209,13 +352,32 @@ def parse_rdf(data: bytes | str | Mapping[str, Any] | list[Any], format: str = "
                 data = json.loads(data)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise InvalidDocumentError(f"geen geldige JSON: {exc}", f"not valid JSON: {exc}") from None
+            except RecursionError:
+                raise InvalidDocumentError(f"het document is dieper genest dan {MAX_DEPTH} niveaus",
+                                           f"the document is nested deeper than {MAX_DEPTH} levels") from None
         if not isinstance(data, (dict, list)):
             raise InvalidDocumentError("verwacht een JSON-object", "expected a JSON object")
+        check_json(data)
+        if not _own_context(data):
+            unknown = _unknown_keys(data)
+            if unknown:
+                listed = ", ".join(unknown[:10])
+                raise InvalidDocumentError(
+                    f"onbekende sleutel(s): {listed} (de velden staan in {API_BASE}/types/{{type}})",
+                    f"unknown key(s): {listed} (the fields are in {API_BASE}/types/{{type}})",
+                    fields=[{"name": k, "nl": "onbekende sleutel", "en": "unknown key"} for k in unknown],
+                )
         raw = json.dumps(_inline_context(data)).encode("utf-8")
         fmt = ox.RdfFormat.JSON_LD
     else:
         fmt = rdf_format(key)
         raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)  # type: ignore[arg-type]
+        if fmt == ox.RdfFormat.RDF_XML:
+            try:
+                check_xml_depth(raw)
+            except ParseError as exc:
+                raise InvalidDocumentError(f"het document is geen geldige RDF: {exc.parser_message}",
+                                           f"the document is not valid RDF: {exc.parser_message}") from None
     try:
         quads = list(ox.parse(raw, format=fmt, base_iri=str(MAGID)))
     except (SyntaxError, ValueError) as exc:
@@ -228,6 +390,7 @@ def parse_rdf(data: bytes | str | Mapping[str, Any] | list[Any], format: str = "
             raise InvalidDocumentError(f"een type is een klasse (IRI), geen tekst of getal: {q.object}",
                                        f"a type is a class (an IRI), not a text or number: {q.object}")
         out[(to_rdflib_term(q.subject), to_rdflib_term(q.predicate), to_rdflib_term(q.object))] = None  # type: ignore[index]
+    _check_values(out)
     return list(out)
 
 

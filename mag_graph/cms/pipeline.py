@@ -46,13 +46,17 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from mag_graph import validation
 from mag_graph.cms import history, workflow
 from mag_graph.cms.concurrency import _merkle, _ReadWriteLock, _Writing
-from mag_graph.cms.errors import InvalidDocumentError, ValidationFailedError
+from mag_graph.cms.errors import (
+    InvalidDocumentError,
+    InvalidValueError,
+    ValidationFailedError,
+)
 from mag_graph.cms.history import ChangeSet, PendingRevision
 from mag_graph.cms.resource import Resource, resource_quads
 from mag_graph.cms.types import (
@@ -165,6 +169,7 @@ class WritePipeline:
         triples = write.parse()                                                  # 1. parse
         with _Writing(self.lock):
             drafts = write.settle(triples)                                       # 2. settle identifiers
+            _require_labels(drafts)
             changes = diff(drafts)                                               # 3. diff
             touched = [c for c in changes if c.added or c.removed]
             if not touched:
@@ -323,6 +328,29 @@ class WritePipeline:
             "value": result.value,
             "message": messages,
         }
+
+
+_LABELS = (RDFS.label, DCTERMS.title, SKOS.prefLabel)
+
+
+def _require_labels(drafts: Sequence[Draft]) -> None:
+    """Every content resource keeps a name: listings, search, titles and the role matrix
+    show resources by their label, and one without is found by nobody. So a write may
+    not make a resource (or leave one that had a label) without any ``label``, ``title``
+    or ``prefLabel``: 422 naming ``label``. No rule of the shapes asks for labels (the
+    sources do not); this is the CMS's own rule (docs/cms.md)."""
+    for draft in drafts:
+        if not draft.triples:  # a deletion, or a workflow step (the statements stay)
+            continue
+        if any(s == draft.iri and p in _LABELS and isinstance(o, Literal) for s, p, o in draft.triples):
+            continue
+        if draft.current and not any(q[0] == draft.iri and q[1] in _LABELS for q in draft.current):
+            continue  # stored without a name already: not this write's doing
+        raise InvalidValueError(
+            f"<{draft.iri}> houdt geen label over; elke resource heeft een naam (label of title)",
+            f"<{draft.iri}> would be left without a label; every resource has a name (label or title)",
+            fields=[{"name": "label", "nl": "verplicht: minstens één label", "en": "required: at least one label"}],
+        )
 
 
 def _statements(revision: PendingRevision) -> list[Triple]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import sqlite3
 import threading
@@ -104,6 +105,20 @@ def search_path_for_store(store_location: str | None) -> Path | None:
     return Path(store_location).resolve().parent / SEARCH_FILE
 
 
+def _private(path: Path, *, create: bool = True) -> None:
+    """Make ``path`` readable by its owner only (0600), creating it empty if asked: the
+    index holds the labels of drafts, which anonymous readers may not see, so other users
+    of the machine may not read it either (like ``auth.sqlite``). An index made by an
+    older version with the default mode is fixed on the next start."""
+    try:
+        if create and not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        if path.exists():
+            os.chmod(path, 0o600)
+    except OSError as exc:
+        log.warning("cannot make %s private (%s)", path, exc)
+
+
 class SearchIndex:
     """The FTS5 index of one store. Thread-safe (one connection behind a lock)."""
 
@@ -111,11 +126,14 @@ class SearchIndex:
         self.path = Path(path) if path is not None else None
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _private(self.path)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(str(self.path) if self.path else ":memory:", check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA foreign_keys = ON")
         if self.path is not None:
             self._conn.execute("PRAGMA journal_mode = WAL")
+            for extra in ("-wal", "-shm"):  # SQLite gives them the database's mode; made sure
+                _private(self.path.with_name(self.path.name + extra), create=False)
         self._conn.executescript(_SCHEMA)
 
     @classmethod

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import (
     DCTERMS,
@@ -491,16 +492,25 @@ def key_for(predicate: Node) -> str:
 
 def expand_value(text: str) -> URIRef:
     """An IRI from a compact IRI (``magb:Opstellen``) or an absolute IRI in a query
-    parameter or document."""
+    parameter or document. Whatever it gives is an IRI pyoxigraph accepts (no spaces,
+    ``<``, ``>``, ``|`` and the like): anything else raises :class:`InvalidIRIError`."""
     value = text.strip()
     prefix, sep, local = value.partition(":")
     if sep and prefix in PREFIXES and not local.startswith("//"):
-        return URIRef(PREFIXES[prefix] + local)
+        return _checked_iri(text, PREFIXES[prefix] + local)
     if value in vocabulary().class_terms:
         return vocabulary().class_terms[value]
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value):
-        return URIRef(value)
+        return _checked_iri(text, value)
     raise InvalidIRIError(text, "geen IRI of bekend prefix / not an IRI or known prefix")
+
+
+def _checked_iri(text: str, iri: str) -> URIRef:
+    try:
+        ox.NamedNode(iri)
+    except ValueError as exc:
+        raise InvalidIRIError(text, f"geen geldige IRI / not a valid IRI ({exc})") from None
+    return URIRef(iri)
 
 
 # --------------------------------------------------------------------------- what a resource is made of

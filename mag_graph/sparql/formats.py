@@ -163,6 +163,7 @@ def input_format(content_type: str | None, *, datasets: bool = True) -> Format:
         return _ALL_FORMATS["rdfxml"]
     if media == "application/json":
         return _ALL_FORMATS["jsonld"]
-    if media == "text/plain":
-        return _ALL_FORMATS["ntriples"]
+    # text/plain (N-Triples before RDF 1.1) is refused: it is what an HTML form with
+    # enctype="text/plain" sends, so accepting it would let any page write with a
+    # browser's credentials; N-Triples is application/n-triples.
     raise UnsupportedMediaTypeError(media, [f.media_type for f in candidates])

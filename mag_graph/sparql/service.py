@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,7 @@ from mag_graph.sparql.formats import (
     GRAPH_FORMATS,
     RESULT_FORMATS,
     Format,
+    format_by_name,
 )
 from mag_graph.sparql.pool import QueryPool
 from mag_graph.sparql.text import (
@@ -71,7 +72,13 @@ from mag_graph.sparql.text import (
     keywords,
     service_endpoints,
 )
-from mag_graph.store import DEFAULT_GRAPH, Store, UnknownGraphError
+from mag_graph.store import (
+    DEFAULT_GRAPH,
+    Store,
+    UnknownGraphError,
+    bind_values,
+    to_rdflib_term,
+)
 
 log = logging.getLogger(__name__)
 
@@ -299,6 +306,31 @@ class SparqlService:
         elif volatile:
             outcome = QueryOutcome(outcome.kind, outcome.data, outcome.format, outcome.rows, cacheable=False)
         return outcome
+
+    def select(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Any] | None = None,
+        default_graphs: Sequence[Any] | None = None,
+        named_graphs: Sequence[Any] | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """The rows (rdflib terms, ``None`` for unbound) of a SELECT query that the server
+        itself builds from a request (the CMS's listings), run like every query of
+        ``/sparql``: in a worker process on the snapshot of the last write, killed when it
+        passes the timeout (:class:`QueryTimeoutError`, 503), and cached until the next
+        write. ``bindings`` are bound as typed terms (:func:`~mag_graph.store.bind_values`)."""
+        text = bind_values(sparql, bindings) if bindings else sparql
+        outcome = self.query(
+            text,
+            results_format=format_by_name("tsv"),
+            graph_format=None,
+            default_graphs=None if default_graphs is None else [str(g) for g in default_graphs],
+            named_graphs=None if named_graphs is None else [str(g) for g in named_graphs],
+        )
+        solutions = ox.parse_query_results(outcome.data, ox.QueryResultsFormat.TSV)
+        names = solutions.variables
+        return [tuple(to_rdflib_term(solution[name]) for name in names) for solution in solutions]
 
     def cached(self, key: Hashable, compute: Callable[[], Any], size: Callable[[Any], int] = lambda v: 1024) -> Any:
         """A value from the result cache, or computed and remembered until the next

@@ -24,6 +24,7 @@ from mag_graph.store.embedded import (  # noqa: F401
     ENV_STORE,
     MEMORY,
     Store,
+    bind_values,
     default_store_path,
 )
 from mag_graph.store.errors import (  # noqa: F401
@@ -44,7 +45,12 @@ from mag_graph.store.formats import FORMAT_NAMES, UnknownFormatError, rdf_format
 from mag_graph.store.interface import GraphStore  # noqa: F401
 from mag_graph.store.loading import BULK_CHUNK, LINE_BLOCK_BYTES, SMALL_LOAD_BYTES  # noqa: F401
 from mag_graph.store.results import LoadResult, QueryResult, Stats  # noqa: F401
-from mag_graph.store.sources import PROGRESS_BYTES, source_graphs  # noqa: F401
+from mag_graph.store.sources import (  # noqa: F401
+    MAX_XML_DEPTH,
+    PROGRESS_BYTES,
+    check_xml_depth,
+    source_graphs,
+)
 from mag_graph.store.terms import (  # noqa: F401
     DEFAULT_GRAPH,
     GraphArg,

@@ -51,29 +51,50 @@ def load_plan() -> list[tuple[Path, URIRef | None]]:
 
 
 def initialise(
-    store: GraphStore | Store, *, reset: bool = False, progress: bool = False
+    store: GraphStore | Store, *, reset: bool = False, progress: bool = False, only_missing: bool = False
 ) -> dict[URIRef, int]:
     """Load the shipped ontology, shapes and example data; statements per graph loaded.
 
-    ``reset`` empties the whole store first (in the same transaction). ``progress`` is
-    accepted for symmetry with :meth:`Store.load`; the shipped files load in a moment.
-    The result always lists the ontology and shapes graphs (0 if nothing was shipped).
+    ``reset`` empties the whole store first (in the same transaction). ``only_missing``
+    (``mag-graph init`` on a store in use) replaces the ontology and the shapes, which
+    are shipped definitions nobody edits, but loads a data file only when none of the
+    graphs it writes into exists yet: the example data may have been edited since (in
+    the CMS, with revisions), and loading it again would silently undo those edits.
+    ``progress`` is accepted for symmetry with :meth:`Store.load`; the shipped files load
+    in a moment. The result lists the graphs loaded (the ontology and shapes graphs
+    always, 0 if nothing was shipped).
     """
     del progress  # the shipped files are small; no bar needed
     plan = load_plan()
     # Graphs named inside .trig files are owned too; learn them before staging anything.
-    named: set[URIRef] = set()
+    writes: dict[Path, set[URIRef]] = {}
     for path, graph in plan:
-        if graph is None:
-            named |= {g for g in source_graphs(path) if isinstance(g, URIRef)}
+        writes[path] = {g for g in source_graphs(path) if isinstance(g, URIRef)} if graph is None else {graph}
+    named = {g for path, graph in plan if graph is None for g in writes[path]}
+    definitions = {Graphs.ONTOLOGY, SHAPES_GRAPH}
+    if only_missing and not reset:
+        existing = {g for g in store.graphs() if isinstance(g, URIRef) and store.count(g)}
+        plan = [(path, graph) for path, graph in plan
+                if writes[path] <= definitions or not writes[path] & existing]
+        replaced = definitions | {g for path, _ in plan for g in writes[path]}
+    else:
+        replaced = {*owned_graphs(), *named}
     with store.transaction() as tx:
         if reset:
             tx.clear()
-        for graph in [*owned_graphs(), *sorted(named)]:
+        for graph in sorted(replaced, key=str):
             tx.remove_graph(graph)
         for path, graph in plan:
             tx.load(path, graph=graph)
-    loaded = {graph for _, graph in plan if graph is not None} | named
+    loaded = {g for path, _ in plan for g in writes[path]}
     ordered = [Graphs.ONTOLOGY, SHAPES_GRAPH]
     ordered += sorted(loaded - set(ordered), key=str)
     return {graph: store.count(graph) for graph in ordered}
+
+
+def shipped_graphs() -> set[URIRef]:
+    """Every graph :func:`initialise` writes into."""
+    out: set[URIRef] = set()
+    for path, graph in load_plan():
+        out |= {g for g in source_graphs(path) if isinstance(g, URIRef)} if graph is None else {graph}
+    return out

@@ -287,18 +287,7 @@ class Store(_Loading):
         bindings: Mapping[str, Any] | None,
         kwargs: dict[str, Any],
     ) -> Any:
-        substitutions = None
-        if bindings:
-            substitutions = {
-                ox.Variable(name.lstrip("?$")): from_rdflib_term(value)
-                for name, value in bindings.items()
-            }
-            for name, value in substitutions.items():
-                if isinstance(value, ox.BlankNode):
-                    raise QueryError(
-                        f"blanco knopen kunnen niet als parameter {name} dienen",
-                        f"blank nodes cannot be bound to parameter {name}",
-                    )
+        substitutions = _substitutions(bindings) if bindings else None
         try:
             try:
                 # Parameters are bound with a VALUES block built from the typed terms, not
@@ -524,6 +513,25 @@ _SKIP_TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+
+
+def _substitutions(bindings: Mapping[str, Any]) -> dict[ox.Variable, Any]:
+    substitutions = {ox.Variable(name.lstrip("?$")): from_rdflib_term(value) for name, value in bindings.items()}
+    for name, value in substitutions.items():
+        if isinstance(value, ox.BlankNode):
+            raise QueryError(
+                f"blanco knopen kunnen niet als parameter {name} dienen",
+                f"blank nodes cannot be bound to parameter {name}",
+            )
+    return substitutions
+
+
+def bind_values(sparql: str, bindings: Mapping[str, Any]) -> str:
+    """``sparql`` with ``bindings`` (variable name -> rdflib term, or a string read as
+    an IRI) bound by a VALUES block, as :meth:`Store.query` binds them: for a query that
+    runs elsewhere (a worker process). The terms are written by pyoxigraph from typed
+    terms, never from raw request text; a term pyoxigraph refuses raises."""
+    return _with_values(sparql, _substitutions(bindings)) if bindings else sparql
 
 
 def _with_values(sparql: str, substitutions: Mapping[ox.Variable, Any]) -> str:
