@@ -133,7 +133,7 @@ def answer_question(question_id: str) -> Response:
 
 # --------------------------------------------------------------------------- validation
 
-_VALIDATION_KEYS = ("date", "lang", "rule")
+_VALIDATION_KEYS = ("date", "lang", "rule", "municipality")
 
 
 @operations.route(
@@ -157,6 +157,14 @@ _VALIDATION_KEYS = ("date", "lang", "rule")
             "explode": True,
             "schema": {"type": "array", "items": {"type": "string", "pattern": "^R[0-9]{2}$"}},
         },
+        {
+            "name": "municipality",
+            "in": "query",
+            "required": False,
+            "description": ("Het hele rolmodel van één gemeente (bronnen en illustratief samen) / one municipality's "
+                            "whole role model: slug, CBS code or name"),
+            "schema": {"type": "string", "example": "hardinxveld-giessendam"},
+        },
     ],
     responses={200: {"description": "Het validatierapport / the validation report"}},
     produces=(JSON,), schema={"$ref": "#/components/schemas/ValidationReport"},
@@ -165,8 +173,8 @@ _VALIDATION_KEYS = ("date", "lang", "rule")
 def validation_report() -> Response:
     unknown = sorted(set(request.args) - set(_VALIDATION_KEYS))
     if unknown:
-        raise Problem(400, f"onbekende parameter(s): {', '.join(unknown)} (bekend: date, lang, rule)",
-                      f"unknown parameter(s): {', '.join(unknown)} (known: date, lang, rule)",
+        raise Problem(400, f"onbekende parameter(s): {', '.join(unknown)} (bekend: {', '.join(_VALIDATION_KEYS)})",
+                      f"unknown parameter(s): {', '.join(unknown)} (known: {', '.join(_VALIDATION_KEYS)})",
                       invalidParams=[{"name": k, "reason": "unknown"} for k in unknown])
     date_text = request.args.get("date")
     reference: dt.date | None = None
@@ -181,11 +189,12 @@ def validation_report() -> Response:
     service = state().service
     effective = reference or dt.date.today()
     restricted = visible_graphs() is not None  # the report of what anonymous callers may see
-    key = ("validation", effective.isoformat(), lang, tuple(rules), restricted)
+    municipality = (request.args.get("municipality") or "").strip() or None
+    key = ("validation", effective.isoformat(), lang, tuple(rules), restricted, municipality)
 
     def compute() -> bytes:
         data = workflow.public_copy(service.store) if restricted else service.store
-        report = validation.validate(data, date=effective, lang=lang, rules=rules or None)
+        report = validation.validate(data, date=effective, lang=lang, rules=rules or None, municipality=municipality)
         return json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")
 
     data = service.cached(key, compute, size=len)

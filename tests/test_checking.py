@@ -369,6 +369,16 @@ def test_post_validation_errors(server: Server, quad_snapshot: Any) -> None:
     assert quad_snapshot(server.store) == before
 
 
+def test_get_validation_takes_a_municipality(server: Server) -> None:
+    for name in MUNICIPALITIES:
+        status, _, body = server.call("GET", f"/api/v1/validation?date=2026-11-01&municipality={name}")
+        assert status == 200 and json.loads(body) == {"conforms": True, "date": "2026-11-01", "results": []}
+    status, _, body = server.call("GET", "/api/v1/validation?date=2019-06-01&municipality=maassluis")
+    assert {r["rule"] for r in json.loads(body)["results"]} == {"R26"}
+    status, _, body = server.call("GET", "/api/v1/validation?municipality=utrecht")
+    assert status == 400 and "utrecht" in json.loads(body)["detail"]
+
+
 def test_post_validation_is_documented(server: Server) -> None:
     _, _, body = server.call("GET", "/api/v1/openapi.json")
     operation = json.loads(body)["paths"]["/validation"]["post"]
