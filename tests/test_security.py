@@ -823,9 +823,8 @@ def test_without_trusted_proxies_the_forwarded_headers_are_ignored(server: Serve
 
 
 def test_the_trusted_proxies_setting_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from werkzeug.serving import make_server
-
     from mag_graph.api import create_app
+    from werkzeug.serving import make_server
 
     monkeypatch.setenv("MAG_GRAPH_TRUSTED_PROXIES", "1")
     store = Store.open(":memory:")
