@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mag_graph.access.auth import AuthRegistry
 from mag_graph.cms import Content
@@ -114,6 +115,13 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         ("Seconds /validatie waits for a report not yet computed before it shows a progress indicator "
         "(the report goes on in the background; 0: never wait)."),
     ),
+    "MAG_GRAPH_TRUSTED_PROXIES": (
+        None,
+        ("Number of reverse proxies in front of the server whose X-Forwarded-For, -Proto, -Host and -Port "
+        "headers are trusted (werkzeug ProxyFix), so URLs it writes (Location, OpenAPI servers, the JSON-LD "
+        "@context, the service description) say https behind a TLS proxy. Default: the environment variable "
+        "MAG_GRAPH_TRUSTED_PROXIES, else 0: the headers are ignored (anyone could send them)."),
+    ),
     "MAX_CONTENT_LENGTH": (
         64 * 1024 * 1024,
         "Flask's limit on request bodies in bytes (updates, Graph Store uploads); larger ones get 413.",
@@ -144,6 +152,7 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     when not given). ``config``: the :data:`SETTINGS` and any Flask setting."""
     settings = _settings(config)
     editors = headers.editing_origins(settings["MAG_GRAPH_CORS_EDIT_ORIGINS"])  # refuse '*' before opening anything
+    proxies = _trusted_proxies(settings["MAG_GRAPH_TRUSTED_PROXIES"])
     owns = store is None
     if store is None:
         path = settings["MAG_GRAPH_STORE"] or os.environ.get("MAG_GRAPH_STORE") or str(default_store_path())
@@ -198,4 +207,21 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     csrf.install(app, editors)
     app.wsgi_app = ResponseCache(app.wsgi_app, service, int(settings["MAG_GRAPH_CACHE_ENTRIES"]),  # type: ignore[method-assign]
                                  int(settings["MAG_GRAPH_CACHE_BYTES"]))
+    app.extensions["mag_graph_trusted_proxies"] = proxies  # serve: let waitress pass the headers on
+    if proxies:
+        # Outermost, so the cache, the CSRF check and url_for all see the client's scheme and host.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,  # type: ignore[method-assign]
+                                x_port=proxies)
     return app
+
+
+def _trusted_proxies(setting: Any) -> int:
+    """MAG_GRAPH_TRUSTED_PROXIES (else the environment variable): a whole number >= 0."""
+    value = setting if setting is not None else os.environ.get("MAG_GRAPH_TRUSTED_PROXIES", "0")
+    try:
+        hops = int(str(value).strip() or "0")
+    except ValueError:
+        raise ValueError(f"MAG_GRAPH_TRUSTED_PROXIES must be a whole number of proxies, not {value!r}") from None
+    if hops < 0:
+        raise ValueError(f"MAG_GRAPH_TRUSTED_PROXIES must be 0 or more, not {hops}")
+    return hops

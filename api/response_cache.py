@@ -52,6 +52,8 @@ class ResponseCache:
             self.cache.invalidate()
             self._generation = generation
         key = (
+            environ.get("wsgi.url_scheme", ""),  # answers hold absolute URLs (behind a proxy: https)
+            environ.get("HTTP_HOST", ""),
             path,
             environ.get("QUERY_STRING", ""),
             environ.get("HTTP_ACCEPT", ""),

@@ -764,3 +764,84 @@ def test_init_reset_says_what_it_drops_and_asks(tmp_path: Path) -> None:
     done = CliRunner().invoke(main, ["init", "--reset", "--yes", "--store", str(path)])
     assert done.exit_code == 0, done.output
     assert _label(path) == {shipped}
+
+
+# --------------------------------------------------------------------------- 6. behind a TLS proxy
+
+FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "mag.example.nl", "X-Forwarded-For": "203.0.113.9"}
+
+
+@pytest.fixture(scope="module")
+def proxied_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    store = make_store(tmp_path_factory.mktemp("proxied") / "store")
+    running = start(store, "--workers", "1", "--proxy-hops", "1")
+    yield running
+    stop(running)
+
+
+def _absolute_urls(server: Server, headers: dict[str, str]) -> dict[str, str]:
+    """Every kind of absolute URL the server writes, as it writes them for a request."""
+    openapi = server.call("GET", "/api/v1/openapi.json", headers=headers).json()
+    item = server.call("GET", THEME_PATH, headers=headers).json()
+    created = server.call("POST", "/api/v1/themes", json.dumps({"label": {"nl": "Achter de proxy"}, "municipality": [HG]}),
+                          user="redacteur", headers={**headers, "Content-Type": "application/ld+json"})
+    assert created.status == 201, created.body[:300]
+    description = server.call("GET", "/sparql", headers={**headers, "Accept": "application/n-triples"}).body.decode()
+    endpoint = re.search(r"<http://www.w3.org/ns/sparql-service-description#endpoint> <([^>]+)>", description)
+    assert endpoint is not None
+    return {"openapi": openapi["servers"][0]["url"], "context": item["@context"],
+            "location": created.header("Location") or "", "endpoint": endpoint.group(1)}
+
+
+def test_behind_a_trusted_proxy_every_absolute_url_says_https(proxied_server: Server) -> None:
+    urls = _absolute_urls(proxied_server, FORWARDED)
+    for what, url in urls.items():
+        assert url.startswith("https://mag.example.nl/"), (what, url)
+    # and the same request without the proxy's headers is answered for what it reached
+    direct = _absolute_urls(proxied_server, {})
+    for what, url in direct.items():
+        assert url.startswith(f"http://{proxied_server.host}:{proxied_server.port}/"), (what, url)
+
+
+def test_behind_a_trusted_proxy_the_public_origin_may_write(proxied_server: Server) -> None:
+    created = proxied_server.call(
+        "POST", "/api/v1/themes", json.dumps({"label": {"nl": "Vanaf de publieke origin"}, "municipality": [HG]}),
+        user="redacteur", headers={**FORWARDED, "Origin": "https://mag.example.nl", "Sec-Fetch-Site": "same-origin",
+                                   "Content-Type": "application/ld+json"})
+    assert created.status == 201, created.body[:300]
+
+
+def test_without_trusted_proxies_the_forwarded_headers_are_ignored(server: Server) -> None:
+    urls = _absolute_urls(server, FORWARDED)
+    for what, url in urls.items():
+        assert url.startswith(f"http://{server.host}:{server.port}/"), (what, url)
+    # a client cannot make the server believe a forged origin is its own
+    forged = server.call("POST", "/api/v1/themes", json.dumps({"label": {"nl": "Vervalst"}, "municipality": [HG]}),
+                         user="redacteur", headers={**FORWARDED, "Origin": "https://mag.example.nl",
+                                                    "Content-Type": "application/ld+json"})
+    assert_problem(forged, 403)
+
+
+def test_the_trusted_proxies_setting_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mag_graph.api import create_app
+    from werkzeug.serving import make_server
+
+    monkeypatch.setenv("MAG_GRAPH_TRUSTED_PROXIES", "1")
+    store = Store.open(":memory:")
+    initialise(store)
+    app = create_app(store, config={"MAG_GRAPH_CACHE_ENTRIES": 0})
+    http_server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http_server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", http_server.server_port, timeout=30)
+        conn.request("GET", "/api/v1/openapi.json", headers=FORWARDED)
+        servers = json.loads(conn.getresponse().read())["servers"]
+        assert servers[0]["url"].startswith("https://mag.example.nl/")
+    finally:
+        http_server.shutdown()
+        app.extensions["mag_graph"].close()
+        store.close()
+    monkeypatch.setenv("MAG_GRAPH_TRUSTED_PROXIES", "een")
+    with pytest.raises(ValueError, match="whole number"):
+        create_app(Store.open(":memory:"))

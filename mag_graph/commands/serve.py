@@ -51,6 +51,9 @@ def _stop(signum: int, frame: Any) -> None:
 @click.option("--cors-edit-origin", "cors_edit_origins", multiple=True, metavar="ORIGIN",
               help="Herkomst van een aparte bewerk-frontend die via /api/v1 mag schrijven (herhaalbaar) / "
                    "origin of a separate editing front end allowed to write through /api/v1 (repeatable).")
+@click.option("--proxy-hops", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Aantal vertrouwde reverse proxies (X-Forwarded-*) / number of trusted reverse proxies "
+                   "whose X-Forwarded-Proto/Host are honoured (default: $MAG_GRAPH_TRUSTED_PROXIES, else 0).")
 @store_option
 def serve(
     host: str,
@@ -62,6 +65,7 @@ def serve(
     cors_origins: tuple[str, ...],
     cors_edit_origins: tuple[str, ...],
     service_endpoints: tuple[str, ...],
+    proxy_hops: int | None,
     store_path: str | None,
 ) -> None:
     """Start de webserver: SPARQL, API en pagina's / start the web server.
@@ -97,12 +101,19 @@ def serve(
             config["MAG_GRAPH_CORS_EDIT_ORIGINS"] = list(cors_edit_origins)
         if service_endpoints:
             config["MAG_GRAPH_ALLOW_SERVICE"] = list(service_endpoints)
+        if proxy_hops is not None:
+            config["MAG_GRAPH_TRUSTED_PROXIES"] = proxy_hops
         try:
             app = create_app(store, config=config)
         except ValueError as exc:
             raise CommandFailed(f"ongeldige instelling / invalid setting: {exc}") from None
         state = app.extensions["mag_graph"]
-        server = waitress.create_server(app, host=host, port=port, threads=threads, ident="mag-graph")
+        # waitress drops X-Forwarded-* itself unless told otherwise; with --proxy-hops the
+        # application (werkzeug ProxyFix) decides which hops to trust, so they must reach it.
+        # The server must then be reachable only through the proxy (bind to 127.0.0.1).
+        trusting = bool(app.extensions.get("mag_graph_trusted_proxies"))
+        server = waitress.create_server(app, host=host, port=port, threads=threads, ident="mag-graph",
+                                        clear_untrusted_proxy_headers=not trusting)
         bound_host, bound_port = server.getsockname()[:2]  # type: ignore[union-attr]
         shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
         click.echo(f"store: {store.location} ({len(store)} triples)")
