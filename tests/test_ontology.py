@@ -204,6 +204,24 @@ def test_every_mag_term_is_documented(both: rdflib.Graph) -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_every_declared_term_has_a_dutch_and_an_english_label() -> None:
+    """Every class and property any file in ontology/ declares, the reused ones (``qb:DataSet``,
+    ``skos:Concept``, declared for OWL 2 DL) included, is named in both languages: the
+    pages at /def, the CMS forms and the JSON Schemas show these names."""
+    graph = rdflib.Graph()
+    for path in sorted((ROOT / "ontology").glob("*.ttl")):
+        graph.parse(path, format="turtle")
+    declared = {s for t in TERM_TYPES for s in graph.subjects(RDF.type, t) if isinstance(s, rdflib.URIRef)}
+    assert len(declared) > 230
+    reused = {s for s in declared if not str(s).startswith(MAG_NS)}
+    assert len(reused) > 70 and rdflib.URIRef("http://purl.org/linked-data/cube#DataSet") in reused
+    missing = sorted(str(s) for s in declared if languages(graph, s, RDFS.label) < {"nl", "en"})
+    assert not missing, "\n".join(missing)
+    several = sorted(str(s) for s in declared
+                     if len([o for o in graph.objects(s, RDFS.label) if o.language in ("nl", "en")]) > 2)
+    assert not several, "\n".join(several)  # one label per language
+
+
 def test_every_concept_and_scheme_is_documented(begrippen: rdflib.Graph) -> None:
     terms = magb_terms(begrippen)
     assert len(terms) > 100
