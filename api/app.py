@@ -25,7 +25,7 @@ from mag_graph.sparql import (
 )
 from mag_graph.store import Store, default_store_path
 
-from . import cms, headers, pages, problems, sparql, v1
+from . import cms, definitions, headers, pages, problems, sparql, v1
 from .response_cache import ResponseCache
 from .runtime import MagGraph
 
@@ -151,6 +151,7 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     app.register_blueprint(v1.bp)
     app.register_blueprint(cms.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(definitions.bp)
     headers.install(app, settings["MAG_GRAPH_CORS_ORIGINS"], editors)
     app.wsgi_app = ResponseCache(app.wsgi_app, service, int(settings["MAG_GRAPH_CACHE_ENTRIES"]),  # type: ignore[method-assign]
                                  int(settings["MAG_GRAPH_CACHE_BYTES"]))

@@ -177,7 +177,7 @@ def _switch_url() -> str:
     return f"{request.script_root}{request.path}?{query}"
 
 
-@bp.context_processor
+@bp.app_context_processor  # every page of the app shares the layout (the /def pages, error pages)
 def _template_helpers() -> dict[str, Any]:
     lang = current_lang()
     return {
