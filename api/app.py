@@ -30,6 +30,7 @@ from . import (
     checking,
     cms,
     csrf,
+    definitions,
     headers,
     login,
     pages,
@@ -203,6 +204,7 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     app.register_blueprint(workbench.bp)
     app.register_blueprint(review.bp)
     checking.register(app)
+    app.register_blueprint(definitions.bp)
     headers.install(app, settings["MAG_GRAPH_CORS_ORIGINS"], editors)
     csrf.install(app, editors)
     app.wsgi_app = ResponseCache(app.wsgi_app, service, int(settings["MAG_GRAPH_CACHE_ENTRIES"]),  # type: ignore[method-assign]

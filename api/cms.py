@@ -62,16 +62,18 @@ JSON_LD = "application/ld+json"
 JSON = "application/json"
 MERGE_PATCH = "application/merge-patch+json"
 SCHEMA_JSON = "application/schema+json"
-# Items are compacted JSON-LD (with the context at /api/v1/context); the profile
-# says so, and a client that asks for another JSON-LD profile still gets this one.
-JSON_LD_COMPACTED = 'application/ld+json; profile="http://www.w3.org/ns/json-ld#compacted"'
-# Representations of an item by media type (the JSON-LD ones first: the default).
-ITEM_FORMATS = {
-    JSON_LD_COMPACTED: "jsonld",
-    JSON: "jsonld",
-    "text/turtle": "turtle",
-    "application/n-triples": "ntriples",
-    "application/rdf+xml": "rdfxml",
+# Items are JSON-LD in the form the Accept header's profile asks for: compacted (with the
+# context at /api/v1/context; the default), expanded, or flattened (and compacted).
+JSON_LD_PROFILED = {name: f'application/ld+json; profile="{iri}"' for name, iri in core.JSON_LD_PROFILES.items()}
+JSON_LD_COMPACTED = JSON_LD_PROFILED["compacted"]
+# Representations of an item by media type (the JSON-LD ones first, compacted first: the
+# default) and the format and JSON-LD form of each.
+ITEM_FORMATS: dict[str, tuple[str, str | None]] = {
+    **{media: ("jsonld", name) for name, media in JSON_LD_PROFILED.items()},
+    JSON: ("jsonld", "compacted"),
+    "text/turtle": ("turtle", None),
+    "application/n-triples": ("ntriples", None),
+    "application/rdf+xml": ("rdfxml", None),
 }
 # Request bodies we read, by media type.
 BODY_FORMATS = {
@@ -251,11 +253,12 @@ def _write_answer(result: core.WriteResult, kind: core.ContentType | None, *, st
 
 def _item_representation(resource: core.Resource, document: dict[str, Any] | None = None) -> Response:
     media = negotiated()
-    fmt = ITEM_FORMATS[media]
+    fmt, profile = ITEM_FORMATS[media]
     if fmt == "jsonld":
         doc = document if document is not None else core.to_jsonld(resource.iri, resource.triples, resource.type,
                                                                     context_url=_context_url())
-        return Response(json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8"), status=200, content_type=media)
+        shaped = core.reshape_jsonld(doc, profile or "compacted")
+        return Response(json.dumps(shaped, ensure_ascii=False, indent=2).encode("utf-8"), status=200, content_type=media)
     return Response(resource.serialize(fmt), status=200, mimetype=media)
 
 

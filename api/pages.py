@@ -46,7 +46,13 @@ from mag_graph.sparql import NotAcceptableError, format_by_name, negotiate
 from mag_graph.store import GraphStore, MagGraphError, QueryResult
 
 from .i18n import LANGUAGES, STRINGS, explicit_language, request_language, t
-from .problems import PROBLEM_JSON, error_response, problem_response, title_for
+from .problems import (
+    ERROR_PAGE,
+    PROBLEM_JSON,
+    error_response,
+    problem_response,
+    title_for,
+)
 from .runtime import public_visible_graphs
 from .session import sees_drafts
 
@@ -182,7 +188,7 @@ def _switch_url() -> str:
     return f"{request.script_root}{request.path}?{query}"
 
 
-@bp.context_processor
+@bp.app_context_processor  # every page of the app shares the layout (the /def pages, error pages)
 def _template_helpers() -> dict[str, Any]:
     lang = current_lang()
     return {
@@ -218,6 +224,16 @@ def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
 def _error_page(status: int, message: str) -> tuple[str, int]:
     title_key = "not_found_title" if status == 404 else "error_title"
     return _page("error.html", status, title=t(title_key, current_lang()), message=message, code=status)
+
+
+def _error_document(status: int, texts: tuple[str, str]) -> str:
+    """The site's error page (layout, navigation, language switch) for an error answered
+    outside a page view, e.g. an unknown URL (api/problems.py asks for it)."""
+    lang = current_lang()
+    return _error_page(status, texts[0] if lang == "nl" else texts[1])[0]
+
+
+bp.record_once(lambda setup: setup.app.extensions.__setitem__(ERROR_PAGE, _error_document))
 
 
 def _problem(status: int, nl: str, en: str) -> Response:

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from mag_graph.access.auth import AuthError, InvalidCredentialsError
@@ -120,6 +120,7 @@ class Problem(Exception):
         super().__init__(_both(nl, en))
         self.status = status
         self.detail = _both(nl, en)
+        self.texts = (nl, en or nl)
         self.type = type
         self.headers = dict(headers or {})
         self.extensions = extensions
@@ -131,9 +132,12 @@ def problem_response(
     *,
     type: str = "about:blank",
     headers: Mapping[str, str | tuple[str, ...]] | None = None,
+    texts: tuple[str, str] | None = None,
     **extensions: Any,
 ) -> Response:
-    """The problem document (or, for a browser outside the API, a small HTML page)."""
+    """The problem document, or for a browser outside the API an HTML page: the site's
+    error page (in the page language, from ``texts``: Dutch and English) when the app
+    has the pages (:data:`ERROR_PAGE`), else a small plain one."""
     body: dict[str, Any] = {
         "type": type,
         "title": title_for(status),
@@ -142,7 +146,10 @@ def problem_response(
         "instance": request.path,
     }
     body.update(extensions)
-    if _wants_html():
+    renderer = current_app.extensions.get(ERROR_PAGE) if _wants_html() else None
+    if renderer is not None:
+        response = Response(renderer(status, texts or (detail, detail)), status=status, mimetype="text/html")
+    elif _wants_html():
         page = (
             "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(body['title'])}</title></head><body>"
@@ -161,6 +168,9 @@ def problem_response(
 
 
 _API_PATHS = ("/api/", "/sparql", "/graph-store")
+# The key in ``app.extensions`` of the function that renders the site's error page,
+# ``(status, (dutch, english)) -> html`` (registered by the pages blueprint).
+ERROR_PAGE = "mag_graph_error_page"
 _ERROR_MEDIA_TYPES = ("application/json", PROBLEM_JSON, "text/html")
 
 
@@ -253,7 +263,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Problem)
     def _problem(exc: Problem) -> Response:
-        return problem_response(exc.status, exc.detail, type=exc.type, headers=exc.headers, **exc.extensions)
+        return problem_response(exc.status, exc.detail, type=exc.type, headers=exc.headers, texts=exc.texts,
+                                **exc.extensions)
 
     @app.errorhandler(MagGraphError)
     def _core_error(exc: MagGraphError) -> Response:
@@ -271,7 +282,7 @@ def register(app: Flask) -> None:
         headers: dict[str, str | tuple[str, ...]] = {}
         if status == 405 and getattr(exc, "valid_methods", None):
             headers["Allow"] = ", ".join(exc.valid_methods or [])
-        return problem_response(status, detail, headers=headers)
+        return problem_response(status, detail, headers=headers, texts=(nl, en) if nl else None)
 
     @app.errorhandler(Exception)
     def _unforeseen(exc: Exception) -> Response:

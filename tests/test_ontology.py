@@ -204,6 +204,24 @@ def test_every_mag_term_is_documented(both: rdflib.Graph) -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_every_declared_term_has_a_dutch_and_an_english_label() -> None:
+    """Every class and property any file in ontology/ declares, the reused ones (``qb:DataSet``,
+    ``skos:Concept``, declared for OWL 2 DL) included, is named in both languages: the
+    pages at /def, the CMS forms and the JSON Schemas show these names."""
+    graph = rdflib.Graph()
+    for path in sorted((ROOT / "ontology").glob("*.ttl")):
+        graph.parse(path, format="turtle")
+    declared = {s for t in TERM_TYPES for s in graph.subjects(RDF.type, t) if isinstance(s, rdflib.URIRef)}
+    assert len(declared) > 230
+    reused = {s for s in declared if not str(s).startswith(MAG_NS)}
+    assert len(reused) > 70 and rdflib.URIRef("http://purl.org/linked-data/cube#DataSet") in reused
+    missing = sorted(str(s) for s in declared if languages(graph, s, RDFS.label) < {"nl", "en"})
+    assert not missing, "\n".join(missing)
+    several = sorted(str(s) for s in declared
+                     if len([o for o in graph.objects(s, RDFS.label) if o.language in ("nl", "en")]) > 2)
+    assert not several, "\n".join(several)  # one label per language
+
+
 def test_every_concept_and_scheme_is_documented(begrippen: rdflib.Graph) -> None:
     terms = magb_terms(begrippen)
     assert len(terms) > 100
@@ -430,6 +448,39 @@ def test_no_datatype_outside_owl2_in_axioms(both: rdflib.Graph) -> None:
             assert rng in reasoning.OWL2_DATATYPES, (prop, rng)
     assert (MAG.accessionDate, SCHEMA.rangeIncludes, XSD.date) in both
     assert (MAG.referenceYear, SCHEMA.rangeIncludes, XSD.gYear) in both
+
+
+# The datatypes OWL 2 RL supports (OWL 2 Profiles, section 4.2: the datatype map minus
+# owl:real and owl:rational).
+OWL2_RL_DATATYPES = {rdflib.RDF.PlainLiteral, rdflib.RDF.XMLLiteral, RDFS.Literal} | {
+    XSD[name]
+    for name in (
+        "decimal integer nonNegativeInteger nonPositiveInteger positiveInteger negativeInteger long int short "
+        "byte unsignedLong unsignedInt unsignedShort unsignedByte double float string normalizedString token "
+        "language Name NCName NMTOKEN boolean hexBinary base64Binary anyURI dateTime dateTimeStamp"
+    ).split()
+}
+# The vocabulary of the axioms the ontology may use: each is allowed in OWL 2 RL with
+# named classes and properties on both sides.
+RL_AXIOMS = {RDF.type, RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.equivalentClass,
+             OWL.disjointWith, OWL.inverseOf, OWL.imports, OWL.versionIRI, OWL.versionInfo}
+
+
+def test_the_ontology_is_in_owl2_rl(both: rdflib.Graph) -> None:
+    """owlrl reasons in OWL 2 RL: the ontology stays in the profile (docs/model.md, "OWL
+    profile"). No class expressions (a blank node in an axiom), axioms of the RL
+    vocabulary only, and every datatype an axiom names in the RL datatype list
+    (``mag:topic`` states ``rdf:langString`` with ``schema:rangeIncludes``)."""
+    axioms = [(s, p, o) for s, p, o in both if str(p).startswith((str(OWL), str(RDFS))) and p in RL_AXIOMS | {
+        OWL.unionOf, OWL.intersectionOf, OWL.someValuesFrom, OWL.allValuesFrom, OWL.onProperty}]
+    assert not [t for t in axioms if isinstance(t[0], rdflib.BNode) or isinstance(t[2], rdflib.BNode)]
+    owl_predicates = {p for _, p, _ in both if str(p).startswith(str(OWL))}
+    assert owl_predicates <= RL_AXIOMS, owl_predicates - RL_AXIOMS
+    datatypes = {o for p in (RDFS.range,) for o in both.objects(None, p) if str(o).startswith((str(XSD), str(RDF), str(RDFS)))}
+    assert datatypes and datatypes <= OWL2_RL_DATATYPES, datatypes - OWL2_RL_DATATYPES
+    topic = rdflib.URIRef(MAG_NS + "topic")
+    assert both.value(topic, RDFS.range) is None
+    assert both.value(topic, SCHEMA.rangeIncludes) == RDF.langString
 
 
 def test_data_cube_structure(both: rdflib.Graph) -> None:

@@ -57,13 +57,9 @@ from mag_graph.cms.errors import (
     PreconditionRequiredError,
     ValidationFailedError,
 )
-from mag_graph.cms.jsonld import (
-    check_json,
-    context,
-    context_document,
-    parse_rdf,
-    to_jsonld,
-)
+from mag_graph.cms.jsonld import PROFILES as JSON_LD_PROFILES
+from mag_graph.cms.jsonld import check_json, context, context_document, parse_rdf, to_jsonld
+from mag_graph.cms.jsonld import reshape as reshape_jsonld
 from mag_graph.cms.pipeline import (
     Draft,
     ImportResult,
@@ -114,6 +110,7 @@ from mag_graph.store import GraphStore, InvalidIRIError, Store
 __all__ = [
     "API_BASE",
     "CONTEXT_URL",
+    "JSON_LD_PROFILES",
     "AlreadyExistsError",
     "Content",
     "ContentError",
@@ -143,6 +140,7 @@ __all__ = [
     "key_for",
     "parse_rdf",
     "property_for_key",
+    "reshape_jsonld",
     "to_jsonld",
     "type_for_classes",
     "types_overview",

@@ -7,6 +7,12 @@ as one document with the nodes it owns nested in it, keys in the order of its fo
 (:func:`to_jsonld`); :func:`parse_rdf` takes that back to the same statements, so a
 document sent back unchanged is a no-op. Parsing never fetches a remote context: the published one is
 inlined.
+
+The context protects its terms (``@protected``, a JSON-LD 1.1 feature, hence ``@version
+1.1``): a document that uses it cannot redefine ``id``, ``label`` or any other published
+term, so every client reads a document the same way. The same document is also given in
+the other forms of JSON-LD (:func:`reshape`, by the ``profile`` a client asks for:
+expanded, or flattened and compacted), made by PyLD from the compact one.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pyoxigraph as ox
+from pyld import jsonld as pyld
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
@@ -41,12 +48,17 @@ from mag_graph.cms.types import (
 from mag_graph.namespaces import MAGID
 from mag_graph.store import ParseError, check_xml_depth, rdf_format, to_rdflib_term
 
-__all__ = ["MAX_DEPTH", "check_json", "context", "context_document", "parse_rdf", "to_jsonld"]
+__all__ = ["MAX_DEPTH", "PROFILES", "check_json", "context", "context_document", "parse_rdf", "reshape", "to_jsonld"]
 
 # How deep a JSON request body may nest. A resource with an amount, a period and its
 # instants needs 6 levels; deeper documents are refused before anything recurses over
 # them (100,000 nested arrays used to raise RecursionError: a 500).
 MAX_DEPTH = 32
+
+# The JSON-LD profiles (https://www.w3.org/TR/json-ld11/#iana-considerations) a document
+# can be given in, by their short name.
+JSON_LD_NS = "http://www.w3.org/ns/json-ld#"
+PROFILES: dict[str, str] = {name: JSON_LD_NS + name for name in ("compacted", "expanded", "flattened")}
 
 
 def context() -> dict[str, Any]:
@@ -194,7 +206,7 @@ def _inline_context(doc: Any) -> Any:
 
 def _replace_context(ctx: Any) -> Any:
     if isinstance(ctx, str):
-        if ctx in (CONTEXT_URL, OLD_CONTEXT_URL) or ctx.rstrip("/").endswith((f"{API_BASE}/context", f"{API_BASE}/context.jsonld")):
+        if _is_published_context(ctx):
             return context()
         raise InvalidDocumentError(
             f"onbekende externe @context {ctx!r}; gebruik {CONTEXT_URL} of een inline context",
@@ -339,6 +351,36 @@ def _check_values(triples: Iterable[Triple]) -> None:
             f"invalid value for {names}: " + "; ".join(f["en"] for f in fields[:5]),
             fields=fields,
         )
+
+
+def _is_published_context(url: str) -> bool:
+    """Whether a context URL is the published context (on any host: the API's own
+    address serves it too)."""
+    return url in (CONTEXT_URL, OLD_CONTEXT_URL) or url.rstrip("/").endswith(
+        (f"{API_BASE}/context", f"{API_BASE}/context.jsonld"))
+
+
+def _document_loader(url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """PyLD's loader: the published context from memory, nothing from the network."""
+    if not _is_published_context(url):
+        raise pyld.JsonLdError(f"no remote documents are loaded: {url}", "jsonld.LoadDocumentError",
+                               code="loading document failed")
+    return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url, "document": context_document()}
+
+
+def reshape(document: dict[str, Any], profile: str) -> Any:
+    """A compact document of :func:`to_jsonld` in another JSON-LD form: ``compacted``
+    (itself), ``expanded`` (no context, full IRIs, every value an object: a list of
+    node objects) or ``flattened`` (every node at the top level in ``@graph``, blank
+    nodes named, compacted with the document's own context)."""
+    if profile == "compacted":
+        return document
+    options = {"documentLoader": _document_loader}
+    if profile == "expanded":
+        return pyld.expand(document, options)
+    if profile == "flattened":
+        return pyld.flatten(document, document.get("@context", CONTEXT_URL), options)
+    raise ValueError(f"unknown JSON-LD profile {profile!r} (known: {', '.join(PROFILES)})")
 
 
 def parse_rdf(data: bytes | str | Mapping[str, Any] | list[Any], format: str = "jsonld") -> list[Triple]:

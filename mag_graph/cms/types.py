@@ -282,7 +282,8 @@ def vocabulary() -> _Vocabulary:
                    if isinstance(c, URIRef) and str(c).startswith(str(MAG._NS))}
     class_terms.update(_CLASS_TERMS)
     term_of_class = {iri: term for term, iri in class_terms.items()}
-    ctx: dict[str, Any] = {"@version": 1.1, "id": "@id", "type": "@type"}
+    # JSON-LD 1.1: every term is protected, so no document can redefine the published ones.
+    ctx: dict[str, Any] = {"@version": 1.1, "@protected": True, "id": "@id", "type": "@type"}
     for prefix in _CONTEXT_PREFIXES:
         ctx[prefix] = PREFIXES[prefix]
     for term in sorted(class_terms):
