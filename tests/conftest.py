@@ -1,6 +1,10 @@
-"""Shared test fixtures: stores (in memory and on disk) and the fixture files.
+"""Shared test fixtures: stores (in memory, on disk and on real triplestore servers) and
+the fixture files.
 
 Kept small and generic on purpose; test modules add their own fixtures next to them.
+The remote store is tested against real servers on 127.0.0.1, started on first use and
+stopped at the end of the session (:class:`Triplestores`): ``oxigraph serve`` from the
+PyPI package ``oxigraph`` (a test dependency).
 """
 
 from __future__ import annotations
@@ -8,13 +12,18 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mag_graph.store import Store
+from mag_graph.store import GraphStore, RemoteStore, Store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # The browser of the page tests: Debian's Chromium (scripts/ensure-chromium.sh), driven by
@@ -42,6 +51,13 @@ def _require(module: str) -> Any:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+def _missing(message: str) -> None:
+    """Something a test needs is not installed: a failure on CI, a skip elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -121,3 +137,136 @@ def quad_snapshot() -> Callable[[Store], list[str]]:
         return sorted(lines)
 
     return snapshot
+
+
+# --------------------------------------------------------------------------- triplestores
+
+# The kinds of store the parametrised store tests run on: the embedded store in memory
+# and the remote store on `oxigraph serve`.
+STORE_KINDS = ["memory", "oxigraph"]
+REMOTE_KINDS = ["oxigraph"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Server:
+    """One triplestore process on 127.0.0.1 with its data in a temporary directory."""
+
+    def __init__(self, command: list[str], url: str, probe: str, log: Path) -> None:
+        self.url = url
+        self._log = log.open("wb")
+        self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            if self._process.poll() is not None:
+                self._log.close()
+                pytest.fail(f"{command[0]} stopped at start: {log.read_text(errors='replace')[-2000:]}")
+            try:
+                with urllib.request.urlopen(probe, timeout=2):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    pytest.fail(f"{command[0]} did not answer within 60 s")
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._log.close()
+
+
+class Triplestores:
+    """Triplestore servers for the remote-store tests, by backend and name, started on
+    first use and stopped at the end of the session. A name is one dataset: tests that
+    clear the store between them share ``scratch``; a module that loads data once for
+    all its tests takes a name of its own."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._servers: dict[tuple[str, str], _Server] = {}
+
+    def url(self, backend: str = "oxigraph", name: str = "scratch") -> str:
+        """The store URL of a running server (started now if needed)."""
+        key = (backend, name)
+        if key not in self._servers:
+            self._servers[key] = self._start(backend, self._root / f"{backend}-{name}")
+        return self._servers[key].url
+
+    def open(self, backend: str = "oxigraph", name: str = "scratch", *, clear: bool = True) -> RemoteStore:
+        """A remote store on that server, emptied first unless ``clear`` is False."""
+        store = RemoteStore.open(self.url(backend, name))
+        if clear:
+            store.update("DROP SILENT ALL")
+        return store
+
+    def _start(self, backend: str, directory: Path) -> _Server:
+        directory.mkdir(parents=True)
+        port = _free_port()
+        if backend == "oxigraph":
+            binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
+            if binary is None:
+                _missing("the oxigraph server is not installed (pip install -e '.[test]')")
+            assert binary is not None
+            command = [binary, "serve", "--location", str(directory / "data"), "--bind", f"127.0.0.1:{port}"]
+            probe = f"http://127.0.0.1:{port}/query?query=ASK%7B%7D"
+            return _Server(command, f"sparql+http://127.0.0.1:{port}/?backend=oxigraph", probe, directory / "log")
+        raise ValueError(f"unknown backend {backend}")
+
+    def stop_all(self) -> None:
+        for server in self._servers.values():
+            server.stop()
+        self._servers.clear()
+
+
+@pytest.fixture(scope="session")
+def triplestores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Triplestores]:
+    """The triplestore servers of this test session (see :class:`Triplestores`)."""
+    servers = Triplestores(tmp_path_factory.mktemp("triplestores"))
+    try:
+        yield servers
+    finally:
+        servers.stop_all()
+
+
+@pytest.fixture
+def store_of_kind(tmp_path: Path, triplestores: Triplestores) -> Iterator[Callable[[str], GraphStore]]:
+    """A function opening an empty store of one kind: "memory", "disk" or a remote
+    backend ("oxigraph"); every store it opened is closed after the test."""
+    opened: list[GraphStore] = []
+
+    def open_kind(kind: str) -> GraphStore:
+        if kind == "memory":
+            store: GraphStore = Store.open(":memory:")
+        elif kind == "disk":
+            store = Store.open(tmp_path / f"store-{len(opened)}")
+        else:
+            store = triplestores.open(kind)
+        opened.append(store)
+        return store
+
+    yield open_kind
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture(params=STORE_KINDS)
+def each_store(request: pytest.FixtureRequest, store_of_kind: Callable[[str], GraphStore]) -> GraphStore:
+    """An empty store of each kind: embedded in memory and remote on each server backend."""
+    return store_of_kind(request.param)
+
+
+@pytest.fixture
+def remote_store(triplestores: Triplestores) -> Iterator[RemoteStore]:
+    """An empty remote store on `oxigraph serve`."""
+    store = triplestores.open("oxigraph")
+    yield store
+    store.close()
