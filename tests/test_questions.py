@@ -41,7 +41,7 @@ from mag_graph.questions import (
     parse_question,
 )
 from mag_graph.resources import resource_files
-from mag_graph.store import QueryError, Store
+from mag_graph.store import QueryError, Store, local_store
 from mag_graph.validation import validate
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -71,19 +71,24 @@ SEED000_ACTORS = {
 # --------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module")
-def store() -> Iterator[Store]:
-    """The example graph in memory, loaded once for the whole module."""
-    s = Store.open(None)
+# The remote backends the questions are also asked on (tests/conftest.py starts the servers).
+REMOTE_KINDS = ["oxigraph"]
+
+
+@pytest.fixture(scope="module", params=["memory", *REMOTE_KINDS])
+def store(request: pytest.FixtureRequest, triplestores: Any) -> Iterator[Store]:
+    """The example graph, loaded once for the whole module: in memory, and on a remote
+    server of its own (nothing else writes there)."""
+    s = Store.open(None) if request.param == "memory" else triplestores.open(request.param, "questions")
     initialise(s)
     yield s
     s.close()
 
 
-@pytest.fixture
-def fresh_store() -> Iterator[Store]:
+@pytest.fixture(params=["memory", *REMOTE_KINDS])
+def fresh_store(request: pytest.FixtureRequest, triplestores: Any) -> Iterator[Store]:
     """A store of its own, for tests that change the data."""
-    s = Store.open(None)
+    s = Store.open(None) if request.param == "memory" else triplestores.open(request.param)
     initialise(s)
     yield s
     s.close()
@@ -531,7 +536,7 @@ def test_q05_a_removed_meeting_makes_a_quarter_fall_short_as_r19_says(fresh_stor
     a = answer(fresh_store, "q05", year="2018", date="2026-11-01")
     short = [(r["consultation"].value, str(r["periodStart"].value)) for r in a.rows if py(r["fallsShort"].value)]
     assert short == [(KLANKBORD, "2018-04-01")]
-    report = validate(fresh_store, date=dt.date(2026, 11, 1), rules=["R19", "R20", "R21", "R22"])
+    report = validate(local_store(fresh_store), date=dt.date(2026, 11, 1), rules=["R19", "R20", "R21", "R22"])
     assert shortfalls(report) == {str(KLANKBORD)}
     assert "tweede kwartaal van 2018" in " ".join(r.message for r in report.violations)
 
@@ -576,7 +581,7 @@ def overdue(a: Answer) -> set[str]:
 def test_q06_overdue_dashboards_are_exactly_those_r26_reports(store, date, expected):
     a = answer(store, "q06", date=date)
     assert overdue(a) == {str(MAGID[f"dashboard/ms-{name}"]) for name in expected}
-    report = validate(store, date=dt.date.fromisoformat(date), rules=["R26"])
+    report = validate(local_store(store), date=dt.date.fromisoformat(date), rules=["R26"])
     assert {r.focusNode for r in report.violations} == overdue(a)
 
 
@@ -928,13 +933,13 @@ def test_any_text_is_rejected_or_bound_as_a_term(store, text):
 def test_the_query_text_never_contains_the_value(store, monkeypatch):
     """The SPARQL handed to the store is the file's text: values travel as bindings."""
     seen: list[tuple[str, dict[str, Any]]] = []
-    original = Store.query
+    original = type(store).query
 
     def spy(self, sparql, **kwargs):
         seen.append((sparql, dict(kwargs.get("bindings") or {})))
         return original(self, sparql, **kwargs)
 
-    monkeypatch.setattr(Store, "query", spy)
+    monkeypatch.setattr(type(store), "query", spy)
     marker = "zzq-unique-marker-'\"}"
     ask(store, "q01", {"text": marker})
     sparql, bindings = seen[-1]
@@ -958,8 +963,13 @@ def cli() -> click.Group:
     return group
 
 
-@pytest.fixture(scope="module")
-def store_dir(tmp_path_factory) -> str:
+@pytest.fixture(scope="module", params=["disk", *REMOTE_KINDS])
+def store_dir(request, tmp_path_factory, triplestores) -> str:
+    """The --store of the CLI tests: a directory, or the URL of the module's remote store."""
+    if request.param != "disk":
+        with triplestores.open(request.param, "questions", clear=False) as s:
+            initialise(s)
+        return triplestores.url(request.param, "questions")
     path = tmp_path_factory.mktemp("questions") / "store"
     with Store.open(path) as s:
         initialise(s)
