@@ -4,7 +4,8 @@ the fixture files.
 Kept small and generic on purpose; test modules add their own fixtures next to them.
 The remote store is tested against real servers on 127.0.0.1, started on first use and
 stopped at the end of the session (:class:`Triplestores`): ``oxigraph serve`` from the
-PyPI package ``oxigraph`` (a test dependency).
+PyPI package ``oxigraph`` (a test dependency) and Virtuoso Open Source from Debian
+(``scripts/ensure-virtuoso.sh``, run by ``make test``).
 """
 
 from __future__ import annotations
@@ -142,9 +143,55 @@ def quad_snapshot() -> Callable[[Store], list[str]]:
 # --------------------------------------------------------------------------- triplestores
 
 # The kinds of store the parametrised store tests run on: the embedded store in memory
-# and the remote store on `oxigraph serve`.
-STORE_KINDS = ["memory", "oxigraph"]
-REMOTE_KINDS = ["oxigraph"]
+# and the remote store on `oxigraph serve` and on Virtuoso.
+STORE_KINDS = ["memory", "oxigraph", "virtuoso"]
+
+# Debian's Virtuoso Open Source (scripts/ensure-virtuoso.sh installs it).
+VIRTUOSO = os.environ.get("MAG_GRAPH_VIRTUOSO", "/usr/bin/virtuoso-t")
+VIRTUOSO_ISQL = os.environ.get("MAG_GRAPH_VIRTUOSO_ISQL", "/usr/bin/isql-vt")
+# A Virtuoso of its own: database, log and ports in the test's temporary directory.
+# ResultSetMaxRows is raised from the default 10000, which silently cuts off results.
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {dir}/virtuoso.db
+ErrorLogFile = {dir}/virtuoso.log
+LockFile = {dir}/virtuoso.lck
+TransactionFile = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+MaxCheckpointRemap = 2000
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+MaxCheckpointRemap = 2000
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+CheckpointInterval = 60
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+DirsAllowed = .
+CaseMode = 2
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {dir}
+ServerThreads = 10
+MaxKeepAlives = 10
+KeepAliveTimeout = 10
+Charset = UTF-8
+
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 60
+MaxQueryCostEstimationTime = 0
+"""
 
 
 def _free_port() -> int:
@@ -205,7 +252,8 @@ class Triplestores:
         """A remote store on that server, emptied first unless ``clear`` is False."""
         store = RemoteStore.open(self.url(backend, name))
         if clear:
-            store.update("DROP SILENT ALL")
+            with store.transaction() as tx:  # not DROP ALL: Virtuoso keeps its own graphs there
+                tx.clear()
         return store
 
     def _start(self, backend: str, directory: Path) -> _Server:
@@ -219,6 +267,20 @@ class Triplestores:
             command = [binary, "serve", "--location", str(directory / "data"), "--bind", f"127.0.0.1:{port}"]
             probe = f"http://127.0.0.1:{port}/query?query=ASK%7B%7D"
             return _Server(command, f"sparql+http://127.0.0.1:{port}/?backend=oxigraph", probe, directory / "log")
+        if backend == "virtuoso":
+            if not (os.access(VIRTUOSO, os.X_OK) and os.access(VIRTUOSO_ISQL, os.X_OK)):
+                _missing(f"Virtuoso is not installed at {VIRTUOSO}; run scripts/ensure-virtuoso.sh")
+            sql_port = _free_port()
+            ini = directory / "virtuoso.ini"
+            ini.write_text(VIRTUOSO_INI.format(dir=directory, sql_port=sql_port, http_port=port))
+            probe = f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D"
+            server = _Server([VIRTUOSO, "-c", str(ini), "+foreground"],
+                             f"sparql+http://127.0.0.1:{port}/?backend=virtuoso", probe, directory / "log")
+            # Anonymous SPARQL updates and Graph Store writes, as on a test instance only.
+            grants = 'GRANT SPARQL_UPDATE TO "SPARQL"; DB.DBA.RDF_DEFAULT_USER_PERMS_SET (\'nobody\', 7);'
+            subprocess.run([VIRTUOSO_ISQL, str(sql_port), "dba", "dba", f"exec={grants}"],
+                           check=True, capture_output=True, timeout=60)
+            return server
         raise ValueError(f"unknown backend {backend}")
 
     def stop_all(self) -> None:
@@ -240,7 +302,7 @@ def triplestores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Triplesto
 @pytest.fixture
 def store_of_kind(tmp_path: Path, triplestores: Triplestores) -> Iterator[Callable[[str], GraphStore]]:
     """A function opening an empty store of one kind: "memory", "disk" or a remote
-    backend ("oxigraph"); every store it opened is closed after the test."""
+    backend ("oxigraph", "virtuoso"); every store it opened is closed after the test."""
     opened: list[GraphStore] = []
 
     def open_kind(kind: str) -> GraphStore:

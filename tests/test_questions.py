@@ -1041,3 +1041,34 @@ def test_cli_ask_errors_are_one_line_with_exit_code_2(cli, store_dir, args):
 
 def test_cli_ask_without_a_store(cli, tmp_path):
     assert_clean_failure(run(cli, "ask", "q01", "--store", str(tmp_path / "nothing")))
+
+
+# --------------------------------------------------------------------------- Virtuoso
+
+# Virtuoso 7.2 (Debian) runs the store layer (tests/test_store.py, test_cli.py) but not the
+# question catalogue yet: its SPARQL dialect refuses some of the queries (internal
+# compiler errors, xsd:dayTimeDuration arithmetic, stricter GROUP BY) and answers others
+# differently (booleans as 0/1 integers, GROUP_CONCAT without the language tag). Pinned
+# here per question, so that a change on either side shows.
+VIRTUOSO_REFUSES = {"q05", "q06", "q07", "q13"}
+VIRTUOSO_SAME_ANSWER = {"q01", "q09"}
+
+
+def test_the_catalogue_on_virtuoso(triplestores):
+    reference = Store.open(None)
+    initialise(reference)
+    refused, same = set(), set()
+    with triplestores.open("virtuoso") as virtuoso:
+        initialise(virtuoso)
+        for question in list_questions():
+            expected = sorted(map(str, ask(reference, question.id, {}).to_json()["rows"]))
+            try:
+                answer = ask(virtuoso, question.id, {})
+            except QueryError as error:
+                assert "Virtuoso" in str(error)
+                refused.add(question.id)
+                continue
+            if sorted(map(str, answer.to_json()["rows"])) == expected:
+                same.add(question.id)
+    assert refused == VIRTUOSO_REFUSES
+    assert same == VIRTUOSO_SAME_ANSWER

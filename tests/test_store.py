@@ -43,7 +43,7 @@ from mag_graph.store import (
 
 EX = "http://example.org/"
 # The remote backends the store tests also run on (tests/conftest.py starts the servers).
-REMOTE_KINDS = ["oxigraph"]
+REMOTE_KINDS = ["oxigraph", "virtuoso"]
 
 
 def ex(local: str) -> URIRef:
@@ -426,25 +426,19 @@ def test_xsd_string_literals_become_plain_literals(each_store: Store, fixtures_d
     assert isomorphic(plain_strings(Graph().parse(fixtures_dir / "small.ttl")), graph)
 
 
-def _scratch_store(triplestores: Any, kind: str) -> Any:
-    """An empty store for one hypothesis example (a fixture would be shared by all)."""
-    return Store.open(":memory:") if kind == "memory" else triplestores.open(kind)
-
-
 def test_lang_strings_become_plain_language_tagged_literals() -> None:
     term = to_rdflib_term(ox.Literal("hallo", language="nl"))
     assert term == Literal("hallo", lang="nl") and term.datatype is None
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
-    lang=st.sampled_from([None, "nl", "en", "en-GB"]),
-)
-@pytest.mark.parametrize("kind", ["memory", *REMOTE_KINDS])
-def test_literals_round_trip_through_the_store(triplestores: Any, kind: str, text: str, lang: str | None) -> None:
+_ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+_LANGS = st.sampled_from([None, "nl", "en", "en-GB"])
+_DATATYPES = st.sampled_from([None, ns.XSD.string, ns.XSD.token, URIRef(EX + "dt")])
+
+
+def _round_trip(store: Any, text: str, lang: str | None) -> None:
     literal = Literal(text, lang=lang)
-    with _scratch_store(triplestores, kind) as store:
+    with store:
         with store.transaction() as tx:
             tx.add((ex("s"), ex("p"), literal))
         (_, _, value, graph), = store.quads()
@@ -454,17 +448,21 @@ def test_literals_round_trip_through_the_store(triplestores: Any, kind: str, tex
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
-    datatype=st.sampled_from([None, ns.XSD.string, ns.XSD.token, URIRef(EX + "dt")]),
-)
-@pytest.mark.parametrize("kind", ["memory", *REMOTE_KINDS])
-def test_literals_survive_the_sparql_update_path(triplestores: Any, kind: str, text: str, datatype: URIRef | None) -> None:
-    """A transaction that also drops a graph is written as one SPARQL update, with the
-    terms written out as text: quotes, newlines and any character must come through
-    (on a remote store every transaction is such an update, read back over HTTP)."""
+@given(text=_ANY_TEXT, lang=_LANGS)
+def test_literals_round_trip_through_the_store(text: str, lang: str | None) -> None:
+    _round_trip(Store.open(":memory:"), text, lang)
+
+
+@pytest.mark.parametrize("kind", REMOTE_KINDS)
+@settings(max_examples=20, deadline=None)  # each example is a dozen HTTP requests
+@given(text=_ANY_TEXT, lang=_LANGS)
+def test_literals_round_trip_through_a_remote_store(triplestores: Any, kind: str, text: str, lang: str | None) -> None:
+    _round_trip(triplestores.open(kind), text, lang)
+
+
+def _update_path(store: Any, text: str, datatype: URIRef | None) -> None:
     literal = Literal(text, datatype=datatype)
-    with _scratch_store(triplestores, kind) as store:
+    with store:
         store.load(b'<http://example.org/x> <http://example.org/p> "old" <http://example.org/old> .', format="nq")
         with store.transaction() as tx:
             tx.remove_graph(ex("old"))
@@ -473,6 +471,23 @@ def test_literals_survive_the_sparql_update_path(triplestores: Any, kind: str, t
     assert graph == ex("new")
     expected = Literal(text) if datatype == ns.XSD.string else literal
     assert value == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=_ANY_TEXT, datatype=_DATATYPES)
+def test_literals_survive_the_sparql_update_path(text: str, datatype: URIRef | None) -> None:
+    """A transaction that also drops a graph is written as one SPARQL update, with the
+    terms written out as text: quotes, newlines and any character must come through."""
+    _update_path(Store.open(":memory:"), text, datatype)
+
+
+@pytest.mark.parametrize("kind", REMOTE_KINDS)
+@settings(max_examples=20, deadline=None)  # each example is a dozen HTTP requests
+@given(text=_ANY_TEXT, datatype=_DATATYPES)
+def test_literals_survive_a_remote_store(triplestores: Any, kind: str, text: str, datatype: URIRef | None) -> None:
+    """On a remote store every transaction is written out as text (SPARQL update, or
+    N-Triples for Virtuoso's Graph Store) and read back over HTTP."""
+    _update_path(triplestores.open(kind), text, datatype)
 
 
 def test_blank_nodes_are_consistent_within_one_conversion(each_store: Store, fixtures_dir: Path) -> None:
@@ -514,7 +529,10 @@ def test_graph_management(any_store: Store, fixtures_dir: Path) -> None:
     assert any_store.has_graph(ex("g1")) and not any_store.has_graph(ex("zz"))
     assert any_store.graph_sizes() == {None: 1, ex("g1"): 4, ex("g2"): 3}
     any_store.clear_graph(ex("g1"))
-    assert any_store.has_graph(ex("g1")) and any_store.count(ex("g1")) == 0
+    # Documented difference (mag_graph/store/remote_sparql.py): Virtuoso forgets a named
+    # graph with its last statement; every other store keeps the empty graph.
+    keeps_empty_graphs = not (isinstance(any_store, RemoteStore) and any_store.backend == "virtuoso")
+    assert any_store.has_graph(ex("g1")) == keeps_empty_graphs and any_store.count(ex("g1")) == 0
     any_store.drop_graph(ex("g1"))
     assert not any_store.has_graph(ex("g1"))
     any_store.drop_graph(DEFAULT_GRAPH)
@@ -627,7 +645,13 @@ def test_update_is_atomic(loaded: Store, quad_snapshot: Any) -> None:
             "INSERT DATA { <http://example.org/new> <http://example.org/p> 1 } ;"
             " LOAD <file:///definitely/not/here.ttl>"
         )
-    assert quad_snapshot(loaded) == before
+    if isinstance(loaded, RemoteStore) and loaded.backend == "virtuoso":
+        # Documented difference (mag_graph/store/remote_transaction.py): Virtuoso runs
+        # the operations of one update request one by one; those before a failing one stay.
+        new = '<http://example.org/new> <http://example.org/p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .'
+        assert quad_snapshot(loaded) == sorted([*before, new])
+    else:
+        assert quad_snapshot(loaded) == before
     with pytest.raises(QuerySyntaxError):
         loaded.update("INSERT DATA { <http://example.org/a> }")
 

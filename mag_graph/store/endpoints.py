@@ -50,8 +50,18 @@ class Backend:
     ``query``, ``update`` and ``data`` are the endpoint paths under the base URL (the
     ``*_auth`` ones are used when credentials are set); ``union_parameter`` is the URL
     parameter that makes a query's default graph the union of all graphs (``None``:
-    the store has no such switch); ``dataset_get``: a Graph Store Protocol GET without
-    ``graph``/``default`` answers the whole dataset as N-Quads.
+    the store has no such switch, its default is then what it is); ``dataset_get``: a
+    Graph Store Protocol GET without ``graph``/``default`` answers the whole dataset as
+    N-Quads. The SPARQL dialect (:mod:`mag_graph.store.remote_sparql`):
+    ``default_graph`` is the IRI of the named graph that stands in for the default graph
+    on a store without one; ``system_graphs`` are IRI prefixes of the server's own
+    graphs, never shown, counted or dropped; ``blank_nodes_in_insert_data``: False when
+    ``INSERT DATA`` refuses blank nodes; ``blank_node_prefix`` is what the server puts in
+    front of blank node labels in JSON results; ``keeps_empty_graphs``: False when a
+    named graph exists only while it holds statements; ``statements_per_operation``:
+    the most statements one ``INSERT DATA``/``DELETE DATA`` may hold (more are split
+    into several operations); ``atomic_requests``: the server applies all operations
+    of one update request or none (see :mod:`mag_graph.store.remote_transaction`).
     """
 
     name: str
@@ -63,7 +73,17 @@ class Backend:
     data_auth: str | None = None
     union_parameter: str | None = None
     dataset_get: bool = False
+    default_graph: str | None = None
+    system_graphs: tuple[str, ...] = ()
+    blank_nodes_in_insert_data: bool = True
+    blank_node_prefix: str = ""
+    keeps_empty_graphs: bool = True
+    statements_per_operation: int | None = None
+    atomic_requests: bool = True
 
+
+# The named graph that holds mag-graph's default graph on Virtuoso (which has none).
+VIRTUOSO_DEFAULT_GRAPH = "urn:mag-graph:default-graph"
 
 BACKENDS: dict[str, Backend] = {
     # `oxigraph serve`: /query, /update and /store; `union-default-graph` per query.
@@ -73,9 +93,27 @@ BACKENDS: dict[str, Backend] = {
     # Virtuoso Open Source: one /sparql endpoint for queries and updates (anonymous
     # updates need the SPARQL_UPDATE role for the SPARQL user), /sparql-graph-crud for
     # the Graph Store Protocol; the -auth variants ask for HTTP Digest credentials.
+    # Its default graph (of a query without a dataset) is the union of all graphs.
     "virtuoso": Backend(
         "virtuoso", "sparql", "sparql", "sparql-graph-crud",
         query_auth="sparql-auth", update_auth="sparql-auth", data_auth="sparql-graph-crud-auth",
+        default_graph=VIRTUOSO_DEFAULT_GRAPH,
+        system_graphs=(
+            "http://www.openlinksw.com/",
+            "http://www.w3.org/ns/ldp#",
+            "http://localuriqaserver/",
+            "urn:activitystreams-owl:map",
+        ),
+        blank_nodes_in_insert_data=False,
+        blank_node_prefix="nodeID://",
+        keeps_empty_graphs=False,
+        # Virtuoso 7.2 compiles INSERT DATA into SQL of at most 10000 lines (SP031):
+        # about 1000 statements.
+        statements_per_operation=1000,
+        # An update request is not atomic on Virtuoso: the operations before a failing
+        # one stay applied. A big request of many operations also runs into its
+        # transaction timeout (SR171), so operations are sent one by one.
+        atomic_requests=False,
     ),
     # Any SPARQL 1.1 store: every URL given in the store URL.
     "generic": Backend("generic", None, None, None),

@@ -210,5 +210,5 @@ def _media_type(response: HTTPResponse) -> str:
 
 
 def _short(text: str) -> str:
-    line = " ".join(text.split())
+    line = " ".join(text.split("SPARQL query:", 1)[0].split())  # Virtuoso echoes the query
     return line if len(line) <= _MAX_MESSAGE else line[: _MAX_MESSAGE - 3] + "..."

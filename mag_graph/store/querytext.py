@@ -30,8 +30,11 @@ _SKIP_TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 
-# "line:column" in a parser message.
+# "line:column" (Oxigraph) or "line N" (Virtuoso) in a parser message.
 _LINE_COLUMN = re.compile(r"\b(at|between|and) ([0-9]+):([0-9]+)")
+_LINE = re.compile(r"\bline ([0-9]+)\b")
+_WORD = re.compile(r"[A-Za-z_][\w.-]*:?")
+QUERY_FORMS = ("select", "ask", "construct", "describe")
 
 # A PREFIX declaration of the query's own prologue (its name, "" for the empty prefix).
 _PREFIX_DECLARATION = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?\s*:", re.IGNORECASE)
@@ -94,11 +97,36 @@ def sparql_message(text: str, line_offset: int = 0) -> str:
     """A SPARQL parser's message in one line: where, and what (an unknown prefix said so).
     ``line_offset`` lines declared in front of the caller's text are taken off the line
     numbers."""
-    text = text.strip()
+    text = text.split("SPARQL query:", 1)[0].strip()  # Virtuoso echoes the whole query
     if line_offset:
         text = _LINE_COLUMN.sub(lambda m: f"{m.group(1)} {max(1, int(m.group(2)) - line_offset)}:{m.group(3)}", text)
+        text = _LINE.sub(lambda m: f"line {max(1, int(m.group(1)) - line_offset)}", text)
     if "Prefix not found" in text:
         where = re.match(r"error at [0-9]+:[0-9]+", text)
         return f"{where.group(0) if where else 'error'}: onbekend prefix / unknown prefix"
+    if "Undefined namespace prefix" in text:
+        where = _LINE.search(text)
+        return f"{where.group(0) if where else 'error'}: onbekend prefix / unknown prefix"
     first = text.splitlines()[0] if text else "?"
     return first if len(first) <= 300 else first[:297] + "..."
+
+
+def query_form(sparql: str) -> str | None:
+    """``select``, ``ask``, ``construct`` or ``describe``: the form of a query, read past
+    its prologue (comments, ``PREFIX``/``BASE``); ``None`` when it has none of them."""
+    pos = 0
+    while pos < len(sparql):
+        match = _SKIP_TOKEN.match(sparql, pos)
+        if match:
+            pos = match.end()
+            continue
+        word = _WORD.match(sparql, pos)
+        if word:
+            if word.group(0).lower() in QUERY_FORMS:
+                return word.group(0).lower()
+            if word.group(0).lower() not in ("prefix", "base") and not word.group(0).endswith(":"):
+                return None
+            pos = word.end()
+            continue
+        pos += 1
+    return None

@@ -46,9 +46,22 @@ from mag_graph.store.errors import (
     UnknownGraphError,
 )
 from mag_graph.store.formats import _bind_prefixes
-from mag_graph.store.protocol import N_QUADS, N_TRIPLES, GraphReadError, SparqlClient
-from mag_graph.store.querytext import _with_values, substitutions_for, with_prefixes
+from mag_graph.store.protocol import (
+    N_QUADS,
+    N_TRIPLES,
+    QUERY_ACCEPT,
+    RESULTS_JSON,
+    GraphReadError,
+    SparqlClient,
+)
+from mag_graph.store.querytext import (
+    _with_values,
+    query_form,
+    substitutions_for,
+    with_prefixes,
+)
 from mag_graph.store.remote_loading import _RemoteLoading
+from mag_graph.store.remote_sparql import Dialect
 from mag_graph.store.remote_transaction import RemoteTransaction
 from mag_graph.store.results import (
     QueryResult,
@@ -69,7 +82,6 @@ from mag_graph.store.terms import (
 # Named as the dataset of a query whose default graph (or set of named graphs) must be
 # empty: the SPARQL Protocol has no way to say "none", a graph nobody writes does.
 _NO_GRAPH = "urn:mag-graph:no-graph"
-_EVERY_QUAD = "{ ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } }"
 
 
 class RemoteStore(_RemoteLoading):
@@ -85,6 +97,7 @@ class RemoteStore(_RemoteLoading):
     def __init__(self, endpoints: Endpoints, *, read_only: bool = False) -> None:
         self._endpoints = endpoints
         self._client: SparqlClient | None = SparqlClient(endpoints)
+        self._dialect = Dialect(endpoints.backend)
         self.read_only = read_only
 
     # -- opening and closing
@@ -160,14 +173,31 @@ class RemoteStore(_RemoteLoading):
         its default graph then)."""
         params: list[tuple[str, str]] = []
         if default_graphs is not None:
-            names = [_protocol_graph(g, "default") for g in default_graphs]
+            names = [self._protocol_graph(g, "default") for g in default_graphs]
             params += [("default-graph-uri", name) for name in names or [_NO_GRAPH]]
         if named_graphs is not None:
-            names = [_protocol_graph(g, "named") for g in named_graphs if g is not None]
+            names = [self._protocol_graph(g, "named") for g in named_graphs if g is not None]
             params += [("named-graph-uri", name) for name in names or [_NO_GRAPH]]
-        if not params and union_default_graph and self._endpoints.backend.union_parameter:
-            params.append((self._endpoints.backend.union_parameter, "true"))
-        return params
+        if params:
+            return params
+        backend = self._endpoints.backend
+        if union_default_graph and backend.union_parameter:
+            return [(backend.union_parameter, "true")]
+        if not union_default_graph and backend.default_graph is not None:
+            return [("default-graph-uri", backend.default_graph)]
+        return []
+
+    def _protocol_graph(self, graph: GraphArg, role: str) -> str:
+        name = _graph_name(graph)
+        iri = None if isinstance(name, ox.BlankNode) else self._dialect.graph_iri(name)
+        if iri is not None:
+            return iri
+        what_nl, what_en = ("de standaardgraaf", "the default graph") if isinstance(name, ox.DefaultGraph) else (
+            "een graaf met een blanco knoop als naam", "a graph named by a blank node")
+        raise QueryError(
+            f"een externe store ({self.backend}) kan {what_nl} niet als {role}-graaf van een query noemen",
+            f"a remote store ({self.backend}) cannot name {what_en} as a {role} graph of a query",
+        )
 
     def _run(
         self,
@@ -180,23 +210,51 @@ class RemoteStore(_RemoteLoading):
         substitutions = substitutions_for(bindings)
         text = _with_values(sparql, substitutions) if substitutions else sparql
         text, offset = with_prefixes(text)
-        data, media = client.query(text, line_offset=offset, params=params)
-        return _parse_answer(data, media)
+        form = query_form(sparql)
+        # Ask for the type that fits the form: Virtuoso answers a CONSTRUCT asked for
+        # SPARQL JSON with a table of ?s ?p ?o.
+        accept = N_TRIPLES if form in ("construct", "describe") else RESULTS_JSON if form else QUERY_ACCEPT
+        data, media = client.query(text, line_offset=offset, params=params, accept=accept)
+        return _parse_answer(self._dialect.fix_results(data), media)
 
     def _select(self, sparql: str, **kwargs: Any) -> Any:
         """A query of the store itself (no prefixes needed, default graph as stored)."""
         client = self._require()
         data, media = client.query(sparql, **kwargs)
-        return _parse_answer(data, media)
+        return _parse_answer(self._dialect.fix_results(data), media)
 
     def _write(self, update: str) -> None:
         """Send an update request written by the store itself."""
         self._writable().update(update)
 
+    def _write_ops(self, ops: list[str]) -> None:
+        """Send update operations: as one request where the backend applies a request
+        atomically, otherwise one request each (nothing is lost: such a backend does not
+        apply a request atomically either)."""
+        if not ops:
+            return
+        if self._endpoints.backend.atomic_requests:
+            self._write(" ;\n".join(ops))
+            return
+        for op in ops:
+            self._write(op)
+
+    def _post(self, quads: list[ox.Quad], chunk: int) -> None:
+        """Add statements without blank nodes through Graph Store POSTs of N-Triples, per
+        graph, ``chunk`` statements per request."""
+        client = self._writable()
+        by_graph: dict[OxGraphName, list[ox.Triple]] = {}
+        for q in quads:
+            by_graph.setdefault(q.graph_name, []).append(ox.Triple(q.subject, q.predicate, q.object))
+        for graph, triples in by_graph.items():
+            url = client.graph_url(self._dialect.graph_iri(graph))
+            for i in range(0, len(triples), chunk):
+                client.graph_post(url, ox.serialize(triples[i : i + chunk], format=ox.RdfFormat.N_TRIPLES), N_TRIPLES)
+
     # -- graphs
 
     def __len__(self) -> int:
-        return self._number(f"SELECT (COUNT(*) AS ?n) WHERE {{ {_EVERY_QUAD} }}")
+        return self._number(f"SELECT (COUNT(*) AS ?n) WHERE {{ {self._dialect.every('?s ?p ?o')} }}")
 
     def _number(self, sparql: str) -> int:
         for row in self._select(sparql):
@@ -204,8 +262,8 @@ class RemoteStore(_RemoteLoading):
         return 0
 
     def graphs(self) -> list[URIRef | BNode]:
-        """The named graphs (empty ones too), sorted by name."""
-        out = [_graph_out(row["g"]) for row in self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")]
+        """The named graphs (empty ones too where the backend keeps them), sorted by name."""
+        out = [self._dialect.graph_out(row["g"]) for row in self._select(self._dialect.graphs_query())]
         return sorted((g for g in out if g is not None), key=str)
 
     def has_graph(self, graph: GraphArg) -> bool:
@@ -214,40 +272,35 @@ class RemoteStore(_RemoteLoading):
             return True
         if isinstance(name, ox.BlankNode):
             return _graph_out(name) in self.graphs()
-        return bool(self._select(f"ASK {{ GRAPH {name} {{ }} }}"))
+        return bool(self._select(self._dialect.has_graph_query(name)))
 
     def count(self, graph: GraphArg = None) -> int:
         """Statements in one graph (``None`` = the default graph)."""
-        name = _graph_name(graph)
-        if isinstance(name, ox.DefaultGraph):
-            return self._number("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-        return self._number(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {_graph_text(name)} {{ ?s ?p ?o }} }}")
+        pattern = self._dialect.in_graph(_graph_name(graph), "?s ?p ?o")
+        return self._number(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
 
     def _is_empty(self, graph: OxGraphName) -> bool:
-        if isinstance(graph, ox.DefaultGraph):
-            return not bool(self._select("ASK { ?s ?p ?o }"))
-        return not bool(self._select(f"ASK {{ GRAPH {_graph_text(graph)} {{ ?s ?p ?o }} }}"))
+        return not bool(self._select(f"ASK {{ {self._dialect.in_graph(graph, '?s ?p ?o')} }}"))
 
     def graph_sizes(self) -> dict[URIRef | BNode | None, int]:
         """Statements per graph: the default graph (key ``None``) first, then named graphs by name."""
         sizes: dict[URIRef | BNode | None, int] = {None: self.count(None)}
         counted = {
-            _graph_out(row["g"]): int(row["n"].value)
-            for row in self._select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+            self._dialect.graph_out(row["g"]): int(row["n"].value)
+            for row in self._select(f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ {self._dialect.named('?s ?p ?o')} }} GROUP BY ?g")
         }
         for g in self.graphs():
             sizes[g] = counted.get(g, 0)
         return sizes
 
     def clear_graph(self, graph: GraphArg) -> None:
-        """Remove every statement of a graph but keep the (named) graph."""
-        name = _graph_name(graph)
-        self._write("CLEAR SILENT DEFAULT" if isinstance(name, ox.DefaultGraph) else f"CLEAR SILENT GRAPH {_graph_text(name)}")
+        """Remove every statement of a graph but keep the (named) graph (where the
+        backend keeps empty graphs)."""
+        self._write(self._dialect.clear(_graph_name(graph)))
 
     def drop_graph(self, graph: GraphArg) -> None:
         """Remove a named graph with its statements (the default graph is only emptied)."""
-        name = _graph_name(graph)
-        self._write("CLEAR SILENT DEFAULT" if isinstance(name, ox.DefaultGraph) else f"DROP SILENT GRAPH {_graph_text(name)}")
+        self._write(self._dialect.drop(_graph_name(graph)))
 
     def quads(
         self,
@@ -273,17 +326,16 @@ class RemoteStore(_RemoteLoading):
                 )
             else:
                 fixed[var] = term
+        dialect = self._dialect
         if graph is ...:
-            body, graph_out = _EVERY_QUAD, None
+            body, graph_out = dialect.every("?s ?p ?o"), None
         else:
             name = _graph_name(graph)
-            if isinstance(name, ox.DefaultGraph):
-                body, graph_out = "?s ?p ?o", None
-            elif isinstance(name, ox.BlankNode):
-                body, graph_out = "GRAPH ?g { ?s ?p ?o }", None
+            if isinstance(name, ox.BlankNode):
+                body, graph_out = dialect.named("?s ?p ?o"), None
                 blank["g"] = name
             else:
-                body, graph_out = f"GRAPH {name} {{ ?s ?p ?o }}", _graph_out(name)
+                body, graph_out = dialect.in_graph(name, "?s ?p ?o"), _graph_out(name) if isinstance(name, ox.NamedNode) else None
         filters = "".join(f" FILTER(isBlank(?{var}))" for var in blank)
         sparql = f"SELECT ?s ?p ?o ?g WHERE {{ {body}{filters} }}"
         if fixed:
@@ -297,7 +349,7 @@ class RemoteStore(_RemoteLoading):
                 conv(row["s"]),
                 conv(row["p"]),
                 conv(row["o"]),
-                _graph_out(g) if g is not None else graph_out,
+                dialect.graph_out(g) if g is not None else graph_out,
             )
 
     # -- SPARQL
@@ -339,7 +391,8 @@ class RemoteStore(_RemoteLoading):
         one transaction; see :mod:`mag_graph.store.remote_transaction`)."""
         client = self._writable()
         text, offset = with_prefixes(sparql)
-        client.update(text, line_offset=offset)
+        text, extra = self._dialect.user_update(text)
+        client.update(text, line_offset=offset + extra)
 
     # -- reading whole graphs
 
@@ -353,8 +406,7 @@ class RemoteStore(_RemoteLoading):
         if graph is None:
             url, fmt, accept = client.graph_url(None, dataset=True), ox.RdfFormat.N_QUADS, N_QUADS
         else:
-            iri = None if isinstance(graph, ox.DefaultGraph) else _graph_text(graph)[1:-1]
-            url, fmt, accept = client.graph_url(iri), ox.RdfFormat.N_TRIPLES, N_TRIPLES
+            url, fmt, accept = client.graph_url(self._dialect.graph_iri(graph)), ox.RdfFormat.N_TRIPLES, N_TRIPLES
         try:
             response = client.graph_get(url, accept)
         except GraphReadError as exc:
@@ -375,9 +427,9 @@ class RemoteStore(_RemoteLoading):
     def _pull(self, graph: OxGraphName | None) -> Iterator[ox.Quad]:
         """The statements of one graph, or of the whole dataset (``None``), streamed."""
         if graph is None and not self._endpoints.backend.dataset_get:
-            for row in self._select(f"SELECT ?s ?p ?o ?g WHERE {{ {_EVERY_QUAD} }}"):
-                g = row["g"]
-                yield ox.Quad(row["s"], row["p"], row["o"], g if g is not None else ox.DefaultGraph())
+            # One Graph Store GET per graph (the server's result limits do not apply there).
+            for name in [ox.DefaultGraph(), *(_graph_name(g) for g in self.graphs())]:
+                yield from self._pull(name)
             return
         with self._graph_stream(graph) as stream:
             if stream is None:
@@ -418,10 +470,8 @@ class RemoteStore(_RemoteLoading):
         try:
             if graphs is None:
                 names = [_graph_name(g) for g in self.graphs()]
-                if self._endpoints.backend.dataset_get:
-                    self._load_into(db, None)
-                else:
-                    db.bulk_extend(self._pull(None))
+                for name in [None] if self._endpoints.backend.dataset_get else [ox.DefaultGraph(), *names]:
+                    self._load_into(db, name)
             else:
                 names = [self._check_graph(g) for g in graphs]
                 for name in names:
@@ -481,35 +531,11 @@ class RemoteStore(_RemoteLoading):
     def stats(self) -> Stats:
         """Statements per graph and instances per class (``rdf:type``, over all graphs)."""
         sizes = self.graph_sizes()
-        rows = self._run(
-            "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c",
-            params=self._dataset_parameters(True, None, None),
-        )
+        every = self._dialect.every("?s a ?c")
+        rows = self._select(f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {every} FILTER(isIRI(?c)) }} GROUP BY ?c")
         classes = [(URIRef(row["c"].value), int(row["n"].value)) for row in rows]
         classes.sort(key=lambda item: (-item[1], str(item[0])))
         return Stats(total=sum(sizes.values()), graphs=sizes, classes=classes)
-
-
-def _graph_text(name: OxGraphName) -> str:
-    """A named graph as SPARQL text (``GRAPH <iri>``); a blank node cannot be named."""
-    if isinstance(name, ox.BlankNode):
-        raise StoreError(
-            "een externe store kan een graaf met een blanco knoop als naam niet aanwijzen",
-            "a remote store cannot address a graph named by a blank node",
-        )
-    return str(name)
-
-
-def _protocol_graph(graph: GraphArg, role: str) -> str:
-    name = _graph_name(graph)
-    if isinstance(name, ox.NamedNode):
-        return name.value
-    what_nl, what_en = ("de standaardgraaf", "the default graph") if isinstance(name, ox.DefaultGraph) else (
-        "een graaf met een blanco knoop als naam", "a graph named by a blank node")
-    raise QueryError(
-        f"een externe store kan {what_nl} niet als {role}-graaf van een query noemen",
-        f"a remote store cannot name {what_en} as a {role} graph of a query",
-    )
 
 
 def _parse_answer(data: bytes, media: str) -> Any:

@@ -8,7 +8,7 @@ them there):
 1. small inputs (all sources together up to ``SMALL_LOAD_BYTES``) are staged in a
    :class:`~mag_graph.store.remote_transaction.RemoteTransaction` and sent as ONE
    SPARQL Update request (``DROP``/``INSERT DATA``): atomic where the backend runs a
-   request as one transaction (Oxigraph, Virtuoso);
+   request as one transaction (Oxigraph; not Virtuoso, see that module);
 2. larger inputs are checked by a full parse first (the progress bar says "checking"),
    then streamed to the server in chunks of ``BULK_CHUNK`` statements through the
    Graph Store Protocol (``POST`` of N-Triples per graph), with the same progress bar
@@ -21,8 +21,7 @@ them there):
 Blank nodes: a Graph Store POST and an ``INSERT DATA`` each give the blank nodes of one
 request fresh identities, so a blank node must not be split over two requests. Statements
 without blank nodes are streamed; statements with blank nodes are kept back, grouped into
-sets connected through their blank nodes, and sent as ``INSERT DATA`` requests of whole
-sets at the end. A source made mostly of blank nodes is therefore held in memory.
+sets connected through their blank nodes, and sent as update requests of whole sets at the end. A source made mostly of blank nodes is therefore held in memory.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +37,7 @@ import pyoxigraph as ox
 from mag_graph.store import loading as _limits
 from mag_graph.store.errors import LoadError, MagGraphError
 from mag_graph.store.protocol import N_TRIPLES
+from mag_graph.store.remote_sparql import BlankNodeSets
 from mag_graph.store.remote_transaction import RemoteTransaction, refuse_blank_nodes
 from mag_graph.store.results import LoadResult
 from mag_graph.store.sources import (
@@ -57,10 +56,10 @@ from mag_graph.store.terms import (
     _has_blank_node,
     _sorted_graphs,
 )
-from mag_graph.store.transaction import _data_block
 
 if TYPE_CHECKING:
     from mag_graph.store.protocol import SparqlClient
+    from mag_graph.store.remote_sparql import Dialect
 
 
 class _RemoteLoading:
@@ -80,7 +79,11 @@ class _RemoteLoading:
 
         def _write(self, update: str) -> None: ...
 
+        def _write_ops(self, ops: list[str]) -> None: ...
+
         def _load_into(self, db: ox.Store, graph: OxGraphName | None) -> None: ...
+
+        _dialect: Dialect
 
     def load(
         self,
@@ -170,9 +173,7 @@ class _RemoteLoading:
         current = sources[0]
         try:
             if replace:
-                ops = [_clear(g) for g in graphs if existed[g]]
-                if ops:
-                    self._write(" ;\n".join(ops))
+                self._write_ops([self._dialect.clear(g) for g in graphs if existed[g]])
             sender = _ChunkSender(self)
             for current in sources:
                 sender.send_source(current, target, bar, base_iri)
@@ -215,12 +216,11 @@ class _RemoteLoading:
             if not (replace or empty[g]):
                 clean = False
             elif existed[g] or isinstance(g, ox.DefaultGraph):
-                ops.append(_clear(g))
+                ops.append(self._dialect.clear(g))
             else:
-                ops.append(f"DROP SILENT GRAPH {g}")
+                ops.append(self._dialect.drop(g))
         try:
-            if ops:
-                self._write(" ;\n".join(ops))
+            self._write_ops(ops)
             for i, g in enumerate(graphs):
                 backup = backup_dir / f"{i}.nt" if backup_dir is not None else None
                 if backup is not None and backup.exists():
@@ -228,10 +228,6 @@ class _RemoteLoading:
         except MagGraphError:
             return False
         return clean
-
-
-def _clear(graph: OxGraphName) -> str:
-    return "CLEAR SILENT DEFAULT" if isinstance(graph, ox.DefaultGraph) else f"CLEAR SILENT GRAPH {graph}"
 
 
 def _backup(store: Any, graph: OxGraphName, path: Path) -> None:
@@ -244,21 +240,20 @@ def _backup(store: Any, graph: OxGraphName, path: Path) -> None:
 def _restore(store: Any, graph: OxGraphName, path: Path) -> None:
     """Send a backup back in one request (its blank nodes stay one node each)."""
     client = store._writable()
-    iri = None if isinstance(graph, ox.DefaultGraph) else graph.value
-    client.graph_post(client.graph_url(iri), path.read_bytes(), N_TRIPLES)
+    client.graph_post(client.graph_url(store._dialect.graph_iri(graph)), path.read_bytes(), N_TRIPLES)
 
 
 class _ChunkSender:
     """Sends parsed statements to the server: statements without blank nodes in Graph
     Store POSTs of up to ``BULK_CHUNK`` statements, statements with blank nodes at the
-    end, in ``INSERT DATA`` requests that keep every blank node within one request."""
+    end, in update requests that keep every set of connected blank nodes together."""
 
     def __init__(self, store: Any) -> None:
         self._store = store
         self._client = store._writable()
-        self._pending: dict[OxGraphName, list[ox.Triple]] = defaultdict(list)
+        self._pending: list[ox.Quad] = []
         self._count = 0
-        self._blank = _BlankNodeSets()
+        self._blank = BlankNodeSets()
 
     def send_source(self, src: _Source, target: OxGraphName | None, bar: Any, base_iri: str | None) -> None:
         reader = src.reader(bar)
@@ -269,7 +264,7 @@ class _ChunkSender:
                 if _has_blank_node(q):
                     self._blank.add(q)
                     continue
-                self._pending[q.graph_name].append(ox.Triple(q.subject, q.predicate, q.object))
+                self._pending.append(q)
                 self._count += 1
                 if self._count >= _limits.BULK_CHUNK:
                     self._flush()
@@ -277,55 +272,18 @@ class _ChunkSender:
             reader.close()
 
     def _flush(self) -> None:
-        for graph, triples in self._pending.items():
-            iri = None if isinstance(graph, ox.DefaultGraph) else graph.value
-            data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-            self._client.graph_post(self._client.graph_url(iri), data, N_TRIPLES)
+        self._store._post(self._pending, _limits.BULK_CHUNK)
         self._pending.clear()
         self._count = 0
 
     def finish(self) -> None:
         self._flush()
         batch: list[ox.Quad] = []
+        insert = self._store._dialect.insert
         for quads in self._blank.sets():
             if batch and len(batch) + len(quads) > _limits.BULK_CHUNK:
-                self._store._write(f"INSERT DATA {{\n{_data_block(batch)}\n}}")
+                self._store._write_ops(insert(batch))
                 batch = []
             batch += quads
         if batch:
-            self._store._write(f"INSERT DATA {{\n{_data_block(batch)}\n}}")
-
-
-class _BlankNodeSets:
-    """Statements with blank nodes, grouped into sets connected through shared blank
-    nodes (union-find on the labels), so each set can go in one request."""
-
-    def __init__(self) -> None:
-        self._parent: dict[str, str] = {}
-        self._quads: list[tuple[str, ox.Quad]] = []
-
-    def _find(self, label: str) -> str:
-        root = label
-        while self._parent.setdefault(root, root) != root:
-            root = self._parent[root]
-        while self._parent[label] != root:  # path compression
-            self._parent[label], label = root, self._parent[label]
-        return root
-
-    def add(self, quad: ox.Quad) -> None:
-        labels = [t.value for t in (quad.subject, quad.object) if isinstance(t, ox.BlankNode)]
-        if not labels:  # an RDF 1.2 triple term: a set of its own
-            labels = [f"#{len(self._quads)}"]
-        first = self._find(labels[0])
-        for other in labels[1:]:
-            root = self._find(other)
-            if root != first:
-                self._parent[root] = first
-        self._quads.append((labels[0], quad))
-
-    def sets(self) -> list[list[ox.Quad]]:
-        grouped: dict[str, list[ox.Quad]] = defaultdict(list)
-        for label, quad in self._quads:
-            grouped[self._find(label)].append(quad)
-        return list(grouped.values())
-
+            self._store._write_ops(insert(batch))
