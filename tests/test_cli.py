@@ -474,3 +474,10 @@ def test_console_script_on_a_remote_store(tmp_path: Path, fixtures_dir: Path, re
     assert again.stdout.split() == ["n", "9"]
     stats = _script("stats", "-f", "json", cwd=tmp_path, env=env)
     assert json.loads(stats.stdout)["total"] == 9  # mag-graph's own counts leave them out
+
+
+def test_the_cms_commands_refuse_a_remote_store(runner: CliRunner, triplestores: Any) -> None:
+    url = triplestores.url("oxigraph")
+    for args in [["search", "budget"], ["history", "magid:x"], ["reindex"]]:
+        result = run(runner, *args, "--store", url)
+        assert_clean_failure(result, "remote triplestore")

@@ -13,7 +13,8 @@ shapes and example data into a new store.
 The remote store (:class:`RemoteStore`, :mod:`~mag_graph.store.remote`) implements
 :class:`GraphStore` on a SPARQL 1.1 triplestore (Oxigraph server, Virtuoso, ...): its
 store URL (:mod:`~mag_graph.store.endpoints`), the HTTP requests
-(:mod:`~mag_graph.store.protocol`), its transactions and loads
+(:mod:`~mag_graph.store.protocol`), the SPARQL it writes per backend
+(:mod:`~mag_graph.store.remote_sparql`), its transactions and loads
 (:mod:`~mag_graph.store.remote_transaction`, :mod:`~mag_graph.store.remote_loading`).
 :func:`open_graph_store` opens either kind by name (:mod:`~mag_graph.store.opening`).
 SPARQL text both kinds write (prefixes, parameters) is in :mod:`~mag_graph.store.querytext`.
@@ -21,8 +22,8 @@ SPARQL text both kinds write (prefixes, parameters) is in :mod:`~mag_graph.store
 Inside the package the modules import each other from the bottom up: ``errors``,
 ``formats``, ``terms``, ``results``, ``sources``, ``querytext``, ``transaction``,
 ``interface``, ``loading``, ``embedded``, ``endpoints``, ``protocol``,
-``remote_transaction``, ``remote_loading``, ``remote``, ``opening``; ``bootstrap``
-imports the package.
+``remote_sparql``, ``remote_transaction``, ``remote_loading``, ``remote``, ``opening``;
+``bootstrap`` imports the package.
 
 May import: :mod:`mag_graph.namespaces` and :mod:`mag_graph.resources` only - nothing
 of mag-graph above it.

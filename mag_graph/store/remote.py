@@ -9,19 +9,24 @@ Opened by a store URL (``--store sparql+http://host:port/?backend=oxigraph``; se
   the same text the embedded store runs); answers are read with pyoxigraph's parsers
   and converted to rdflib terms exactly like the embedded store's
   (``"x"^^xsd:string`` is the plain literal ``"x"``);
-* writes: an update is one request; a transaction is one request
-  (:mod:`mag_graph.store.remote_transaction`, which says what is atomic per backend);
-  loads are parsed here first (syntax errors with file, line and column never reach the
-  server) and sent as one update when small, in Graph Store chunks when large
-  (:mod:`mag_graph.store.remote_loading`);
+* writes: an update is one request; a transaction is one request where the backend
+  applies a request atomically (Oxigraph) and a sequence of steps where it does not
+  (Virtuoso; :mod:`mag_graph.store.remote_transaction` says what is atomic per
+  backend); loads are parsed here first (syntax errors with file, line and column never
+  reach the server) and sent like a transaction when small, in Graph Store chunks when
+  large (:mod:`mag_graph.store.remote_loading`);
+* the SPARQL the store writes for itself (graph listings, counts, patterns, updates)
+  comes from the backend's dialect (:mod:`mag_graph.store.remote_sparql`: Virtuoso has
+  no default graph, graphs of its own and its own blank node labels);
 * whole graphs are read with Graph Store GETs, streamed through pyoxigraph's parser;
   export, :meth:`RemoteStore.to_dataset` and validation work on an in-memory embedded
   copy (:meth:`RemoteStore.local_copy`), so they serialise and validate exactly like the
   embedded store.
 
 Blank nodes: SPARQL cannot name a stored blank node. Patterns of :meth:`RemoteStore.quads`
-with a blank node are matched here, on the labels the server answers (Oxigraph answers
-the labels it stores, so a blank node read from the store finds its statements again);
+with a blank node are matched here, on the labels the server answers (Oxigraph and
+Virtuoso answer stable labels, so a blank node read from the store finds its statements
+again);
 query parameters cannot be blank nodes (as on the embedded store); what transactions
 refuse is in :mod:`mag_graph.store.remote_transaction`.
 """
