@@ -1,6 +1,11 @@
-"""Shared test fixtures: stores (in memory and on disk) and the fixture files.
+"""Shared test fixtures: stores (in memory, on disk and on real triplestore servers) and
+the fixture files.
 
 Kept small and generic on purpose; test modules add their own fixtures next to them.
+The remote store is tested against real servers on 127.0.0.1, started on first use and
+stopped at the end of the session (:class:`Triplestores`): ``oxigraph serve`` from the
+PyPI package ``oxigraph`` (a test dependency) and Virtuoso Open Source from Debian
+(``scripts/ensure-virtuoso.sh``, run by ``make test``).
 """
 
 from __future__ import annotations
@@ -9,14 +14,19 @@ import contextlib
 import importlib
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mag_graph.store import Store
+from mag_graph.store import GraphStore, RemoteStore, Store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # The browser of the page tests: Debian's Chromium (scripts/ensure-chromium.sh), driven by
@@ -44,6 +54,13 @@ def _require(module: str) -> Any:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+def _missing(message: str) -> None:
+    """Something a test needs is not installed: a failure on CI, a skip elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -176,3 +193,197 @@ def _serving(app: Any) -> Iterator[str]:
 def serving() -> Callable[[Any], contextlib.AbstractContextManager[str]]:
     """The context manager that serves a Flask app over real HTTP: ``with serving(app) as url``."""
     return _serving
+
+
+# --------------------------------------------------------------------------- triplestores
+
+# The kinds of store the parametrised store tests run on: the embedded store in memory
+# and the remote store on `oxigraph serve` and on Virtuoso.
+STORE_KINDS = ["memory", "oxigraph", "virtuoso"]
+
+# Debian's Virtuoso Open Source (scripts/ensure-virtuoso.sh installs it).
+VIRTUOSO = os.environ.get("MAG_GRAPH_VIRTUOSO", "/usr/bin/virtuoso-t")
+VIRTUOSO_ISQL = os.environ.get("MAG_GRAPH_VIRTUOSO_ISQL", "/usr/bin/isql-vt")
+# A Virtuoso of its own: database, log and ports in the test's temporary directory.
+# ResultSetMaxRows is raised from the default 10000, which silently cuts off results.
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {dir}/virtuoso.db
+ErrorLogFile = {dir}/virtuoso.log
+LockFile = {dir}/virtuoso.lck
+TransactionFile = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+MaxCheckpointRemap = 2000
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+MaxCheckpointRemap = 2000
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+CheckpointInterval = 60
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+DirsAllowed = .
+CaseMode = 2
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {dir}
+ServerThreads = 10
+MaxKeepAlives = 10
+KeepAliveTimeout = 10
+Charset = UTF-8
+
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 60
+MaxQueryCostEstimationTime = 0
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Server:
+    """One triplestore process on 127.0.0.1 with its data in a temporary directory."""
+
+    def __init__(self, command: list[str], url: str, probe: str, log: Path) -> None:
+        self.url = url
+        self._log = log.open("wb")
+        self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            if self._process.poll() is not None:
+                self._log.close()
+                pytest.fail(f"{command[0]} stopped at start: {log.read_text(errors='replace')[-2000:]}")
+            try:
+                with urllib.request.urlopen(probe, timeout=2):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    pytest.fail(f"{command[0]} did not answer within 60 s")
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._log.close()
+
+
+class Triplestores:
+    """Triplestore servers for the remote-store tests, by backend and name, started on
+    first use and stopped at the end of the session. A name is one dataset: tests that
+    clear the store between them share ``scratch``; a module that loads data once for
+    all its tests takes a name of its own."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._servers: dict[tuple[str, str], _Server] = {}
+
+    def url(self, backend: str = "oxigraph", name: str = "scratch") -> str:
+        """The store URL of a running server (started now if needed)."""
+        key = (backend, name)
+        if key not in self._servers:
+            self._servers[key] = self._start(backend, self._root / f"{backend}-{name}")
+        return self._servers[key].url
+
+    def open(self, backend: str = "oxigraph", name: str = "scratch", *, clear: bool = True) -> RemoteStore:
+        """A remote store on that server, emptied first unless ``clear`` is False."""
+        store = RemoteStore.open(self.url(backend, name))
+        if clear:
+            with store.transaction() as tx:  # not DROP ALL: Virtuoso keeps its own graphs there
+                tx.clear()
+        return store
+
+    def _start(self, backend: str, directory: Path) -> _Server:
+        directory.mkdir(parents=True)
+        port = _free_port()
+        if backend == "oxigraph":
+            binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
+            if binary is None:
+                _missing("the oxigraph server is not installed (pip install -e '.[test]')")
+            assert binary is not None
+            command = [binary, "serve", "--location", str(directory / "data"), "--bind", f"127.0.0.1:{port}"]
+            probe = f"http://127.0.0.1:{port}/query?query=ASK%7B%7D"
+            return _Server(command, f"sparql+http://127.0.0.1:{port}/?backend=oxigraph", probe, directory / "log")
+        if backend == "virtuoso":
+            if not (os.access(VIRTUOSO, os.X_OK) and os.access(VIRTUOSO_ISQL, os.X_OK)):
+                _missing(f"Virtuoso is not installed at {VIRTUOSO}; run scripts/ensure-virtuoso.sh")
+            sql_port = _free_port()
+            ini = directory / "virtuoso.ini"
+            ini.write_text(VIRTUOSO_INI.format(dir=directory, sql_port=sql_port, http_port=port))
+            probe = f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D"
+            server = _Server([VIRTUOSO, "-c", str(ini), "+foreground"],
+                             f"sparql+http://127.0.0.1:{port}/?backend=virtuoso", probe, directory / "log")
+            # Anonymous SPARQL updates and Graph Store writes, as on a test instance only.
+            grants = 'GRANT SPARQL_UPDATE TO "SPARQL"; DB.DBA.RDF_DEFAULT_USER_PERMS_SET (\'nobody\', 7);'
+            subprocess.run([VIRTUOSO_ISQL, str(sql_port), "dba", "dba", f"exec={grants}"],
+                           check=True, capture_output=True, timeout=60)
+            return server
+        raise ValueError(f"unknown backend {backend}")
+
+    def stop_all(self) -> None:
+        for server in self._servers.values():
+            server.stop()
+        self._servers.clear()
+
+
+@pytest.fixture(scope="session")
+def triplestores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Triplestores]:
+    """The triplestore servers of this test session (see :class:`Triplestores`)."""
+    servers = Triplestores(tmp_path_factory.mktemp("triplestores"))
+    try:
+        yield servers
+    finally:
+        servers.stop_all()
+
+
+@pytest.fixture
+def store_of_kind(tmp_path: Path, triplestores: Triplestores) -> Iterator[Callable[[str], GraphStore]]:
+    """A function opening an empty store of one kind: "memory", "disk" or a remote
+    backend ("oxigraph", "virtuoso"); every store it opened is closed after the test."""
+    opened: list[GraphStore] = []
+
+    def open_kind(kind: str) -> GraphStore:
+        if kind == "memory":
+            store: GraphStore = Store.open(":memory:")
+        elif kind == "disk":
+            store = Store.open(tmp_path / f"store-{len(opened)}")
+        else:
+            store = triplestores.open(kind)
+        opened.append(store)
+        return store
+
+    yield open_kind
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture(params=STORE_KINDS)
+def each_store(request: pytest.FixtureRequest, store_of_kind: Callable[[str], GraphStore]) -> GraphStore:
+    """An empty store of each kind: embedded in memory and remote on each server backend."""
+    return store_of_kind(request.param)
+
+
+@pytest.fixture
+def remote_store(triplestores: Triplestores) -> Iterator[RemoteStore]:
+    """An empty remote store on `oxigraph serve`."""
+    store = triplestores.open("oxigraph")
+    yield store
+    store.close()

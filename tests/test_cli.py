@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,16 +15,18 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from rdflib import Literal, URIRef
+from rdflib import RDF, Literal, URIRef
 
 from mag_graph import __version__
 from mag_graph.cli import expand_iri, main, municipality_iri, shorten
 from mag_graph.namespaces import MAGG, MUNICIPALITIES
-from mag_graph.store import DEFAULT_GRAPH, Store
+from mag_graph.store import DEFAULT_GRAPH, Store, open_graph_store
 
 COMMANDS = ["init", "load", "export", "query", "stats", "matrix"]
 SCRIPT = Path(sys.executable).with_name("mag-graph")
 EX = "http://example.org/"
+# The remote backends the CLI tests also run on (tests/conftest.py starts the servers).
+REMOTE_KINDS = ["oxigraph", "virtuoso"]
 
 
 @pytest.fixture(autouse=True)
@@ -37,9 +40,13 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-@pytest.fixture
-def store_dir(tmp_path: Path) -> Path:
-    return tmp_path / "store"
+@pytest.fixture(params=["disk", *REMOTE_KINDS])
+def store_dir(request: pytest.FixtureRequest, tmp_path: Path, triplestores: Any) -> Any:
+    """The --store of a test: a directory, or the URL of an emptied remote store."""
+    if request.param == "disk":
+        return tmp_path / "store"
+    triplestores.open(request.param).close()
+    return triplestores.url(request.param)
 
 
 def run(runner: CliRunner, *args: Any, env: dict[str, str] | None = None) -> Result:
@@ -47,7 +54,7 @@ def run(runner: CliRunner, *args: Any, env: dict[str, str] | None = None) -> Res
 
 
 def content(path: Path, snapshot: Any) -> list[str]:
-    with Store.open(path, create=False) as store:
+    with open_graph_store(path, create=False) as store:
         return snapshot(store)
 
 
@@ -100,9 +107,9 @@ def test_load_and_stats(runner: CliRunner, store_dir: Path, fixtures_dir: Path) 
     assert "instanties / instances" in table
 
 
-def test_stats_table_uses_prefixed_names(runner: CliRunner, store_dir: Path) -> None:
+def test_stats_table_uses_prefixed_names(runner: CliRunner, store_dir: Path, tmp_path: Path) -> None:
     data = b"@prefix mag: <https://data.mag-graph.nl/def/mag#> . <https://data.mag-graph.nl/graph/x> { <https://data.mag-graph.nl/id/a> a mag:Responsibility . }"
-    source = store_dir.parent / "x.trig"
+    source = tmp_path / "x.trig"
     source.write_bytes(data)
     run(runner, "load", source, "--store", store_dir)
     table = run(runner, "stats", "--store", store_dir).stdout
@@ -113,14 +120,14 @@ def test_load_into_a_graph_with_a_prefixed_name(runner: CliRunner, store_dir: Pa
     result = run(runner, "load", fixtures_dir / "small.nt", "--graph", "magg:test", "--store", store_dir)
     assert result.exit_code == 0
     assert "magg:test" in result.stdout
-    with Store.open(store_dir) as store:
+    with open_graph_store(store_dir) as store:
         assert store.count(MAGG["test"]) == 4
 
 
 def test_load_replace(runner: CliRunner, store_dir: Path, fixtures_dir: Path) -> None:
     run(runner, "load", fixtures_dir / "small.ttl", "-g", "magg:t", "--store", store_dir)
     run(runner, "load", fixtures_dir / "small.nt", "-g", "magg:t", "--replace", "--store", store_dir)
-    with Store.open(store_dir) as store:
+    with open_graph_store(store_dir) as store:
         assert store.count(MAGG["t"]) == 4
 
 
@@ -189,7 +196,8 @@ def test_reading_a_missing_store_does_not_create_it(runner: CliRunner, tmp_path:
     assert not (tmp_path / "nothing").exists()
 
 
-def test_locked_store(store_dir: Path, fixtures_dir: Path, quad_snapshot: Any) -> None:
+def test_locked_store(tmp_path: Path, fixtures_dir: Path, quad_snapshot: Any) -> None:
+    store_dir = tmp_path / "store"
     with Store.open(store_dir) as holder:
         holder.load(fixtures_dir / "small.nt")
         before = quad_snapshot(holder)
@@ -259,7 +267,7 @@ def test_export_round_trip(runner: CliRunner, filled: Path, tmp_path: Path, fixt
     assert result.exit_code == 0 and out.read_text().startswith("@prefix")
     fresh = tmp_path / "fresh"
     run(runner, "load", out, "--store", fresh)
-    with Store.open(filled) as a, Store.open(fresh) as b:
+    with open_graph_store(filled) as a, Store.open(fresh) as b:
         assert a.graphs() == b.graphs()
         from rdflib.compare import isomorphic
 
@@ -384,3 +392,104 @@ def test_python_dash_m(tmp_path: Path) -> None:
         [sys.executable, "-m", "mag_graph.cli", "--version"], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0 and proc.stdout.strip() == f"mag-graph {__version__}"
+
+
+# --------------------------------------------------------------------------- remote triplestore
+
+
+@pytest.fixture(params=REMOTE_KINDS)
+def remote_url(request: pytest.FixtureRequest, triplestores: Any) -> str:
+    """The URL of an emptied remote store on each server backend."""
+    triplestores.open(request.param).close()
+    return triplestores.url(request.param)
+
+
+def test_validate_on_a_remote_store_reports_what_the_embedded_store_reports(
+    runner: CliRunner, remote_url: str, tmp_path: Path
+) -> None:
+    local = tmp_path / "store"
+    for store in [remote_url, local]:
+        assert run(runner, "init", "--store", store).exit_code == 0
+    remote = run(runner, "validate", "--date", "2026-11-01", "-f", "json", "--store", remote_url)
+    embedded = run(runner, "validate", "--date", "2026-11-01", "-f", "json", "--store", local)
+    assert remote.exit_code == embedded.exit_code
+    assert json.loads(remote.stdout) == json.loads(embedded.stdout)
+    # the copy pulled from the server for pySHACL is announced, with its size and time
+    assert "copy of the remote store:" in remote.stderr and " s\n" in remote.stderr
+
+
+def test_reason_on_a_remote_store(runner: CliRunner, remote_url: str, tmp_path: Path) -> None:
+    source = tmp_path / "dogs.ttl"
+    source.write_text(
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        f"<{EX}Dog> rdfs:subClassOf <{EX}Animal> .\n<{EX}rex> a <{EX}Dog> .\n"
+    )
+    assert run(runner, "load", source, "-g", "magg:honden", "--store", remote_url).exit_code == 0
+    reason = run(runner, "reason", "--mode", "rdfs", "--no-check", "--store", remote_url)
+    assert reason.exit_code == 0, reason.output
+    with open_graph_store(remote_url) as store:
+        inferred = {(s, o) for s, p, o, _ in store.quads(predicate=RDF.type, graph=MAGG["inferentie"])}
+    assert (URIRef(f"{EX}rex"), URIRef(f"{EX}Animal")) in inferred
+
+
+def test_an_unreachable_remote_store_is_one_line(runner: CliRunner) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    for command in ["stats", "init"]:
+        result = run(runner, command, "--store", f"sparql+http://127.0.0.1:{port}/?backend=oxigraph")
+        assert_clean_failure(result, "kan de triplestore", "cannot reach the triplestore")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sparql+http://user:secret@127.0.0.1:1/", "MAG_GRAPH_STORE_PASSWORD"),
+        ("sparql+http://127.0.0.1:1/?backend=fuseki", "unknown backend 'fuseki'"),
+        ("sparql+http://127.0.0.1:1/?backend=generic", "needs a query URL"),
+        ("sparql+http://127.0.0.1:1/?timeout=soon", "timeout"),
+    ],
+)
+def test_a_wrong_store_url_is_one_line_without_the_secret(runner: CliRunner, url: str, expected: str) -> None:
+    result = run(runner, "stats", "--store", url)
+    assert_clean_failure(result, expected)
+    assert "secret" not in result.output
+
+
+def test_serve_refuses_a_remote_store(runner: CliRunner) -> None:
+    result = run(runner, "serve", "--store", "sparql+http://127.0.0.1:1/?backend=oxigraph")
+    assert_clean_failure(result, "remote triplestore")
+
+
+def test_console_script_on_a_remote_store(tmp_path: Path, fixtures_dir: Path, triplestores: Any) -> None:
+    """The installed script, with the store URL from the environment (CliRunner covers
+    every backend; one real process is enough here)."""
+    triplestores.open("oxigraph").close()
+    env = {"MAG_GRAPH_STORE": triplestores.url("oxigraph")}
+    load = _script("load", str(fixtures_dir / "stats.trig"), cwd=tmp_path, env=env)
+    assert load.returncode == 0, load.stderr
+    broken = _script("load", str(fixtures_dir / "small.ttl"), str(fixtures_dir / "broken.ttl"), cwd=tmp_path, env=env)
+    assert broken.returncode == 2 and "broken.ttl:4:" in broken.stderr and "Traceback" not in broken.stderr
+    query = _script("query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "-f", "csv", cwd=tmp_path, env=env)
+    assert query.stdout.split() == ["n", "9"]
+
+
+def test_a_query_on_virtuoso_also_sees_its_own_graphs(runner: CliRunner, fixtures_dir: Path, triplestores: Any) -> None:
+    """Documented difference (mag_graph/store/remote_sparql.py): the union default graph
+    of a query on Virtuoso also holds Virtuoso's own graphs; mag-graph's own counts
+    (stats) leave them out."""
+    triplestores.open("virtuoso").close()
+    url = triplestores.url("virtuoso")
+    assert run(runner, "load", fixtures_dir / "stats.trig", "--store", url).exit_code == 0
+    everything = run(runner, "query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "-f", "csv", "--store", url)
+    assert int(everything.stdout.split()[1]) > 9
+    count = f'SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{EX}")) }}'
+    assert run(runner, "query", count, "-f", "csv", "--store", url).stdout.split() == ["n", "9"]
+    assert json.loads(run(runner, "stats", "-f", "json", "--store", url).stdout)["total"] == 9
+
+
+def test_the_cms_commands_refuse_a_remote_store(runner: CliRunner, triplestores: Any) -> None:
+    url = triplestores.url("oxigraph")
+    for args in [["search", "budget"], ["history", "magid:x"], ["reindex"]]:
+        result = run(runner, *args, "--store", url)
+        assert_clean_failure(result, "remote triplestore")

@@ -40,7 +40,7 @@ from mag_graph.questions import (
     parse_question,
 )
 from mag_graph.resources import resource_files
-from mag_graph.store import QueryError, Store
+from mag_graph.store import QueryError, Store, local_store
 from mag_graph.store.bootstrap import initialise
 from mag_graph.validation import validate
 
@@ -71,19 +71,24 @@ SEED000_ACTORS = {
 # --------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module")
-def store() -> Iterator[Store]:
-    """The example graph in memory, loaded once for the whole module."""
-    s = Store.open(None)
+# The remote backends the questions are also asked on (tests/conftest.py starts the servers).
+REMOTE_KINDS = ["oxigraph"]
+
+
+@pytest.fixture(scope="module", params=["memory", *REMOTE_KINDS])
+def store(request: pytest.FixtureRequest, triplestores: Any) -> Iterator[Store]:
+    """The example graph, loaded once for the whole module: in memory, and on a remote
+    server of its own (nothing else writes there)."""
+    s = Store.open(None) if request.param == "memory" else triplestores.open(request.param, "questions")
     initialise(s)
     yield s
     s.close()
 
 
-@pytest.fixture
-def fresh_store() -> Iterator[Store]:
+@pytest.fixture(params=["memory", *REMOTE_KINDS])
+def fresh_store(request: pytest.FixtureRequest, triplestores: Any) -> Iterator[Store]:
     """A store of its own, for tests that change the data."""
-    s = Store.open(None)
+    s = Store.open(None) if request.param == "memory" else triplestores.open(request.param)
     initialise(s)
     yield s
     s.close()
@@ -531,7 +536,7 @@ def test_q05_a_removed_meeting_makes_a_quarter_fall_short_as_r19_says(fresh_stor
     a = answer(fresh_store, "q05", year="2018", date="2026-11-01")
     short = [(r["consultation"].value, str(r["periodStart"].value)) for r in a.rows if py(r["fallsShort"].value)]
     assert short == [(KLANKBORD, "2018-04-01")]
-    report = validate(fresh_store, date=dt.date(2026, 11, 1), rules=["R19", "R20", "R21", "R22"])
+    report = validate(local_store(fresh_store), date=dt.date(2026, 11, 1), rules=["R19", "R20", "R21", "R22"])
     assert shortfalls(report) == {str(KLANKBORD)}
     assert "tweede kwartaal van 2018" in " ".join(r.message for r in report.violations)
 
@@ -603,7 +608,7 @@ def overdue(a: Answer) -> set[str]:
 def test_q06_overdue_dashboards_are_exactly_those_r26_reports(store, date, expected):
     a = answer(store, "q06", date=date)
     assert overdue(a) == {str(MAGID[f"dashboard/ms-{name}"]) for name in expected}
-    report = validate(store, date=dt.date.fromisoformat(date), rules=["R26"])
+    report = validate(local_store(store), date=dt.date.fromisoformat(date), rules=["R26"])
     assert {r.focusNode for r in report.violations} == overdue(a)
 
 
@@ -1109,13 +1114,13 @@ def test_free_text_is_searched_as_typed_even_when_it_reads_all(store):
 def test_the_query_text_never_contains_the_value(store, monkeypatch):
     """The SPARQL handed to the store is the file's text: values travel as bindings."""
     seen: list[tuple[str, dict[str, Any]]] = []
-    original = Store.query
+    original = type(store).query
 
     def spy(self, sparql, **kwargs):
         seen.append((sparql, dict(kwargs.get("bindings") or {})))
         return original(self, sparql, **kwargs)
 
-    monkeypatch.setattr(Store, "query", spy)
+    monkeypatch.setattr(type(store), "query", spy)
     marker = "zzq-unique-marker-'\"}"
     ask(store, "q01", {"text": marker})
     sparql, bindings = seen[-1]
@@ -1139,8 +1144,13 @@ def cli() -> click.Group:
     return group
 
 
-@pytest.fixture(scope="module")
-def store_dir(tmp_path_factory) -> str:
+@pytest.fixture(scope="module", params=["disk", *REMOTE_KINDS])
+def store_dir(request, tmp_path_factory, triplestores) -> str:
+    """The --store of the CLI tests: a directory, or the URL of the module's remote store."""
+    if request.param != "disk":
+        with triplestores.open(request.param, "questions", clear=False) as s:
+            initialise(s)
+        return triplestores.url(request.param, "questions")
     path = tmp_path_factory.mktemp("questions") / "store"
     with Store.open(path) as s:
         initialise(s)
@@ -1212,3 +1222,34 @@ def test_cli_ask_errors_are_one_line_with_exit_code_2(cli, store_dir, args):
 
 def test_cli_ask_without_a_store(cli, tmp_path):
     assert_clean_failure(run(cli, "ask", "q01", "--store", str(tmp_path / "nothing")))
+
+
+# --------------------------------------------------------------------------- Virtuoso
+
+# Virtuoso 7.2 (Debian) runs the store layer (tests/test_store.py, test_cli.py) but not the
+# question catalogue yet: its SPARQL dialect refuses some of the queries (internal
+# compiler errors, xsd:dayTimeDuration arithmetic, stricter GROUP BY) and answers others
+# differently (booleans as 0/1 integers, GROUP_CONCAT without the language tag). Pinned
+# here per question, so that a change on either side shows.
+VIRTUOSO_REFUSES = {"q05", "q06", "q07", "q13"}
+VIRTUOSO_SAME_ANSWER = {"q01", "q09"}
+
+
+def test_the_catalogue_on_virtuoso(triplestores):
+    reference = Store.open(None)
+    initialise(reference)
+    refused, same = set(), set()
+    with triplestores.open("virtuoso") as virtuoso:
+        initialise(virtuoso)
+        for question in list_questions():
+            expected = sorted(map(str, ask(reference, question.id, {}).to_json()["rows"]))
+            try:
+                answer = ask(virtuoso, question.id, {})
+            except QueryError as error:
+                assert "Virtuoso" in str(error)
+                refused.add(question.id)
+                continue
+            if sorted(map(str, answer.to_json()["rows"])) == expected:
+                same.add(question.id)
+    assert refused == VIRTUOSO_REFUSES
+    assert same == VIRTUOSO_SAME_ANSWER

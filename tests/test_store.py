@@ -25,9 +25,11 @@ from mag_graph.store import (
     ParseError,
     QueryError,
     QuerySyntaxError,
+    RemoteStore,
     SourceNotFoundError,
     Store,
     StoreClosedError,
+    StoreError,
     StoreLockedError,
     StoreNotFoundError,
     UnknownFormatError,
@@ -40,18 +42,25 @@ from mag_graph.store import (
 )
 
 EX = "http://example.org/"
+# The remote backends the store tests also run on (tests/conftest.py starts the servers).
+REMOTE_KINDS = ["oxigraph", "virtuoso"]
 
 
 def ex(local: str) -> URIRef:
     return URIRef(EX + local)
 
 
+@pytest.fixture(params=["memory", "disk", *REMOTE_KINDS])
+def any_store(request: pytest.FixtureRequest, store_of_kind: Any) -> Any:
+    """Every kind of store (embedded in memory and on disk, remote on a real server),
+    for behaviour that must not depend on the kind."""
+    return store_of_kind(request.param)
+
+
 @pytest.fixture(params=["memory", "disk"])
-def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    """Both kinds of store, for behaviour that must not depend on the kind."""
-    store = Store.open(":memory:" if request.param == "memory" else tmp_path / "s")
-    yield store
-    store.close()
+def embedded_store(request: pytest.FixtureRequest, store_of_kind: Any) -> Any:
+    """Both kinds of embedded store, for tests that reach into Oxigraph itself."""
+    return store_of_kind(request.param)
 
 
 @pytest.fixture
@@ -135,8 +144,8 @@ def test_close_releases_the_lock_and_blocks_further_use(tmp_path: Path) -> None:
         assert len(again) == 0
 
 
-def test_store_implements_the_protocol(memory_store: Store) -> None:
-    assert isinstance(memory_store, GraphStore)
+def test_store_implements_the_protocol(each_store: Store) -> None:
+    assert isinstance(each_store, GraphStore)
 
 
 # --------------------------------------------------------------------------- loading
@@ -239,9 +248,9 @@ def test_blank_nodes_of_two_loads_stay_apart(any_store: Store) -> None:
     ("name", "line"),
     [("broken.ttl", 4), ("broken.nt", 2), ("broken.trig", 3), ("broken.rdf", None)],
 )
-def test_parse_errors_say_where(memory_store: Store, fixtures_dir: Path, name: str, line: int | None) -> None:
+def test_parse_errors_say_where(each_store: Store, fixtures_dir: Path, name: str, line: int | None) -> None:
     with pytest.raises(ParseError) as info:
-        memory_store.load(fixtures_dir / name)
+        each_store.load(fixtures_dir / name)
     error = info.value
     assert error.source.endswith(name)
     assert error.line == line
@@ -249,7 +258,7 @@ def test_parse_errors_say_where(memory_store: Store, fixtures_dir: Path, name: s
         assert error.column is not None and error.column >= 1
         assert f"{name}:{line}:{error.column}" in str(error)
     assert error.parser_message and "syntax error" in str(error)
-    assert len(memory_store) == 0
+    assert len(each_store) == 0
 
 
 def test_parse_error_column(memory_store: Store, fixtures_dir: Path) -> None:
@@ -294,7 +303,7 @@ def test_missing_second_file_loads_nothing(any_store: Store, fixtures_dir: Path,
     assert len(any_store) == 0
 
 
-def test_large_path_loads_like_the_small_one(tmp_path: Path, fixtures_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_large_path_loads_like_the_small_one(store_of_kind: Any, fixtures_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     files = ["small.ttl", "small.trig", "small.nt", "small.nq", "small.jsonld", "small.rdf"]
     with Store.open(":memory:") as small:
         for name in files:
@@ -303,13 +312,13 @@ def test_large_path_loads_like_the_small_one(tmp_path: Path, fixtures_dir: Path,
         monkeypatch.setattr(loading_module, "SMALL_LOAD_BYTES", -1)
         monkeypatch.setattr(loading_module, "BULK_CHUNK", 3)
         monkeypatch.setattr(sources_module, "PROGRESS_BYTES", 0)
-        for kind in [":memory:", tmp_path / "disk"]:
-            with Store.open(kind) as large:
-                for name in files:
-                    large.load(fixtures_dir / name, progress=True)
-                result = large.load(fixtures_dir / "small.nt", graph=ex("target"), progress=True)
-                assert result.graphs == (ex("target"),)
-                assert datasets_isomorphic(small, large)
+        for kind in ["memory", "disk", *REMOTE_KINDS]:
+            large = store_of_kind(kind)
+            for name in files:
+                large.load(fixtures_dir / name, progress=True)
+            result = large.load(fixtures_dir / "small.nt", graph=ex("target"), progress=True)
+            assert result.graphs == (ex("target"),)
+            assert datasets_isomorphic(small, large), kind
 
 
 def test_large_path_puts_quads_into_the_given_graph(any_store: Store, fixtures_dir: Path, large_path: None) -> None:
@@ -398,9 +407,9 @@ def test_failure_into_a_non_empty_graph_says_it_may_be_partial(disk_store: Store
 # --------------------------------------------------------------------------- terms
 
 
-def test_xsd_string_literals_become_plain_literals(memory_store: Store, fixtures_dir: Path) -> None:
-    memory_store.load(fixtures_dir / "small.ttl")
-    graph = memory_store.to_rdflib()
+def test_xsd_string_literals_become_plain_literals(each_store: Store, fixtures_dir: Path) -> None:
+    each_store.load(fixtures_dir / "small.ttl")
+    graph = each_store.to_rdflib()
     status = graph.value(ex("alice"), ex("status"))
     assert status == Literal("actief")
     assert status.datatype is None and status.language is None
@@ -410,7 +419,7 @@ def test_xsd_string_literals_become_plain_literals(memory_store: Store, fixtures
     assert graph.value(ex("alice"), ex("age")) == Literal(42)
     assert graph.value(ex("alice"), ex("born")) == Literal("1980-01-02", datatype=ns.XSD.date)
     # the same through SPARQL
-    row = memory_store.query("SELECT ?s WHERE { <http://example.org/alice> <http://example.org/status> ?s }").rows[0]
+    row = each_store.query("SELECT ?s WHERE { <http://example.org/alice> <http://example.org/status> ?s }").rows[0]
     assert row[0] == Literal("actief") and row[0].datatype is None
     # rdflib, parsing the file itself, agrees statement for statement once its explicit
     # "actief"^^xsd:string is read as the plain literal it is in RDF 1.1
@@ -422,14 +431,14 @@ def test_lang_strings_become_plain_language_tagged_literals() -> None:
     assert term == Literal("hallo", lang="nl") and term.datatype is None
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
-    lang=st.sampled_from([None, "nl", "en", "en-GB"]),
-)
-def test_literals_round_trip_through_the_store(text: str, lang: str | None) -> None:
+_ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+_LANGS = st.sampled_from([None, "nl", "en", "en-GB"])
+_DATATYPES = st.sampled_from([None, ns.XSD.string, ns.XSD.token, URIRef(EX + "dt")])
+
+
+def _round_trip(store: Any, text: str, lang: str | None) -> None:
     literal = Literal(text, lang=lang)
-    with Store.open(":memory:") as store:
+    with store:
         with store.transaction() as tx:
             tx.add((ex("s"), ex("p"), literal))
         (_, _, value, graph), = store.quads()
@@ -439,15 +448,21 @@ def test_literals_round_trip_through_the_store(text: str, lang: str | None) -> N
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
-    datatype=st.sampled_from([None, ns.XSD.string, ns.XSD.token, URIRef(EX + "dt")]),
-)
-def test_literals_survive_the_sparql_update_path(text: str, datatype: URIRef | None) -> None:
-    """A transaction that also drops a graph is written as one SPARQL update, with the
-    terms written out as text: quotes, newlines and any character must come through."""
+@given(text=_ANY_TEXT, lang=_LANGS)
+def test_literals_round_trip_through_the_store(text: str, lang: str | None) -> None:
+    _round_trip(Store.open(":memory:"), text, lang)
+
+
+@pytest.mark.parametrize("kind", REMOTE_KINDS)
+@settings(max_examples=20, deadline=None)  # each example is a dozen HTTP requests
+@given(text=_ANY_TEXT, lang=_LANGS)
+def test_literals_round_trip_through_a_remote_store(triplestores: Any, kind: str, text: str, lang: str | None) -> None:
+    _round_trip(triplestores.open(kind), text, lang)
+
+
+def _update_path(store: Any, text: str, datatype: URIRef | None) -> None:
     literal = Literal(text, datatype=datatype)
-    with Store.open(":memory:") as store:
+    with store:
         store.load(b'<http://example.org/x> <http://example.org/p> "old" <http://example.org/old> .', format="nq")
         with store.transaction() as tx:
             tx.remove_graph(ex("old"))
@@ -458,9 +473,26 @@ def test_literals_survive_the_sparql_update_path(text: str, datatype: URIRef | N
     assert value == expected
 
 
-def test_blank_nodes_are_consistent_within_one_conversion(memory_store: Store, fixtures_dir: Path) -> None:
-    memory_store.load(fixtures_dir / "small.trig")
-    dataset = memory_store.to_dataset()
+@settings(max_examples=60, deadline=None)
+@given(text=_ANY_TEXT, datatype=_DATATYPES)
+def test_literals_survive_the_sparql_update_path(text: str, datatype: URIRef | None) -> None:
+    """A transaction that also drops a graph is written as one SPARQL update, with the
+    terms written out as text: quotes, newlines and any character must come through."""
+    _update_path(Store.open(":memory:"), text, datatype)
+
+
+@pytest.mark.parametrize("kind", REMOTE_KINDS)
+@settings(max_examples=20, deadline=None)  # each example is a dozen HTTP requests
+@given(text=_ANY_TEXT, datatype=_DATATYPES)
+def test_literals_survive_a_remote_store(triplestores: Any, kind: str, text: str, datatype: URIRef | None) -> None:
+    """On a remote store every transaction is written out as text (SPARQL update, or
+    N-Triples for Virtuoso's Graph Store) and read back over HTTP."""
+    _update_path(triplestores.open(kind), text, datatype)
+
+
+def test_blank_nodes_are_consistent_within_one_conversion(each_store: Store, fixtures_dir: Path) -> None:
+    each_store.load(fixtures_dir / "small.trig")
+    dataset = each_store.to_dataset()
     g1 = dataset.graph(ex("g1"))
     shared = g1.value(ex("a"), ex("shared"))
     assert isinstance(shared, BNode)
@@ -476,16 +508,16 @@ def test_add_graph_from_rdflib_and_back(any_store: Store, fixtures_dir: Path) ->
     assert isomorphic(any_store.to_rdflib(ex("copy")), smaller)
 
 
-def test_to_rdflib_union_and_unknown_graph(memory_store: Store, fixtures_dir: Path) -> None:
-    memory_store.load(fixtures_dir / "small.trig")
-    assert len(memory_store.to_rdflib(union=True)) == 8
+def test_to_rdflib_union_and_unknown_graph(each_store: Store, fixtures_dir: Path) -> None:
+    each_store.load(fixtures_dir / "small.trig")
+    assert len(each_store.to_rdflib(union=True)) == 8
     with pytest.raises(UnknownGraphError):
-        memory_store.to_rdflib(ex("nope"))
+        each_store.to_rdflib(ex("nope"))
 
 
-def test_invalid_iri_is_reported(memory_store: Store) -> None:
+def test_invalid_iri_is_reported(each_store: Store) -> None:
     with pytest.raises(InvalidIRIError):
-        memory_store.count("not an iri")
+        each_store.count("not an iri")
 
 
 # --------------------------------------------------------------------------- graphs
@@ -497,18 +529,21 @@ def test_graph_management(any_store: Store, fixtures_dir: Path) -> None:
     assert any_store.has_graph(ex("g1")) and not any_store.has_graph(ex("zz"))
     assert any_store.graph_sizes() == {None: 1, ex("g1"): 4, ex("g2"): 3}
     any_store.clear_graph(ex("g1"))
-    assert any_store.has_graph(ex("g1")) and any_store.count(ex("g1")) == 0
+    # Documented difference (mag_graph/store/remote_sparql.py): Virtuoso forgets a named
+    # graph with its last statement; every other store keeps the empty graph.
+    keeps_empty_graphs = not (isinstance(any_store, RemoteStore) and any_store.backend == "virtuoso")
+    assert any_store.has_graph(ex("g1")) == keeps_empty_graphs and any_store.count(ex("g1")) == 0
     any_store.drop_graph(ex("g1"))
     assert not any_store.has_graph(ex("g1"))
     any_store.drop_graph(DEFAULT_GRAPH)
     assert any_store.count() == 0 and len(any_store) == 3
 
 
-def test_quads_pattern(memory_store: Store, fixtures_dir: Path) -> None:
-    memory_store.load(fixtures_dir / "small.trig")
-    assert {g for *_, g in memory_store.quads(predicate=ex("p"))} == {ex("g1"), ex("g2")}
-    assert len(list(memory_store.quads(graph=None))) == 1
-    assert len(list(memory_store.quads(subject=ex("b"), graph=ex("g2")))) == 3
+def test_quads_pattern(each_store: Store, fixtures_dir: Path) -> None:
+    each_store.load(fixtures_dir / "small.trig")
+    assert {g for *_, g in each_store.quads(predicate=ex("p"))} == {ex("g1"), ex("g2")}
+    assert len(list(each_store.quads(graph=None))) == 1
+    assert len(list(each_store.quads(subject=ex("b"), graph=ex("g2")))) == 3
 
 
 def test_source_graphs_reads_without_writing(fixtures_dir: Path) -> None:
@@ -522,9 +557,9 @@ def test_source_graphs_reads_without_writing(fixtures_dir: Path) -> None:
 
 
 @pytest.fixture
-def loaded(memory_store: Store, fixtures_dir: Path) -> Store:
-    memory_store.load(fixtures_dir / "stats.trig")
-    return memory_store
+def loaded(each_store: Store, fixtures_dir: Path) -> Store:
+    each_store.load(fixtures_dir / "stats.trig")
+    return each_store
 
 
 def test_select_over_the_union_of_all_graphs(loaded: Store) -> None:
@@ -544,11 +579,11 @@ def test_dataset_narrowing(loaded: Store) -> None:
     assert named.column("g") == [ex("ga")]
 
 
-def test_project_prefixes_are_predeclared(memory_store: Store) -> None:
-    memory_store.update("INSERT DATA { magid:x a mag:Thing ; rdfs:label 'x'@nl }")
-    result = memory_store.query("SELECT ?x WHERE { ?x a mag:Thing }")
+def test_project_prefixes_are_predeclared(each_store: Store) -> None:
+    each_store.update("INSERT DATA { magid:x a mag:Thing ; rdfs:label 'x'@nl }")
+    result = each_store.query("SELECT ?x WHERE { ?x a mag:Thing }")
     assert result.column("x") == [URIRef("https://data.mag-graph.nl/id/x")]
-    own = memory_store.query("PREFIX mag: <http://other/> ASK { ?x a mag:Thing }")
+    own = each_store.query("PREFIX mag: <http://other/> ASK { ?x a mag:Thing }")
     assert own.kind == "ask" and own.boolean is False and not own
 
 
@@ -610,7 +645,13 @@ def test_update_is_atomic(loaded: Store, quad_snapshot: Any) -> None:
             "INSERT DATA { <http://example.org/new> <http://example.org/p> 1 } ;"
             " LOAD <file:///definitely/not/here.ttl>"
         )
-    assert quad_snapshot(loaded) == before
+    if isinstance(loaded, RemoteStore) and loaded.backend == "virtuoso":
+        # Documented difference (mag_graph/store/remote_transaction.py): Virtuoso runs
+        # the operations of one update request one by one; those before a failing one stay.
+        new = '<http://example.org/new> <http://example.org/p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .'
+        assert quad_snapshot(loaded) == sorted([*before, new])
+    else:
+        assert quad_snapshot(loaded) == before
     with pytest.raises(QuerySyntaxError):
         loaded.update("INSERT DATA { <http://example.org/a> }")
 
@@ -648,27 +689,37 @@ def test_exception_inside_a_transaction_writes_nothing(any_store: Store, fixture
     assert quad_snapshot(any_store) == before
 
 
-def test_transaction_parse_error_stages_nothing(memory_store: Store, fixtures_dir: Path) -> None:
-    with pytest.raises(ParseError), memory_store.transaction() as tx:
-        tx.add((ex("n"), ex("p"), Literal("x")))
-        tx.load(fixtures_dir / "broken.ttl")
-    assert len(memory_store) == 0
+def test_transaction_parse_error_stages_nothing(each_store: Store, fixtures_dir: Path) -> None:
+    with pytest.raises(ParseError):
+        with each_store.transaction() as tx:
+            tx.add((ex("n"), ex("p"), Literal("x")))
+            tx.load(fixtures_dir / "broken.ttl")
+    assert len(each_store) == 0
 
 
-def test_transaction_sequence_semantics(memory_store: Store) -> None:
+def test_transaction_sequence_semantics(each_store: Store) -> None:
     triple = (ex("s"), ex("p"), Literal("o"))
-    with memory_store.transaction() as tx:
+    with each_store.transaction() as tx:
         tx.add(triple, graph=ex("g"))
         tx.remove_graph(ex("g"))  # drops what was added before
         tx.add((ex("s2"), ex("p"), Literal("o")), graph=ex("g"))  # added after the drop
         tx.add(triple)
         tx.remove(triple)  # add then remove: gone
-    assert list(memory_store.quads()) == [(ex("s2"), ex("p"), Literal("o"), ex("g"))]
+    assert list(each_store.quads()) == [(ex("s2"), ex("p"), Literal("o"), ex("g"))]
 
 
-def test_blank_node_removal_takes_the_stepwise_path(any_store: Store, fixtures_dir: Path) -> None:
+def test_blank_node_removal_takes_the_stepwise_path(any_store: Store, fixtures_dir: Path, quad_snapshot: Any) -> None:
     any_store.load(fixtures_dir / "small.trig")
     (bnode, _, _, _), = any_store.quads(predicate=ex("q"))
+    if isinstance(any_store, RemoteStore):
+        # Documented difference (mag_graph/store/remote_transaction.py): SPARQL cannot
+        # name a stored blank node, so a remote store refuses the removal up front.
+        before = quad_snapshot(any_store)
+        with pytest.raises(StoreError, match="cannot remove statements with blank nodes"), any_store.transaction() as tx:
+            tx.remove((bnode, ex("q"), Literal("bnode in g1"), ex("g1")))
+            tx.add((bnode, ex("q"), Literal("changed"), ex("g1")))
+        assert quad_snapshot(any_store) == before
+        return
     with any_store.transaction() as tx:
         tx.remove((bnode, ex("q"), Literal("bnode in g1"), ex("g1")))
         tx.add((bnode, ex("q"), Literal("changed"), ex("g1")))  # reuses the stored node
@@ -676,34 +727,35 @@ def test_blank_node_removal_takes_the_stepwise_path(any_store: Store, fixtures_d
     assert (ex("a"), ex("shared"), bnode, ex("g1")) in set(any_store.quads())
 
 
-def test_stepwise_path_is_undone_on_failure(any_store: Store, fixtures_dir: Path, quad_snapshot: Any) -> None:
-    any_store.load(fixtures_dir / "small.trig")
-    before = quad_snapshot(any_store)
-    (bnode, _, _, _), = any_store.quads(predicate=ex("q"))
-    real = any_store._ox
-    any_store._ox = _FailingOx(real, "extend")  # type: ignore[assignment]
+def test_stepwise_path_is_undone_on_failure(embedded_store: Store, fixtures_dir: Path, quad_snapshot: Any) -> None:
+    embedded_store.load(fixtures_dir / "small.trig")
+    before = quad_snapshot(embedded_store)
+    (bnode, _, _, _), = embedded_store.quads(predicate=ex("q"))
+    real = embedded_store._ox
+    embedded_store._ox = _FailingOx(real, "extend")  # type: ignore[assignment]
     try:
-        with pytest.raises(OSError), any_store.transaction() as tx:
-            tx.remove((bnode, ex("q"), Literal("bnode in g1"), ex("g1")))
-            tx.remove_graph(ex("g2"))
-            tx.add((ex("z"), ex("p"), Literal(1)))
-            tx.add((ex("z"), ex("p"), Literal(2)))
+        with pytest.raises(OSError):
+            with embedded_store.transaction() as tx:
+                tx.remove((bnode, ex("q"), Literal("bnode in g1"), ex("g1")))
+                tx.remove_graph(ex("g2"))
+                tx.add((ex("z"), ex("p"), Literal(1)))
+                tx.add((ex("z"), ex("p"), Literal(2)))
     finally:
-        any_store._ox = real
-    assert quad_snapshot(any_store) == before
+        embedded_store._ox = real
+    assert quad_snapshot(embedded_store) == before
 
 
-def test_clear_in_a_transaction(memory_store: Store, fixtures_dir: Path) -> None:
-    memory_store.load(fixtures_dir / "small.trig")
-    with memory_store.transaction() as tx:
+def test_clear_in_a_transaction(each_store: Store, fixtures_dir: Path) -> None:
+    each_store.load(fixtures_dir / "small.trig")
+    with each_store.transaction() as tx:
         tx.clear()
         tx.add((ex("only"), ex("p"), Literal(1)))
-    assert len(memory_store) == 1 and memory_store.graphs() == []
+    assert len(each_store) == 1 and each_store.graphs() == []
     assert tx.cleared
 
 
-def test_finished_transaction_refuses_more_changes(memory_store: Store) -> None:
-    with memory_store.transaction() as tx:
+def test_finished_transaction_refuses_more_changes(each_store: Store) -> None:
+    with each_store.transaction() as tx:
         pass
     with pytest.raises(Exception):
         tx.add((ex("a"), ex("b"), Literal(1)))
@@ -728,36 +780,36 @@ def test_export_round_trip_is_isomorphic(any_store: Store, fixtures_dir: Path, t
 
 
 @pytest.mark.parametrize("fmt", ["turtle", "ntriples", "rdfxml", "jsonld"])
-def test_export_one_graph(memory_store: Store, fixtures_dir: Path, fmt: str) -> None:
-    memory_store.load(fixtures_dir / "small.ttl", graph=ex("g"))
-    data = memory_store.export(graph=ex("g"), format=fmt)
+def test_export_one_graph(each_store: Store, fixtures_dir: Path, fmt: str) -> None:
+    each_store.load(fixtures_dir / "small.ttl", graph=ex("g"))
+    data = each_store.export(graph=ex("g"), format=fmt)
     assert data
     with Store.open(":memory:") as fresh:
         fresh.load(data, format=fmt)
-        assert isomorphic(fresh.to_rdflib(), memory_store.to_rdflib(ex("g")))
+        assert isomorphic(fresh.to_rdflib(), each_store.to_rdflib(ex("g")))
 
 
-def test_export_uses_project_prefixes(memory_store: Store) -> None:
-    memory_store.update("INSERT DATA { GRAPH magg:x { magid:a a mag:Thing } }")
-    data = memory_store.export().decode()
+def test_export_uses_project_prefixes(each_store: Store) -> None:
+    each_store.update("INSERT DATA { GRAPH magg:x { magid:a a mag:Thing } }")
+    data = each_store.export().decode()
     assert "@prefix mag: <https://data.mag-graph.nl/def/mag#> ." in data
     assert "magid:a a mag:Thing" in data
-    assert memory_store.export(graph=MAGG["x"]).decode().count("mag:Thing") == 1
+    assert each_store.export(graph=MAGG["x"]).decode().count("mag:Thing") == 1
 
 
-def test_export_errors(memory_store: Store) -> None:
+def test_export_errors(each_store: Store) -> None:
     with pytest.raises(UnknownGraphError):
-        memory_store.export(graph=ex("nope"))
+        each_store.export(graph=ex("nope"))
     with pytest.raises(UnknownFormatError):
-        memory_store.export(format="turtle")  # one graph only
+        each_store.export(format="turtle")  # one graph only
     with pytest.raises(UnknownFormatError):
-        memory_store.export(format="yaml")
+        each_store.export(format="yaml")
 
 
-def test_export_to_a_path_writes_the_whole_file_or_nothing(memory_store: Store, tmp_path: Path) -> None:
+def test_export_to_a_path_writes_the_whole_file_or_nothing(each_store: Store, tmp_path: Path) -> None:
     target = tmp_path / "out" / "dump.nq"
-    memory_store.update("INSERT DATA { <http://example.org/a> <http://example.org/p> 1 }")
-    memory_store.export(destination=target)  # format from the extension
+    each_store.update("INSERT DATA { <http://example.org/a> <http://example.org/p> 1 }")
+    each_store.export(destination=target)  # format from the extension
     assert target.read_text().strip().endswith(".")
     assert [p.name for p in target.parent.iterdir()] == ["dump.nq"]
 
@@ -774,8 +826,8 @@ def test_stats_counts(loaded: Store) -> None:
     assert as_json["graphs"]["default"] == 2 and as_json["classes"][EX + "Person"] == 3
 
 
-def test_stats_of_an_empty_store(memory_store: Store) -> None:
-    stats = memory_store.stats()
+def test_stats_of_an_empty_store(each_store: Store) -> None:
+    stats = each_store.stats()
     assert stats.total == 0 and stats.classes == [] and stats.graphs == {None: 0}
 
 
@@ -801,15 +853,15 @@ def shipped(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fixtures_dir: Path)
     return root
 
 
-def test_bootstrap_loads_each_file_into_its_graph(memory_store: Store, shipped: Path) -> None:
-    counts = bootstrap.initialise(memory_store)
+def test_bootstrap_loads_each_file_into_its_graph(each_store: Store, shipped: Path) -> None:
+    counts = bootstrap.initialise(each_store)
     assert list(counts)[:2] == [Graphs.ONTOLOGY, bootstrap.SHAPES_GRAPH]
     assert counts[Graphs.ONTOLOGY] == 12
     assert counts[bootstrap.SHAPES_GRAPH] == 4
     assert counts[Graphs.SOURCES] == 1
     assert counts[MAGG["extra"]] == 1
     assert counts[ex("g1")] == 4 and counts[ex("g2")] == 3
-    assert memory_store.count(None) == 0
+    assert each_store.count(None) == 0
 
 
 def test_bootstrap_is_idempotent_and_keeps_other_graphs(any_store: Store, shipped: Path, fixtures_dir: Path) -> None:
@@ -826,14 +878,14 @@ def test_bootstrap_is_idempotent_and_keeps_other_graphs(any_store: Store, shippe
     assert not any_store.has_graph(ex("g3"))
 
 
-def test_bootstrap_with_a_broken_file_changes_nothing(memory_store: Store, shipped: Path, fixtures_dir: Path, quad_snapshot: Any) -> None:
-    bootstrap.initialise(memory_store)
-    before = quad_snapshot(memory_store)
+def test_bootstrap_with_a_broken_file_changes_nothing(each_store: Store, shipped: Path, fixtures_dir: Path, quad_snapshot: Any) -> None:
+    bootstrap.initialise(each_store)
+    before = quad_snapshot(each_store)
     (shipped / "data" / "catalogus.ttl").write_bytes((fixtures_dir / "broken.ttl").read_bytes())
     with pytest.raises(ParseError) as info:
-        bootstrap.initialise(memory_store, reset=True)
+        bootstrap.initialise(each_store, reset=True)
     assert info.value.source.endswith("catalogus.ttl")
-    assert quad_snapshot(memory_store) == before
+    assert quad_snapshot(each_store) == before
 
 
 def test_data_file_graphs_follow_the_model() -> None:

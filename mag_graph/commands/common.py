@@ -19,8 +19,10 @@ from mag_graph.store import (
     ENV_STORE,
     MEMORY,
     InvalidIRIError,
+    RemoteStore,
     Store,
     default_store_path,
+    open_graph_store,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,24 +41,28 @@ class CommandFailed(click.ClickException):
 
 
 def store_option(func: F) -> F:
-    """``--store PATH`` (or $MAG_GRAPH_STORE); ":memory:" for a throw-away store."""
+    """``--store PATH|URL`` (or $MAG_GRAPH_STORE); ":memory:" for a throw-away store, a
+    ``sparql+http(s)://`` URL for a remote triplestore."""
     return click.option(
         "--store",
         "store_path",
         envvar=ENV_STORE,
         show_envvar=True,
-        metavar="PATH",
+        metavar="PATH|URL",
         help=(
             "Map van de store / store directory (standaard ./.mag-graph/store; "
-            f"'{MEMORY}' voor een tijdelijke store in het geheugen)."
+            f"'{MEMORY}' voor een tijdelijke store in het geheugen), of een externe triplestore / "
+            "or a remote triplestore: sparql+http://host:poort/?backend=oxigraph|virtuoso "
+            "(inloggegevens / credentials: $MAG_GRAPH_STORE_USER, $MAG_GRAPH_STORE_PASSWORD)."
         ),
     )(func)
 
 
-def open_store(store_path: str | None, *, create: bool = False) -> Store:
-    """The store at ``--store`` (or the default), opened for one command."""
+def open_store(store_path: str | None, *, create: bool = False) -> Store | RemoteStore:
+    """The store at ``--store`` (or the default), opened for one command: the embedded
+    store in a directory, or a remote triplestore for a ``sparql+http(s)://`` URL."""
     path = store_path or str(default_store_path())
-    return Store.open(path, create=create)
+    return open_graph_store(path, create=create)
 
 
 def expand_iri(text: str) -> URIRef:

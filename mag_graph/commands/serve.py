@@ -20,7 +20,7 @@ import click
 from mag_graph.commands.common import CommandFailed, store_option
 from mag_graph.namespaces import Graphs
 from mag_graph.sparql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
-from mag_graph.store import MEMORY, Store, default_store_path
+from mag_graph.store import MEMORY, Store, default_store_path, is_remote
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
@@ -84,6 +84,11 @@ def serve(
     from mag_graph.store.bootstrap import initialise
 
     path = store_path or str(default_store_path())
+    if is_remote(path):
+        raise CommandFailed(
+            "`mag-graph serve` draait nog niet op een externe triplestore; gebruik een lokale store / "
+            "`mag-graph serve` does not run on a remote triplestore yet; use a local store"
+        )
     store = Store.open(path, create=True)
     app = None
     try:

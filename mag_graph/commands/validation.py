@@ -3,8 +3,11 @@ rules of the rolverdeling, and OWL reasoning over the ontology and the data."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -22,6 +25,7 @@ from mag_graph.reasoning.hermit import (
 )
 from mag_graph.reasoning.inference import MODES as INFERENCE_MODES
 from mag_graph.reasoning.inference import materialise
+from mag_graph.store import GraphStore, Store, local_store
 from mag_graph.validation import ValidationInputError, load_files, validate
 from mag_graph.validation.checking import check_quads, read_files
 from mag_graph.validation.rulebook import report_csv
@@ -93,8 +97,8 @@ def validate_command(
         else:
             if with_store:
                 raise CommandFailed("--with-store hoort bij bestanden / --with-store goes with files")
-            with open_store(store_path) as store:
-                report = validate(store, date=reference_date, lang=lang, rules=rules or None,
+            with open_store(store_path) as store, _embedded(store) as data:
+                report = validate(data, date=reference_date, lang=lang, rules=rules or None,
                                   graph=str(expand_iri(graph)) if graph else None, municipality=municipality,
                                   inference=inference)
     except ValidationInputError as error:
@@ -116,6 +120,26 @@ def _with_ontology(quads: list[Any]) -> Any:
     store = load_files([])
     store.extend(quads)
     return store
+
+
+@contextlib.contextmanager
+def _embedded(store: GraphStore) -> Iterator[Store]:
+    """The store for pySHACL: itself when embedded; a remote store is first copied into
+    memory (one Graph Store GET of the dataset), and the time that took goes to stderr."""
+    if isinstance(store, Store):
+        yield store
+        return
+    started = time.perf_counter()
+    copy = local_store(store)
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"kopie van de externe store / copy of the remote store: {len(copy)} triples, {seconds:.2f} s",
+        err=True,
+    )
+    try:
+        yield copy
+    finally:
+        copy.close()
 
 
 @click.command("reason")

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from mag_graph.namespaces import MAGG
-from mag_graph.store import Store, from_rdflib_term, to_rdflib_term
+from mag_graph.store import GraphStore, from_rdflib_term, local_store, to_rdflib_term
 
 INFERENCE_GRAPH = MAGG["inferentie"]
 MODES = ("rdfs", "owlrl")
@@ -29,10 +29,16 @@ def infer(store: ox.Store, *, mode: str = "owlrl") -> int:
     return len(inferred)
 
 
-def materialise(store: Store, *, mode: str = "owlrl") -> int:
+def materialise(store: GraphStore, *, mode: str = "owlrl") -> int:
     """Replace the inference graph of mag-graph's store with the entailments of all
-    other graphs, in one transaction (readers never see half an inference graph)."""
-    inferred = entailments(store.oxigraph, mode=mode)
+    other graphs, in one transaction (readers never see half an inference graph). A
+    remote store is read through an in-memory copy."""
+    copy = local_store(store)
+    try:
+        inferred = entailments(copy.oxigraph, mode=mode)
+    finally:
+        if copy is not store:
+            copy.close()
     with store.transaction() as tx:
         tx.remove_graph(INFERENCE_GRAPH)
         tx.add_many(inferred)

@@ -11,7 +11,6 @@ in :mod:`mag_graph.store.loading` (mixed into :class:`Store`), transactions in
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -32,8 +31,6 @@ from mag_graph.store.errors import (
     UnknownGraphError,
 )
 from mag_graph.store.formats import (
-    _GRAPH_RESULT_ALIASES,
-    _RESULT_FORMATS,
     FORMAT_NAMES,
     UnknownFormatError,
     _bind_prefixes,
@@ -41,7 +38,13 @@ from mag_graph.store.formats import (
     rdf_format,
 )
 from mag_graph.store.loading import _Loading
-from mag_graph.store.results import QueryResult, Stats, _convert_result
+from mag_graph.store.querytext import _with_values, sparql_message, substitutions_for
+from mag_graph.store.results import (
+    QueryResult,
+    Stats,
+    _convert_result,
+    _serialise_result,
+)
 from mag_graph.store.terms import (
     GraphArg,
     _Converter,
@@ -287,7 +290,7 @@ class Store(_Loading):
         bindings: Mapping[str, Any] | None,
         kwargs: dict[str, Any],
     ) -> Any:
-        substitutions = _substitutions(bindings) if bindings else None
+        substitutions = substitutions_for(bindings)
         try:
             try:
                 # Parameters are bound with a VALUES block built from the typed terms, not
@@ -351,29 +354,7 @@ class Store(_Loading):
         raw = self._run_query(
             sparql, bindings, self._query_kwargs(union_default_graph, default_graphs, named_graphs)
         )
-        key = format.strip().lower()
-        try:
-            if isinstance(raw, ox.QueryTriples):
-                rdf = rdf_format(_GRAPH_RESULT_ALIASES.get(key, key))
-                triples = list(raw)
-                data = ox.serialize(triples, output, rdf, prefixes=_prefixes_for(rdf))
-                return data, rdf.media_type
-            if key not in _RESULT_FORMATS:
-                if key in FORMAT_NAMES:
-                    raise QueryError(
-                        f"formaat {format} past alleen bij CONSTRUCT/DESCRIBE; kies json, xml, csv of tsv",
-                        f"format {format} only fits CONSTRUCT/DESCRIBE; choose json, xml, csv or tsv",
-                    )
-                raise UnknownFormatError(format)
-            results = _RESULT_FORMATS[key]
-            return raw.serialize(output, results), results.media_type
-        except (OSError, RuntimeError) as exc:
-            raise QueryError(f"query mislukt: {exc}", f"query failed: {exc}") from None
-        except ValueError as exc:
-            raise QueryError(
-                f"kan dit resultaat niet als {format} schrijven: {exc}",
-                f"cannot write this result as {format}: {exc}",
-            ) from None
+        return _serialise_result(raw, format, output)
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL update; Oxigraph applies it as one transaction."""
@@ -442,23 +423,13 @@ class Store(_Loading):
         """Serialise the store (every graph: TriG, N-Quads, JSON-LD) or one graph (also
         Turtle, N-Triples, RDF/XML). Writes to ``destination`` (a path is replaced only
         once the export is complete) or returns the bytes."""
-        if format is None and isinstance(destination, (str, os.PathLike)):
-            suffix = Path(destination).suffix.lower().lstrip(".")
-            format = suffix if suffix in FORMAT_NAMES else None
-        if format is None:
-            format = "trig" if graph is None else "turtle"
-        rdf = rdf_format(format)
+        rdf = _export_format(graph, format, destination)
         kwargs: dict[str, Any] = {"format": rdf}
         if graph is not None:
             name = _graph_name(graph)
             if not isinstance(name, ox.DefaultGraph) and not self._db.contains_named_graph(name):
                 raise UnknownGraphError(_graph_label(name))
             kwargs["from_graph"] = name
-        elif not rdf.supports_datasets:
-            raise UnknownFormatError(
-                f"{format} (kan geen named graphs bevatten; kies een graaf of trig/nquads / "
-                "cannot hold named graphs; pick a graph or trig/nquads)"
-            )
         prefixes = _prefixes_for(rdf)
         if prefixes:
             kwargs["prefixes"] = prefixes
@@ -493,63 +464,25 @@ class Store(_Loading):
         return Stats(total=sum(sizes.values()), graphs=sizes, classes=classes)
 
 
+def _export_format(
+    graph: GraphArg, format: str | None, destination: str | os.PathLike[str] | IO[bytes] | None
+) -> ox.RdfFormat:
+    """The format an export writes: ``format``, else the destination's extension, else
+    TriG for the whole store and Turtle for one graph. A format that cannot hold named
+    graphs is refused for the whole store."""
+    if format is None and isinstance(destination, (str, os.PathLike)):
+        suffix = Path(destination).suffix.lower().lstrip(".")
+        format = suffix if suffix in FORMAT_NAMES else None
+    if format is None:
+        format = "trig" if graph is None else "turtle"
+    rdf = rdf_format(format)
+    if graph is None and not rdf.supports_datasets:
+        raise UnknownFormatError(
+            f"{format} (kan geen named graphs bevatten; kies een graaf of trig/nquads / "
+            "cannot hold named graphs; pick a graph or trig/nquads)"
+        )
+    return rdf
+
+
 def _sparql_message(exc: SyntaxError) -> str:
-    text = (exc.msg or str(exc)).strip()
-    if "Prefix not found" in text:
-        where = re.match(r"error at [0-9]+:[0-9]+", text)
-        return f"{where.group(0) if where else 'error'}: onbekend prefix / unknown prefix"
-    first = text.splitlines()[0] if text else "?"
-    return first if len(first) <= 300 else first[:297] + "..."
-
-
-_SKIP_TOKEN = re.compile(
-    r"""
-    \#[^\n]*                               # comment
-    | '''(?:[^'\\]|\\.|'(?!''))*'''        # long strings
-    | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-    | '(?:[^'\\\n]|\\.)*'                  # short strings
-    | "(?:[^"\\\n]|\\.)*"
-    | <[^<>"{}|^`\\\s]*>                   # IRIs
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-
-def _substitutions(bindings: Mapping[str, Any]) -> dict[ox.Variable, Any]:
-    substitutions = {ox.Variable(name.lstrip("?$")): from_rdflib_term(value) for name, value in bindings.items()}
-    for name, value in substitutions.items():
-        if isinstance(value, ox.BlankNode):
-            raise QueryError(
-                f"blanco knopen kunnen niet als parameter {name} dienen",
-                f"blank nodes cannot be bound to parameter {name}",
-            )
-    return substitutions
-
-
-def bind_values(sparql: str, bindings: Mapping[str, Any]) -> str:
-    """``sparql`` with ``bindings`` (variable name -> rdflib term, or a string read as
-    an IRI) bound by a VALUES block, as :meth:`Store.query` binds them: for a query that
-    runs elsewhere (a worker process). The terms are written by pyoxigraph from typed
-    terms, never from raw request text; a term pyoxigraph refuses raises."""
-    return _with_values(sparql, _substitutions(bindings)) if bindings else sparql
-
-
-def _with_values(sparql: str, substitutions: Mapping[ox.Variable, Any]) -> str:
-    """The query with a VALUES block binding the given terms, at the start of its first
-    group pattern (the WHERE clause of a SELECT). Terms are written by pyoxigraph, so
-    they are well-formed RDF terms, never raw user text."""
-    pos = 0
-    while pos < len(sparql):
-        match = _SKIP_TOKEN.match(sparql, pos)
-        if match:
-            pos = match.end()
-            continue
-        if sparql[pos] == "{":
-            names = " ".join(f"?{v.value}" for v in substitutions)
-            values = " ".join(str(t) for t in substitutions.values())
-            block = f" VALUES ({names}) {{ ({values}) }} "
-            return sparql[: pos + 1] + block + sparql[pos + 1 :]
-        pos += 1
-    raise QueryError(
-        "kan de parameters niet aan deze query binden", "cannot bind the parameters to this query"
-    )
+    return sparql_message(exc.msg or str(exc))

@@ -1,7 +1,8 @@
 """The errors of the store layer, and :class:`MagGraphError`, the base of every error
 mag-graph reports to people (Dutch / English).
 
-Opening the store (:class:`StoreError` and its kinds), loading (:class:`LoadError`: a
+Opening the store (:class:`StoreError` and its kinds, among them those of a remote
+store: unreachable, too slow, access refused), loading (:class:`LoadError`: a
 missing source, a syntax error with its place in the file), queries
 (:class:`QueryError`, :class:`QuerySyntaxError`) and names (:class:`UnknownGraphError`,
 :class:`InvalidIRIError`). :class:`~mag_graph.store.formats.UnknownFormatError` lives
@@ -115,3 +116,15 @@ class InvalidIRIError(MagGraphError):
         super().__init__(
             f"ongeldige IRI {value!r}: {reason}", f"invalid IRI {value!r}: {reason}"
         )
+
+
+class StoreUnreachableError(StoreError):
+    """A remote store (a SPARQL endpoint) cannot be reached: refused, unknown host, TLS."""
+
+
+class StoreTimeoutError(StoreError):
+    """A remote store did not answer within the time allowed for one request."""
+
+
+class StoreAccessError(StoreError):
+    """A remote store refused the request (HTTP 401/403): missing or wrong credentials."""

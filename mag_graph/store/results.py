@@ -13,7 +13,16 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
-from mag_graph.store.formats import _bind_prefixes
+from mag_graph.store.errors import QueryError
+from mag_graph.store.formats import (
+    _GRAPH_RESULT_ALIASES,
+    _RESULT_FORMATS,
+    FORMAT_NAMES,
+    UnknownFormatError,
+    _bind_prefixes,
+    _prefixes_for,
+    rdf_format,
+)
 from mag_graph.store.terms import _Converter
 
 
@@ -93,11 +102,17 @@ class Stats:
         }
 
 
+def _is_graph_result(raw: Any) -> bool:
+    """A CONSTRUCT/DESCRIBE result: Oxigraph's own, or the triples a remote store sent."""
+    return isinstance(raw, (ox.QueryTriples, list))
+
+
 def _convert_result(raw: Any) -> QueryResult:
+    """A :class:`QueryResult` from pyoxigraph's result of a query (or parsed results)."""
     if isinstance(raw, ox.QueryBoolean):
         return QueryResult(kind="ask", boolean=bool(raw))
     conv = _Converter()
-    if isinstance(raw, ox.QueryTriples):
+    if _is_graph_result(raw):
         out = Graph()
         _bind_prefixes(out)
         for t in raw:
@@ -106,3 +121,32 @@ def _convert_result(raw: Any) -> QueryResult:
     variables = tuple(v.value for v in raw.variables)
     rows = [tuple(conv(solution[i]) for i in range(len(variables))) for solution in raw]
     return QueryResult(kind="select", variables=variables, rows=rows)
+
+
+def _serialise_result(raw: Any, format: str, output: Any) -> tuple[bytes | None, str]:
+    """A query result written by Oxigraph's serialisers: a SPARQL results format for
+    SELECT/ASK, an RDF format for CONSTRUCT/DESCRIBE (``json`` = JSON-LD, ``xml`` =
+    RDF/XML there); the bytes (``None`` when written to ``output``) and the media type."""
+    key = format.strip().lower()
+    try:
+        if _is_graph_result(raw):
+            rdf = rdf_format(_GRAPH_RESULT_ALIASES.get(key, key))
+            triples = list(raw)
+            data = ox.serialize(triples, output, rdf, prefixes=_prefixes_for(rdf))
+            return data, rdf.media_type
+        if key not in _RESULT_FORMATS:
+            if key in FORMAT_NAMES:
+                raise QueryError(
+                    f"formaat {format} past alleen bij CONSTRUCT/DESCRIBE; kies json, xml, csv of tsv",
+                    f"format {format} only fits CONSTRUCT/DESCRIBE; choose json, xml, csv or tsv",
+                )
+            raise UnknownFormatError(format)
+        results = _RESULT_FORMATS[key]
+        return raw.serialize(output, results), results.media_type
+    except (OSError, RuntimeError) as exc:
+        raise QueryError(f"query mislukt: {exc}", f"query failed: {exc}") from None
+    except ValueError as exc:
+        raise QueryError(
+            f"kan dit resultaat niet als {format} schrijven: {exc}",
+            f"cannot write this result as {format}: {exc}",
+        ) from None

@@ -1,0 +1,289 @@
+"""Loading sources into a remote store, all or nothing as far as the server allows.
+
+Every source is parsed here before anything is sent, so a syntax error is reported with
+file, line and column and never reaches the server. Then, like the embedded store
+(:mod:`mag_graph.store.loading`, whose limits are read at load time so tests can lower
+them there):
+
+1. small inputs (all sources together up to ``SMALL_LOAD_BYTES``) are staged in a
+   :class:`~mag_graph.store.remote_transaction.RemoteTransaction` and sent as ONE
+   SPARQL Update request (``DROP``/``INSERT DATA``): atomic where the backend runs a
+   request as one transaction (Oxigraph; not Virtuoso, see that module);
+2. larger inputs are checked by a full parse first (the progress bar says "checking"),
+   then streamed to the server in chunks of ``BULK_CHUNK`` statements through the
+   Graph Store Protocol (``POST`` of N-Triples per graph), with the same progress bar
+   as the embedded store. These chunks are separate requests, so not atomic: when a
+   request fails half-way (the server refuses a chunk, the connection drops, a
+   timeout), the load is undone where it can be: graphs that were empty or are being
+   replaced are emptied again and replaced content is restored from a copy taken
+   before; otherwise the error says which graphs may hold part of the data.
+
+Blank nodes: a Graph Store POST and an ``INSERT DATA`` each give the blank nodes of one
+request fresh identities, so a blank node must not be split over two requests. Statements
+without blank nodes are streamed; statements with blank nodes are kept back, grouped into
+sets connected through their blank nodes, and sent as update requests of whole sets at the end. A source made mostly of blank nodes is therefore held in memory.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from mag_graph.store import loading as _limits
+from mag_graph.store.errors import LoadError, MagGraphError
+from mag_graph.store.protocol import N_TRIPLES
+from mag_graph.store.remote_sparql import BlankNodeSets
+from mag_graph.store.remote_transaction import RemoteTransaction, refuse_blank_nodes
+from mag_graph.store.results import LoadResult
+from mag_graph.store.sources import (
+    _parse_error,
+    _progress_bar,
+    _resolve_source,
+    _Source,
+    _validate,
+)
+from mag_graph.store.terms import (
+    GraphArg,
+    OxGraphName,
+    _graph_label,
+    _graph_name,
+    _graph_out,
+    _has_blank_node,
+    _sorted_graphs,
+)
+
+if TYPE_CHECKING:
+    from mag_graph.store.protocol import SparqlClient
+    from mag_graph.store.remote_sparql import Dialect
+
+
+class _RemoteLoading:
+    """The load strategies of :class:`~mag_graph.store.remote.RemoteStore` (a mixin)."""
+
+    if TYPE_CHECKING:  # provided by the store class this is mixed into
+
+        def __len__(self) -> int: ...
+
+        def count(self, graph: GraphArg = None) -> int: ...
+
+        def has_graph(self, graph: GraphArg) -> bool: ...
+
+        def _is_empty(self, graph: OxGraphName) -> bool: ...
+
+        def _writable(self) -> SparqlClient: ...
+
+        def _write(self, update: str) -> None: ...
+
+        def _write_ops(self, ops: list[str]) -> None: ...
+
+        def _load_into(self, db: ox.Store, graph: OxGraphName | None) -> None: ...
+
+        _dialect: Dialect
+
+    def load(
+        self,
+        source: Any,
+        *,
+        format: str | None = None,
+        graph: GraphArg = None,
+        replace: bool = False,
+        progress: bool = False,
+        base_iri: str | None = None,
+    ) -> LoadResult:
+        """Load one source or a list of sources (see :meth:`GraphStore.load`): parsed
+        here, then sent in one update request (small) or in Graph Store chunks (large)."""
+        self._writable()
+        items = [source] if isinstance(source, (str, bytes, bytearray, memoryview, os.PathLike)) else list(source)
+        sources = [_resolve_source(s, format) for s in items]
+        target = None if graph is None else _graph_name(graph)
+        if sum(s.size for s in sources) <= _limits.SMALL_LOAD_BYTES:
+            return self._load_small(sources, target, replace, base_iri)
+        return self._load_chunked(sources, target, replace, progress, base_iri)
+
+    def _load_small(
+        self, sources: list[_Source], target: OxGraphName | None, replace: bool, base_iri: str | None
+    ) -> LoadResult:
+        tx = RemoteTransaction(self)
+        graphs: set[OxGraphName] = set()
+        for src in sources:
+            graphs |= tx._stage(
+                src.path if src.path is not None else src.data,
+                format=src.format.file_extension,
+                graph=target,
+                replace=False,
+                base_iri=base_iri,
+            )
+        before = len(self)
+        removed = 0
+        if replace:
+            for g in graphs:
+                removed += self.count(_graph_out(g)) if self.has_graph(_graph_out(g)) else 0
+                tx._drop_before_adds(g)
+        tx.commit()
+        return LoadResult(len(self) - before + removed, _sorted_graphs(graphs))
+
+    def _load_chunked(
+        self,
+        sources: list[_Source],
+        target: OxGraphName | None,
+        replace: bool,
+        progress: bool,
+        base_iri: str | None,
+    ) -> LoadResult:
+        total = sum(s.size for s in sources)
+        bar = _progress_bar(progress, 2 * total, "controleren / checking")
+        try:
+            graphs: set[OxGraphName] = set()
+            for src in sources:
+                graphs |= _validate(src, target, bar, base_iri)
+            if bar is not None:
+                bar.set_description("laden / loading")
+            return self._send_all(sources, target, sorted(graphs, key=_graph_label), replace, bar, base_iri)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def _send_all(
+        self,
+        sources: list[_Source],
+        target: OxGraphName | None,
+        graphs: list[OxGraphName],
+        replace: bool,
+        bar: Any,
+        base_iri: str | None,
+    ) -> LoadResult:
+        refuse_blank_nodes([], graphs, [])
+        existed = {g: self.has_graph(_graph_out(g)) for g in graphs}
+        empty = {g: not existed[g] or self._is_empty(g) for g in graphs}
+        backup_dir: Path | None = None
+        removed = 0
+        if replace and not all(empty.values()):
+            # Keep what is replaced until the new content is in, to restore it on failure.
+            backup_dir = Path(tempfile.mkdtemp(prefix="mag-graph-replace-"))
+            for i, g in enumerate(graphs):
+                if not empty[g]:
+                    _backup(self, g, backup_dir / f"{i}.nt")
+                    removed += self.count(_graph_out(g))
+        before = len(self) - removed
+        current = sources[0]
+        try:
+            if replace:
+                self._write_ops([self._dialect.clear(g) for g in graphs if existed[g]])
+            sender = _ChunkSender(self)
+            for current in sources:
+                sender.send_source(current, target, bar, base_iri)
+            sender.finish()
+        except BaseException as exc:
+            restored = self._undo_send(graphs, existed, empty, replace, backup_dir)
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            if isinstance(exc, SyntaxError):
+                err: MagGraphError = _parse_error(current, exc)
+            elif isinstance(exc, MagGraphError):
+                err = exc
+            else:
+                err = LoadError(f"laden mislukt: {exc}", f"loading failed: {exc}")
+            if not restored:
+                names = ", ".join(_graph_label(g) for g in graphs)
+                err = LoadError(
+                    f"{err.nl}; de grafen {names} bevatten mogelijk een deel van de data",
+                    f"{err.en}; graphs {names} may hold part of the data",
+                )
+            raise err.with_traceback(None) from None
+        finally:
+            if backup_dir is not None:
+                shutil.rmtree(backup_dir, ignore_errors=True)
+        return LoadResult(len(self) - before, _sorted_graphs(graphs))
+
+    def _undo_send(
+        self,
+        graphs: list[OxGraphName],
+        existed: dict[OxGraphName, bool],
+        empty: dict[OxGraphName, bool],
+        replace: bool,
+        backup_dir: Path | None,
+    ) -> bool:
+        """After a failed load: True when the store is as before (every graph written
+        into was empty or replaced, and undoing worked)."""
+        clean = True
+        ops = []
+        for g in graphs:
+            if not (replace or empty[g]):
+                clean = False
+            elif existed[g] or isinstance(g, ox.DefaultGraph):
+                ops.append(self._dialect.clear(g))
+            else:
+                ops.append(self._dialect.drop(g))
+        try:
+            self._write_ops(ops)
+            for i, g in enumerate(graphs):
+                backup = backup_dir / f"{i}.nt" if backup_dir is not None else None
+                if backup is not None and backup.exists():
+                    _restore(self, g, backup)
+        except MagGraphError:
+            return False
+        return clean
+
+
+def _backup(store: Any, graph: OxGraphName, path: Path) -> None:
+    """Copy one graph of the remote store to an N-Triples file (blank node labels kept)."""
+    copy = ox.Store()
+    store._load_into(copy, graph)
+    copy.dump(str(path), format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+
+
+def _restore(store: Any, graph: OxGraphName, path: Path) -> None:
+    """Send a backup back in one request (its blank nodes stay one node each)."""
+    client = store._writable()
+    client.graph_post(client.graph_url(store._dialect.graph_iri(graph)), path.read_bytes(), N_TRIPLES)
+
+
+class _ChunkSender:
+    """Sends parsed statements to the server: statements without blank nodes in Graph
+    Store POSTs of up to ``BULK_CHUNK`` statements, statements with blank nodes at the
+    end, in update requests that keep every set of connected blank nodes together."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self._client = store._writable()
+        self._pending: list[ox.Quad] = []
+        self._count = 0
+        self._blank = BlankNodeSets()
+
+    def send_source(self, src: _Source, target: OxGraphName | None, bar: Any, base_iri: str | None) -> None:
+        reader = src.reader(bar)
+        try:
+            for q in ox.parse(reader, format=src.format, base_iri=base_iri, rename_blank_nodes=True):
+                if target is not None:
+                    q = ox.Quad(q.subject, q.predicate, q.object, target)
+                if _has_blank_node(q):
+                    self._blank.add(q)
+                    continue
+                self._pending.append(q)
+                self._count += 1
+                if self._count >= _limits.BULK_CHUNK:
+                    self._flush()
+        finally:
+            reader.close()
+
+    def _flush(self) -> None:
+        self._store._post(self._pending, _limits.BULK_CHUNK)
+        self._pending.clear()
+        self._count = 0
+
+    def finish(self) -> None:
+        self._flush()
+        batch: list[ox.Quad] = []
+        insert = self._store._dialect.insert
+        for quads in self._blank.sets():
+            if batch and len(batch) + len(quads) > _limits.BULK_CHUNK:
+                self._store._write_ops(insert(batch))
+                batch = []
+            batch += quads
+        if batch:
+            self._store._write_ops(insert(batch))
