@@ -195,6 +195,25 @@ def serving() -> Callable[[Any], contextlib.AbstractContextManager[str]]:
     return _serving
 
 
+@pytest.fixture(scope="module")
+def served(serving: Callable[[Any], Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The example graph on an on-disk store, served over real HTTP for one test module:
+    its base URL (for modules that only read)."""
+    from mag_graph.api import create_app
+
+    from mag_graph.store.bootstrap import initialise
+
+    store = Store.open(tmp_path_factory.mktemp("store") / "store")
+    initialise(store)
+    app = create_app(store)
+    try:
+        with serving(app) as url:
+            yield url
+    finally:
+        app.extensions["mag_graph"].close()
+        store.close()
+
+
 # --------------------------------------------------------------------------- triplestores
 
 # The kinds of store the parametrised store tests run on: the embedded store in memory

@@ -9,37 +9,19 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
 from html import unescape as html_unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
-from mag_graph.api import create_app
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from mag_graph.store import Store
-from mag_graph.store.bootstrap import initialise
-
 ROOT = Path(__file__).resolve().parent.parent
 MAG = "https://data.mag-graph.nl/def/mag#"
 SCHEMA = "https://schema.org/"
-
-
-@pytest.fixture(scope="module")
-def served(serving: Callable[[Any], Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    store = Store.open(tmp_path_factory.mktemp("store") / "store")
-    initialise(store)
-    app = create_app(store)
-    try:
-        with serving(app) as url:
-            yield url
-    finally:
-        app.extensions["mag_graph"].close()
-        store.close()
 
 
 @pytest.fixture(scope="module")

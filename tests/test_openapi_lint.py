@@ -10,15 +10,10 @@ import json
 import os
 import subprocess
 import urllib.request
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from mag_graph.api import create_app
-
-from mag_graph.store import Store
-from mag_graph.store.bootstrap import initialise
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECTRAL = ROOT / "tools" / "spectral" / "node_modules" / ".bin" / "spectral"
@@ -26,19 +21,6 @@ RULESETS = {
     "logius-adr": ROOT / "tests" / "conformance" / "logius-adr-spectral.yaml",
     "spectral-oas": ROOT / "tests" / "conformance" / "spectral-oas.yaml",
 }
-
-
-@pytest.fixture(scope="module")
-def served(serving: Callable[[Any], Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    store = Store.open(tmp_path_factory.mktemp("store") / "store")
-    initialise(store)
-    app = create_app(store)
-    try:
-        with serving(app) as url:
-            yield url
-    finally:
-        app.extensions["mag_graph"].close()
-        store.close()
 
 
 def _spectral() -> Path:

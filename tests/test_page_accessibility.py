@@ -9,14 +9,9 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from mag_graph.api import create_app
-
-from mag_graph.store import Store
-from mag_graph.store.bootstrap import initialise
 
 # Text outside every landmark (axe ``region``), the skip link excepted; and the number of
 # main landmarks (axe ``landmark-one-main``).
@@ -32,19 +27,6 @@ LANDMARKS_JS = """() => {
   }
   return {outside, mains: document.querySelectorAll('main, [role=main]').length};
 }"""
-
-
-@pytest.fixture(scope="module")
-def served(serving: Callable[[Any], Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    store = Store.open(tmp_path_factory.mktemp("store") / "store")
-    initialise(store)
-    app = create_app(store)
-    try:
-        with serving(app) as url:
-            yield url
-    finally:
-        app.extensions["mag_graph"].close()
-        store.close()
 
 
 def _landmarks(tab: Any) -> dict[str, Any]:
