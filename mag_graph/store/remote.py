@@ -279,6 +279,19 @@ class RemoteStore(_RemoteLoading):
             return _graph_out(name) in self.graphs()
         return bool(self._select(self._dialect.has_graph_query(name)))
 
+    def create_graph(self, graph: GraphArg) -> bool:
+        """Make sure a named graph exists (``CREATE SILENT GRAPH``); True when it was new.
+        Backends that keep no empty graphs (Virtuoso) accept the request and still list
+        the graph only once it has statements."""
+        name = _graph_name(graph)
+        if isinstance(name, ox.DefaultGraph) or self.has_graph(graph):
+            return False
+        if isinstance(name, ox.BlankNode):
+            raise QueryError("een externe store kan geen blanco graaf aanmaken",
+                             "a remote store cannot create a blank-node graph")
+        self._writable().update(f"CREATE SILENT GRAPH <{name.value}>", line_offset=0)
+        return True
+
     def count(self, graph: GraphArg = None) -> int:
         """Statements in one graph (``None`` = the default graph)."""
         pattern = self._dialect.in_graph(_graph_name(graph), "?s ?p ?o")
