@@ -180,11 +180,21 @@ def _serving(app: Any) -> Iterator[str]:
     it); yields the base URL and stops the server afterwards."""
     waitress = _require("waitress")
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopping = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except (OSError, ValueError):  # the loop's select() on sockets close() just closed
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
+        stopping.set()
         server.close()
         thread.join(timeout=5)
 
