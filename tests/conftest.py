@@ -11,9 +11,11 @@ PyPI package ``oxigraph`` (a test dependency) and Virtuoso Open Source from Debi
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -284,13 +286,26 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _die_with_the_tests() -> None:
+    """In the server process before it starts (Linux): stop it when the test process
+    dies, also when that is killed and cannot stop its servers itself."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class _Server:
     """One triplestore process on 127.0.0.1 with its data in a temporary directory."""
 
     def __init__(self, command: list[str], url: str, probe: str, log: Path) -> None:
         self.url = url
         self._log = log.open("wb")
-        self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
+        self._process = subprocess.Popen(
+            command, stdout=self._log, stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_the_tests if sys.platform == "linux" else None,  # noqa: PLW1509
+        )
         deadline = time.monotonic() + 60
         while True:
             if self._process.poll() is not None:
