@@ -84,10 +84,15 @@ def example_store() -> Iterator[Store]:
 
 
 def make_app(store: Store) -> Any:
-    """The real application (``create_app``), serving the given store."""
+    """The real application (``create_app``), serving the given store.
+
+    The report page waits for its report as long as it takes: these tests read the report,
+    and on a loaded machine the default wait (8 s) ends in the progress page (202) instead;
+    the progress page itself is tested in test_checking.py with a wait of 0.
+    """
     from mag_graph.api import create_app
 
-    return create_app(store)
+    return create_app(store, config={"MAG_GRAPH_REPORT_WAIT": 600})
 
 
 def test_pages_work_with_a_bare_store(example_store: Store) -> None:
