@@ -115,7 +115,7 @@ class _Run:
     # ------------------------------------------------------------------ shapes
 
     def _top_level(self, shape: Any) -> list[Any]:
-        nodes, classes, implicit, objects_of, subjects_of = shape.target()
+        nodes, classes, implicit, objects_of, subjects_of = (list(t) for t in shape.target())
         if not (nodes or classes or implicit or objects_of or subjects_of):
             return []
         targets = targets_query(nodes, [*classes, *implicit], subjects_of, objects_of)
@@ -137,7 +137,7 @@ class _Run:
         from pyshacl.constraints.core.other_constraints import HasValueConstraintComponent
         from pyshacl.constraints.core.shape_based_constraints import PropertyConstraintComponent
         from pyshacl.constraints.core.value_constraints import ClassConstraintComponent
-        from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLConstraintComponent
+        from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
         from pyshacl.errors import ConstraintLoadWarning
 
         if shape.deactivated:
@@ -184,7 +184,7 @@ class _Run:
                     if not found or not found.is_property_shape or found in evaluation_path:
                         raise _Fallback
                     results += self._evaluate(found, targets, [*evaluation_path, c])
-            elif component is SPARQLConstraintComponent:
+            elif component is SPARQLBasedConstraint:
                 if focus_values is None:
                     focus_values = self._focus_values(shape, targets, values)
                 results += self._sparql(shape, c, targets, focus_values, [*evaluation_path, c])
@@ -268,16 +268,7 @@ class _Run:
                 continue
             _, text = helper.pre_bind_variables(next(iter(focus_values)))  # checks the query as pySHACL does
             text = helper.apply_prefixes(text)
-            if "currentShape" in text:
-                from mag_graph.validation.pyshacl_patches import _inline_bindings
-
-                shape_term = term_text(shape.node)
-                inlined = _inline_bindings(text, {"currentShape": ox.NamedNode(str(shape.node))}) if shape_term else None
-                if inlined is None:
-                    pending.append(helper)
-                    continue
-                text = inlined
-            rewritten = set_based(text, targets)
+            rewritten = set_based(text, targets, term_text(shape.node) if isinstance(shape.node, URIRef) else None)
             if rewritten is None:
                 pending.append(helper)
                 continue

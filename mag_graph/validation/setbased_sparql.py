@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
@@ -31,9 +32,10 @@ from rdflib.term import Node
 from mag_graph.store import _SKIP_TOKEN
 
 _THIS = re.compile(r"[?$]this\b")
-_UNSUPPORTED = re.compile(r"(?i)\b(VALUES|GRAPH|SERVICE|MINUS|LIMIT|OFFSET|FROM)\b|[?$]shapesGraph\b")
+_CURRENT_SHAPE = re.compile(r"[?$]currentShape\b")
+_UNSUPPORTED = re.compile(r"(?i)(?<![?$\w])(VALUES|GRAPH|SERVICE|MINUS|LIMIT|OFFSET|FROM)\b|[?$]shapesGraph\b")
 _SELECT = re.compile(r"(?i)\bSELECT\b")
-_AGGREGATE = re.compile(r"(?i)\b(COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\s*\(")
+_AGGREGATE = re.compile(r"(?i)(?<![?$\w])(COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\s*\(")
 _GROUP_BY = re.compile(r"(?i)\bGROUP\s+BY\b")
 _HAVING = re.compile(r"(?i)\bHAVING\b")
 _BEFORE_BRACE = re.compile(r"(?i)(EXISTS|OPTIONAL|WHERE)\s*$")
@@ -84,17 +86,7 @@ def targets_query(
 def _masked(query: str) -> str:
     """The query with comments, strings and IRIs blanked out (same length), so keywords
     and braces can be found by position without being fooled by their contents."""
-    out = []
-    pos = 0
-    while pos < len(query):
-        skipped = _SKIP_TOKEN.match(query, pos)
-        if skipped and skipped.end() > pos:
-            out.append(" " * (skipped.end() - pos))
-            pos = skipped.end()
-            continue
-        out.append(query[pos])
-        pos += 1
-    return "".join(out)
+    return _SKIP_TOKEN.sub(lambda m: " " * len(m.group(0)), query)
 
 
 @dataclass
@@ -174,10 +166,12 @@ class SetQuery:
     projects_this: bool  # whether the original query projected $this (for messages)
 
 
-def set_based(query: str, targets: str) -> SetQuery | None:
-    """The query (prefixes applied, ``$PATH`` and ``$currentShape`` filled in) rewritten
-    to run once for all focus nodes of ``targets``; None when that cannot be done
-    faithfully (see the module docstring)."""
+@lru_cache(maxsize=1024)
+def set_based(query: str, targets: str, current_shape: str | None = None) -> SetQuery | None:
+    """The query (prefixes applied, ``$PATH`` filled in) rewritten to run once for all
+    focus nodes of ``targets``; ``$currentShape`` is the IRI ``current_shape`` (its term
+    in the WHERE clause, ``(<iri> AS ?currentShape)`` in the projection). None when that
+    cannot be done faithfully (see the module docstring)."""
     masked = _masked(query)
     if _UNSUPPORTED.search(masked):
         return None
@@ -189,6 +183,9 @@ def set_based(query: str, targets: str) -> SetQuery | None:
     if top is None or top.start < selects[0] or any(g.parent is None and g is not top for g in groups):
         return None
     insertions: list[tuple[int, str]] = []
+    replacements = _current_shape_edits(masked, current_shape, selects[0], top, groups)
+    if replacements is None:
+        return None
     top_projection = masked[selects[0] + len("SELECT"):top.start]
     projects_this = _projects_this(re.sub(r"(?i)\bWHERE\b", "", top_projection))
     # Sub-selects: each must carry $this out if it uses it.
@@ -231,10 +228,45 @@ def set_based(query: str, targets: str) -> SetQuery | None:
             continue
         if _THIS.search(_own_text(masked, group)) and re.search(r"(?i)\b(FILTER|BIND)\b", _own_text(masked, group)):
             insertions.append((group.start + 1, " " + targets + " "))
+    edits = [(position, position, addition) for position, addition in insertions] + replacements
     text = query
-    for position, addition in sorted(insertions, key=lambda i: i[0], reverse=True):
-        text = text[:position] + addition + text[position:]
+    for start, end, addition in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        text = text[:start] + addition + text[end:]
     return SetQuery(text, projects_this)
+
+
+def _current_shape_edits(
+    masked: str, current_shape: str | None, select: int, top: _Group, groups: list[_Group]
+) -> list[tuple[int, int, str]] | None:
+    """``$currentShape`` replaced by the shape's IRI: a projected variable bound to it in
+    the top projection, the IRI itself inside groups; None where neither is possible
+    (a sub-select's projection, GROUP BY, or a shape without an IRI)."""
+    found = list(_CURRENT_SHAPE.finditer(masked))
+    if not found:
+        return []
+    if current_shape is None:
+        return None
+    subqueries = [g for g in groups if g.kind == "subquery"]
+    edits = []
+    for match in found:
+        position = match.start()
+        if select < position < top.start:
+            edits.append((match.start(), match.end(), f"({current_shape} AS ?currentShape)"))
+        elif top.start < position < top.end:
+            for sub in subqueries:
+                inner = next((c for c in sub.children or [] if c.kind == "where"), None)
+                if sub.start < position < sub.end and not (inner and inner.start < position < inner.end):
+                    return None
+            edits.append((match.start(), match.end(), current_shape))
+        elif position > top.end:
+            # Grouping by a constant changes nothing: it leaves the GROUP BY; elsewhere
+            # (HAVING, ORDER BY) it is the IRI.
+            clauses = list(re.finditer(r"(?i)\bGROUP\s+BY\b|\bHAVING\b|\bORDER\s+BY\b", masked[:position]))
+            in_group_by = bool(clauses) and clauses[-1].group(0).upper().startswith("GROUP")
+            edits.append((match.start(), match.end(), "" if in_group_by else current_shape))
+        else:
+            return None
+    return edits
 
 
 def _grouping_edit(projection: str, modifiers: str, offset: int) -> tuple[int, str] | None | bool:
