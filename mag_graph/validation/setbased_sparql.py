@@ -43,11 +43,16 @@ _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _SUBCLASS_OF = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
 
 
+_XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
+
+
 def term_text(term: Node) -> str | None:
-    """A term as SPARQL text, or None for a blank node (it cannot be written in a query)."""
+    """A term as SPARQL text; None for a blank node (it cannot be written in a query) and
+    for a typed literal other than xsd:string: Oxigraph reads ``4.0`` in a query as the
+    canonical ``"4"^^xsd:decimal``, while pySHACL compares the term as written."""
     if isinstance(term, URIRef):
         return f"<{term}>"
-    if isinstance(term, Literal):
+    if isinstance(term, Literal) and (term.datatype is None or term.datatype == _XSD_STRING):
         return term.n3()
     return None
 
