@@ -55,7 +55,7 @@ from mag_graph.validation.shapes import (
 
 # The evaluation engines of a full validation; pySHACL stays the reference.
 ENGINES = ("pyshacl", "setbased")
-DEFAULT_ENGINE = "pyshacl"
+DEFAULT_ENGINE = "setbased"
 
 
 def validate(

@@ -274,6 +274,15 @@ def _current_shape_edits(
     return edits
 
 
+@lru_cache(maxsize=1024)
+def correlated(query: str) -> bool:
+    """Whether an EXISTS body of the query uses ``$this`` (see
+    :meth:`mag_graph.validation.setbased._Run._rows_per_focus`)."""
+    masked = _masked(query)
+    groups = _groups(masked) or []
+    return any(g.kind == "exists" and _THIS.search(masked[g.start:g.end + 1]) for g in groups)
+
+
 def _grouping_edit(projection: str, modifiers: str, offset: int) -> tuple[int, str] | None | bool:
     """What makes a (sub-)query's groups per focus node: ``?this`` added to its GROUP BY
     (an insertion), nothing when it does not aggregate, False when it aggregates without
@@ -286,4 +295,4 @@ def _grouping_edit(projection: str, modifiers: str, offset: int) -> tuple[int, s
     return None
 
 
-__all__ = ["SetQuery", "set_based", "targets_query", "term_text"]
+__all__ = ["SetQuery", "correlated", "set_based", "targets_query", "term_text"]
