@@ -27,8 +27,8 @@ from mag_graph.reasoning.inference import MODES as INFERENCE_MODES
 from mag_graph.reasoning.inference import materialise
 from mag_graph.store import GraphStore, Store, local_store
 from mag_graph.validation import ValidationInputError, load_files, validate
-from mag_graph.validation.engine import DEFAULT_ENGINE, ENGINES
 from mag_graph.validation.checking import check_quads, read_files
+from mag_graph.validation.engine import DEFAULT_ENGINE, ENGINES
 from mag_graph.validation.rulebook import report_csv
 
 EXIT_VIOLATIONS = 1

@@ -41,8 +41,12 @@ from rdflib import Graph, URIRef
 
 from mag_graph.validation import pyshacl_patches  # noqa: F401  (patches pySHACL on import)
 from mag_graph.validation.errors import ValidationInputError
-from mag_graph.validation.setbased_sparql import correlated, set_based, targets_query, term_text
-
+from mag_graph.validation.setbased_sparql import (
+    correlated,
+    set_based,
+    targets_query,
+    term_text,
+)
 
 # Focus nodes per query (see _Run._focus_chunks).
 CHUNK = 2000
@@ -147,24 +151,31 @@ class _Run:
             return []
         texts = []
         for term in found:
-            if isinstance(term, ox.NamedNode):
-                texts.append(str(term))
-            elif isinstance(term, ox.Literal) and term.datatype.value == _XSD_STRING and term.language is None:
+            if isinstance(term, ox.NamedNode) or isinstance(term, ox.Literal) and term.datatype.value == _XSD_STRING and term.language is None:
                 texts.append(str(term))
             else:
                 return [targets]
         return ["VALUES ?this { " + " ".join(texts[i:i + CHUNK]) + " }" for i in range(0, len(texts), CHUNK)]
 
     def _evaluate(self, shape: Any, targets: str, path: list[Any]) -> list[Any]:
-        from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+        from pyshacl.constraints import (
+            ALL_CONSTRAINT_PARAMETERS,
+            CONSTRAINT_PARAMETERS_MAP,
+        )
         from pyshacl.constraints.core.cardinality_constraints import (
             MaxCountConstraintComponent,
             MinCountConstraintComponent,
         )
-        from pyshacl.constraints.core.other_constraints import HasValueConstraintComponent
-        from pyshacl.constraints.core.shape_based_constraints import PropertyConstraintComponent
+        from pyshacl.constraints.core.other_constraints import (
+            HasValueConstraintComponent,
+        )
+        from pyshacl.constraints.core.shape_based_constraints import (
+            PropertyConstraintComponent,
+        )
         from pyshacl.constraints.core.value_constraints import ClassConstraintComponent
-        from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
+        from pyshacl.constraints.sparql.sparql_based_constraints import (
+            SPARQLBasedConstraint,
+        )
         from pyshacl.errors import ConstraintLoadWarning
 
         if shape.deactivated:
