@@ -220,3 +220,28 @@ def test_sparql_constraints_are_rewritten_for_all_focus_nodes() -> None:
 def test_an_unknown_engine_is_an_input_error() -> None:
     with pytest.raises(ValidationInputError, match="engine"):
         validation.validate(validation.example_store(), engine="jena")
+
+
+def test_the_command_line_takes_the_engine(tmp_path: Path) -> None:
+    """``mag-graph validate --engine``: both engines give the same report for a file
+    that breaks a rule; an unknown engine is a usage error (exit code 2)."""
+    from click.testing import CliRunner
+
+    from mag_graph.cli import main
+
+    broken = tmp_path / "goal.ttl"
+    broken.write_text(
+        "@prefix mag: <https://data.mag-graph.nl/def/mag#> .\n"
+        "<https://data.mag-graph.nl/id/doel/x> a mag:Goal .\n"
+    )
+    runner = CliRunner()
+    outputs = []
+    for engine in ENGINES:
+        result = runner.invoke(main, ["validate", str(broken), "--engine", engine, "--date", "2026-11-01",
+                                      "--format", "json"])
+        assert result.exit_code == 1, result.output
+        outputs.append(result.output)
+    assert outputs[0] == outputs[1]
+    assert "R06" in outputs[0]
+    unknown = runner.invoke(main, ["validate", str(broken), "--engine", "jena"])
+    assert unknown.exit_code == 2
