@@ -23,7 +23,7 @@ QUICK_SIZES = {"10k": 3, "100k": 27}
 
 
 def dataset(label: str, municipalities: int) -> tuple[Path, int]:
-    path = OUT / f"synthetic-{label}.nq"
+    path = OUT / f"synthetic-{label}-v{generate.VERSION}.nq"
     if not path.exists():
         quads = generate.write(path, municipalities)
     else:

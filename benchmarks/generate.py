@@ -17,6 +17,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+# Raised whenever the generated graph changes, so cached files (benchmarks/out) are made anew.
+# 2: periods, decisions, account and report tasks, advisers, fitting document kinds: the
+#    synthetic municipalities keep every rule.
+VERSION = 2
+
 BASE = "https://data.mag-graph.nl/"
 MAG = BASE + "def/mag#"
 MAGB = BASE + "def/mag/begrip/"
@@ -52,6 +57,11 @@ RACI = ["Responsible", "Accountable", "Consulted", "Informed"]
 GOAL_KINDS = ["Verbetering", "Versterking", "Verbinding", "Behoud"]
 MOMENT_KINDS = ["Informatiemoment", "Invloedsmoment", "PolitiekeKeuze", "Bijeenkomst"]
 DOC_KINDS = ["Kadernota", "Ontwerpbegroting", "Jaarverslag", "Kwartaalrapportage", "Zienswijze"]
+# The document kinds that fit a moment kind (R27); other kinds of moment take any.
+FITTING_DOC_KINDS = {"Informatiemoment": DOC_KINDS[:4], "Invloedsmoment": ["Zienswijze", "Verordening"]}
+# Tasks the role model gives besides seed 000's table: the penvoerder renders account
+# (R11), the project leader writes the plans and the progress reports (R12).
+ACCOUNT_TASKS = ["TaakFinancieelVerantwoorden", "TaakInhoudelijkVerantwoorden"]
 
 
 def iri(value: str) -> str:
@@ -93,6 +103,24 @@ class Writer:
 
     def date(self, s: str, value: str) -> None:
         self.add(s, DCT + "date", lit(value, datatype=XSD + "date"))
+
+    def period(self, s: str, begins: str, ends: str) -> None:
+        """``s mag:period`` a time:ProperInterval from ``begins`` through ``ends`` (its last day)."""
+        node, begin, end = s + "/looptijd", s + "/looptijd/begin", s + "/looptijd/einde"
+        self.add(s, MAG + "period", iri(node))
+        self.add(node, RDF_TYPE, iri(TIME + "ProperInterval"))
+        self.add(node, TIME + "hasBeginning", iri(begin))
+        self.add(node, TIME + "hasEnd", iri(end))
+        self.add(begin, RDF_TYPE, iri(TIME + "Instant"))
+        self.add(begin, TIME + "inXSDDate", lit(begins, datatype=XSD + "date"))
+        self.add(end, RDF_TYPE, iri(TIME + "Instant"))
+        self.add(end, TIME + "inXSDDate", lit(ends, datatype=XSD + "date"))
+
+    def decision(self, s: str, on: str, body: str, label: str, municipality: str) -> None:
+        """A decision of ``body`` on ``on`` (R04: the council sets and divides the budget)."""
+        self.typed(s, "Decision", label, "000-sheet-5", municipality)
+        self.add(s, MAG + "decisionOn", iri(on))
+        self.add(s, PROV + "wasAssociatedWith", iri(body))
 
 
 def municipality(index: int, partnerships: int, rng: random.Random) -> Iterator[str]:
@@ -141,6 +169,36 @@ def municipality(index: int, partnerships: int, rng: random.Random) -> Iterator[
             for who in actors[actor]:
                 w.add(r, MAG + "assignedTo", iri(who))
 
+    for n, task in enumerate(ACCOUNT_TASKS, start=1):
+        r = ID + f"verantwoordelijkheid/{ref}-verantwoording-penvoerder-{n}"
+        w.typed(r, "Responsibility", f"Verantwoording {n} door de penvoerder", "000-sheet-7", gm)
+        w.add(r, MAG + "phase", iri(MAGB + "MonitoringEnControle"))
+        w.add(r, MAG + "raciKind", iri(MAGB + "Responsible"))
+        w.add(r, MAG + "taskKind", iri(MAGB + task))
+        w.add(r, MAG + "order", lit(str(10 + n), datatype=XSD + "integer"))
+        w.add(r, MAG + "assignedTo", iri(MAGB + "Penvoerder"))
+    for n, (task, kind, phase) in enumerate((("TaakOpstellen", "Uitvoeringsplan", "Opstellen"),
+                                             ("TaakRapporteren", "Voortgangsrapportage", "MonitoringEnControle")), start=1):
+        doc = ID + f"document/{ref}-{kind.lower()}"
+        w.typed(doc, "Document", f"{kind} {ref}", "002-projectleider", gm)
+        w.add(doc, MAG + "documentKind", iri(MAGB + kind))
+        r = ID + f"verantwoordelijkheid/{ref}-projectleider-{n}"
+        w.typed(r, "Responsibility", f"{kind} door de projectleider", "002-projectleider", gm)
+        w.add(r, MAG + "phase", iri(MAGB + phase))
+        w.add(r, MAG + "raciKind", iri(MAGB + "Responsible"))
+        w.add(r, MAG + "taskKind", iri(MAGB + task))
+        w.add(r, MAG + "order", lit(str(20 + n), datatype=XSD + "integer"))
+        w.add(r, MAG + "assignedTo", iri(leader))
+        w.add(r, MAG + "concerns", iri(doc))
+    # R12: the project leader's progress reports, two for every year of the assignments.
+    for year in (2018, 2019):
+        for half in (1, 2):
+            report = ID + f"document/{ref}-voortgangsrapportage-{year}-{half}"
+            w.typed(report, "Document", f"Voortgangsrapportage {year}-{half} ({ref})", "002-projectleider", gm)
+            w.add(report, MAG + "documentKind", iri(MAGB + "Voortgangsrapportage"))
+            w.add(report, MAG + "writtenBy", iri(leader))
+            w.add(report, MAG + "forYear", lit(str(year), datatype=XSD + "gYear"))
+
     # The agenda, its themes, goals, indicators and observations (seed 001).
     agenda = ID + f"agenda/{ref}-mag"
     startfoto = ID + f"startfoto/{ref}"
@@ -155,6 +213,7 @@ def municipality(index: int, partnerships: int, rng: random.Random) -> Iterator[
     w.add(total, MAG + "budgetKind", iri(MAGB + "Totaalbudget"))
     w.money(total, "amount", "900000.00")
     w.add(total, MAG + "fiscalYear", lit("2019", datatype=XSD + "gYear"))
+    w.decision(ID + f"besluit/{ref}-totaalbudget", total, raad, f"Vaststelling totaalbudget {ref}", gm)
     for t in range(1, 4):
         theme = ID + f"thema/{ref}-{t}"
         w.typed(theme, "Theme", f"Thema {t} ({ref})", "001-slide-13", gm)
@@ -165,10 +224,12 @@ def municipality(index: int, partnerships: int, rng: random.Random) -> Iterator[
         w.add(tb, MAG + "theme", iri(theme))
         w.add(tb, MAG + "partOfBudget", iri(total))
         w.money(tb, "amount", "300000.00")
+        w.decision(ID + f"besluit/{ref}-themabudget-{t}", tb, raad, f"Verdeling themabudget {t} ({ref})", gm)
         opdracht = ID + f"opdracht/{ref}-{t}"
         w.typed(opdracht, "MagAssignment", f"MAG-opdracht {t} ({ref})", "001-slide-15", gm)
         w.add(opdracht, MAG + "theme", iri(theme))
         w.add(opdracht, MAG + "derivedFrom", iri(agenda))
+        w.period(opdracht, "2018-01-01", "2019-12-31")  # R08: a plan for each year of the term
         ra = ID + f"roltoewijzing/{ref}-penvoerder-{t}"
         w.typed(ra, "RoleAssignment", f"Penvoerder opdracht {t}", "001-slide-19", gm)
         w.add(ra, MAG + "holder", iri(leader))
@@ -233,6 +294,12 @@ def municipality(index: int, partnerships: int, rng: random.Random) -> Iterator[
         w.add(begin, TIME + "inXSDDate", lit("2018-01-01", datatype=XSD + "date"))
         w.add(end, TIME + "inXSDDate", lit("2019-12-31", datatype=XSD + "date"))
 
+    adviser = ID + f"roltoewijzing/{ref}-kbg-adviseur"  # R16: the buurtnetwerker advises the group
+    w.typed(adviser, "RoleAssignment", f"Adviseur klankbordgroep {ref}", "002-buurtnetwerker", gm)
+    w.add(adviser, MAG + "holder", iri(networker))
+    w.add(adviser, ORG + "role", iri(MAGB + "Adviseur"))
+    w.add(adviser, MAG + "inContext", iri(kbg))
+
     # Required consultations and their meetings (seed 002).
     for kind, freq, period, per_year in (("KlankbordgroepOverleg", 1, "PerKwartaal", 4),
                                          ("AmbtelijkOverleg", 4, "PerJaar", 4),
@@ -244,12 +311,24 @@ def municipality(index: int, partnerships: int, rng: random.Random) -> Iterator[
         w.add(c, MAG + "minimumFrequency", lit(str(freq), datatype=XSD + "integer"))
         w.add(c, MAG + "frequencyPeriod", iri(MAGB + period))
         w.add(c, MAG + "chair", iri(leader))
+        w.period(c, "2018-01-01", "2019-12-31")  # R19-R22: from when the frequency applies
+        if kind == "KlankbordgroepOverleg":  # R19: the group takes part in its consultation
+            w.add(c, MAG + "participant", iri(kbg))
+        if kind == "AmbtelijkOverleg":  # R20: the officials advise
+            officials = ID + f"roltoewijzing/{ref}-ambtelijk-adviseur"
+            w.typed(officials, "RoleAssignment", f"Adviseur ambtelijk overleg {ref}", "002-ambtelijk-overleg", gm)
+            w.add(officials, MAG + "holder", iri(leader))
+            w.add(officials, ORG + "role", iri(MAGB + "Adviseur"))
+            w.add(officials, MAG + "inContext", iri(c))
         for year in (2018, 2019):
             for q in range(per_year):
                 meeting = c + f"/{year}-{q + 1}"
                 w.typed(meeting, "Meeting", f"{kind} {year}-{q + 1}", "002-ambtelijk-overleg", None)
                 w.add(meeting, MAG + "meetingOf", iri(c))
                 w.date(meeting, f"{year}-{3 * q + 2:02d}-15")
+                if kind == "RaadsOverleg":  # R22: the plan for next year, the account of last year
+                    purpose = ("UitvoeringsplanVolgendJaar", "VerantwoordingVorigJaar")[q % 2]
+                    w.add(meeting, MAG + "meetingPurpose", iri(MAGB + purpose))
 
     # Partnerships with dashboards, importance and timelines (seed 003).
     for p in range(1, partnerships + 1):
@@ -294,7 +373,8 @@ def municipality(index: int, partnerships: int, rng: random.Random) -> Iterator[
             w.typed(moment, "ProcessMoment", f"Procesmoment {p}.{k}", "003-1.3", None)
             w.add(moment, MAG + "onTimelineOf", iri(vp))
             w.add(moment, MAG + "momentKind", iri(MAGB + MOMENT_KINDS[k % 4]))
-            w.add(moment, MAG + "documentKind", iri(MAGB + DOC_KINDS[k % 5]))
+            kinds = FITTING_DOC_KINDS.get(MOMENT_KINDS[k % 4], DOC_KINDS)
+            w.add(moment, MAG + "documentKind", iri(MAGB + kinds[k % len(kinds)]))
             w.add(moment, TIME + "inXSDDate", lit(f"2027-{k:02d}-01", datatype=XSD + "date"))
     yield from w.lines
 

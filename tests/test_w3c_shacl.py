@@ -168,8 +168,8 @@ def _rdflib_term(term: Any) -> Any:
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
-def run_mag_graph(test: SuiteTest) -> tuple[bool, str]:
-    """Whether mag-graph's validation passes the test, and what it gave when not."""
+def run_mag_graph(test: SuiteTest, engine: str = "pyshacl") -> tuple[bool, str]:
+    """Whether mag-graph's validation (with ``engine``) passes the test, and what it gave when not."""
     import pyoxigraph as ox
 
     from mag_graph.validation import ValidationInputError, validate
@@ -177,7 +177,7 @@ def run_mag_graph(test: SuiteTest) -> tuple[bool, str]:
     store = ox.Store()
     store.load(path=str(test.data), format=ox.RdfFormat.TURTLE, base_iri=test.data.resolve().as_uri())
     try:
-        report = validate(store, shapes=[test.shapes])
+        report = validate(store, shapes=[test.shapes], engine=engine)
     except ValidationInputError as error:
         return test.expects_failure, f"refused: {error}"
     if test.expects_failure:
@@ -192,11 +192,14 @@ def run_mag_graph(test: SuiteTest) -> tuple[bool, str]:
 TESTS = suite_tests()
 
 
-def _case(test: SuiteTest) -> Any:
+ENGINES = ("pyshacl", "setbased")  # mag_graph.validation.engine.ENGINES, without importing mag-graph here
+
+
+def _case(test: SuiteTest, engine: str) -> Any:
     marks = []
     if test.name in EXPECTED_FAILURES:
         marks.append(pytest.mark.xfail(strict=True, reason=EXPECTED_FAILURES[test.name]))
-    return pytest.param(test, id=test.name, marks=marks)
+    return pytest.param(test, engine, id=f"{engine}:{test.name}", marks=marks)
 
 
 def test_the_suite_is_complete() -> None:
@@ -204,10 +207,12 @@ def test_the_suite_is_complete() -> None:
     assert len({t.name for t in TESTS}) == TOTAL
 
 
-@pytest.mark.parametrize("test", [_case(t) for t in TESTS])
-def test_w3c_shacl(test: SuiteTest) -> None:
-    passed, detail = run_mag_graph(test)
-    assert passed, f"{test.name} ({test.label}):\n{detail}"
+@pytest.mark.parametrize(("test", "engine"), [_case(t, e) for e in ENGINES for t in TESTS])
+def test_w3c_shacl(test: SuiteTest, engine: str) -> None:
+    """Each test of the suite, through both engines (the set-based engine must pass
+    exactly what the pySHACL path passes: same expected failures, strict)."""
+    passed, detail = run_mag_graph(test, engine)
+    assert passed, f"{test.name} ({test.label}, {engine}):\n{detail}"
 
 
 def test_mag_graph_passes_at_least_as_many_as_plain_pyshacl() -> None:

@@ -28,6 +28,7 @@ from mag_graph.reasoning.inference import materialise
 from mag_graph.store import GraphStore, Store, local_store
 from mag_graph.validation import ValidationInputError, load_files, validate
 from mag_graph.validation.checking import check_quads, read_files
+from mag_graph.validation.engine import DEFAULT_ENGINE, ENGINES
 from mag_graph.validation.rulebook import report_csv
 
 EXIT_VIOLATIONS = 1
@@ -58,6 +59,9 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "turtle", "csv"]), default="text", show_default=True)
 @click.option("--inference", type=click.Choice(["none", *INFERENCE_MODES]), default="none", show_default=True,
               help="Valideer met afgeleide kennis / validate with inferred triples (in a copy).")
+@click.option("--engine", type=click.Choice(list(ENGINES)), default=None,
+              help="Hoe er gevalideerd wordt: setbased (alle focusknopen tegelijk, SPARQL) of pyshacl "
+                   f"(de referentie) / how: set-based or pySHACL (the reference); default {DEFAULT_ENGINE}.")
 @store_option
 def validate_command(
     files: tuple[str, ...],
@@ -69,6 +73,7 @@ def validate_command(
     rules: tuple[str, ...],
     fmt: str,
     inference: str,
+    engine: str | None,
     store_path: str | None,
 ) -> None:
     """Toets het rolmodel aan de regels R01-R28 / check the role model against the rules.
@@ -93,14 +98,14 @@ def validate_command(
                                          context=store, municipality=municipality)
             else:
                 report = validate(_with_ontology(quads), date=reference_date,
-                                  lang=lang, rules=rules or None, inference=inference)
+                                  lang=lang, rules=rules or None, inference=inference, engine=engine)
         else:
             if with_store:
                 raise CommandFailed("--with-store hoort bij bestanden / --with-store goes with files")
             with open_store(store_path) as store, _embedded(store) as data:
                 report = validate(data, date=reference_date, lang=lang, rules=rules or None,
                                   graph=str(expand_iri(graph)) if graph else None, municipality=municipality,
-                                  inference=inference)
+                                  inference=inference, engine=engine)
     except ValidationInputError as error:
         raise CommandFailed(str(error)) from None
     if fmt == "csv":

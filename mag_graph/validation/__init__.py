@@ -4,6 +4,10 @@ Owns the SHACL validation of the graph and what it needs, one module per concern
 
 * :mod:`~mag_graph.validation.engine` - :func:`validate` (pySHACL on the Oxigraph store)
   and the per-node targeting behind incremental validation (``focus_nodes``);
+* :mod:`~mag_graph.validation.setbased` - the set-based engine (the default): each shape
+  evaluated for all its focus nodes at once as SPARQL on Oxigraph, with pySHACL's own
+  results (:mod:`~mag_graph.validation.setbased_sparql`: targets and SHACL-SPARQL
+  constraints rewritten for all focus nodes);
 * :mod:`~mag_graph.validation.pyshacl_patches` - pySHACL's compatibility and speed
   patches, applied on import;
 * :mod:`~mag_graph.validation.shapes` - the shapes graph, the rule catalogue and the

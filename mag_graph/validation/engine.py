@@ -43,6 +43,7 @@ from mag_graph.validation.data import (
 from mag_graph.validation.errors import ValidationInputError
 from mag_graph.validation.report import ValidationReport, _read_results
 from mag_graph.validation.scope import municipality_store
+from mag_graph.validation.setbased import run_setbased
 from mag_graph.validation.shapes import (
     LANGUAGES,
     _prepared,
@@ -51,6 +52,10 @@ from mag_graph.validation.shapes import (
     prepared_own_shapes,
     prepared_shapes,
 )
+
+# The evaluation engines of a full validation; pySHACL stays the reference.
+ENGINES = ("pyshacl", "setbased")
+DEFAULT_ENGINE = "setbased"
 
 
 def validate(
@@ -64,6 +69,7 @@ def validate(
     inference: str = "none",
     focus_nodes: Iterable[Node] | None = None,
     shapes: Graph | Sequence[str | Path] | None = None,
+    engine: str | None = None,
 ) -> ValidationReport:
     """Validate a store, a named graph of it, an rdflib graph or a list of files.
 
@@ -80,7 +86,16 @@ def validate(
     ``$referenceDate`` filled in); not together with ``rules`` or ``focus_nodes``, which
     select among the shipped shapes. Shapes pySHACL refuses raise
     :class:`ValidationInputError`.
+
+    ``engine`` picks how a full validation is evaluated: ``"setbased"`` (each shape for
+    all its focus nodes at once, as SPARQL on Oxigraph: :mod:`.setbased`) or
+    ``"pyshacl"`` (pySHACL per focus node, the reference); default :data:`DEFAULT_ENGINE`.
+    Both give the same results (tests/test_setbased_engine.py). Incremental validation
+    (``focus_nodes``) always runs on pySHACL.
     """
+    engine = engine or DEFAULT_ENGINE
+    if engine not in ENGINES:
+        raise ValidationInputError(f"onbekende engine / unknown engine: {engine} ({', '.join(ENGINES)})")
     if lang not in LANGUAGES:
         raise ValidationInputError(f"onbekende taal / unknown language: {lang} (nl, en)")
     if inference not in INFERENCE_MODES:
@@ -108,6 +123,8 @@ def validate(
     if focus_nodes is not None:
         nodes = {URIRef(str(n)) for n in focus_nodes if not isinstance(n, (BNode, Literal))}
         report_graph = _validate_focus(store, nodes, reference_date, rules)
+    elif engine == "setbased":
+        report_graph = run_setbased(store, shapes_graph, use_shapes)
     else:
         options: dict[str, Any] = {"shacl_graph": shapes_graph, "inplace": True, "allow_warnings": False}
         if use_shapes is not None:

@@ -1,0 +1,298 @@
+"""SPARQL text for the set-based engine (:mod:`mag_graph.validation.setbased`): the
+targets of a shape as one sub-select, and a SHACL-SPARQL constraint rewritten to run
+once for all focus nodes, with ``$this`` left unbound and joined with the targets.
+
+SHACL pre-binding puts the focus node in place of ``$this`` everywhere in the query,
+one query per focus node. Here the query runs once: the targets (``?this``) are joined
+in at the start of the WHERE clause, and again at the start of every nested group that
+uses ``$this`` in a FILTER, BIND or EXISTS of its own (a UNION branch, a nested group),
+where SPARQL's bottom-up evaluation would otherwise see ``$this`` unbound. EXISTS bodies
+are evaluated against the solution they filter, and an OPTIONAL's own group is joined
+on ``?this`` by the left join, so neither gets the targets again. ``$this`` is added to
+the projection and to a GROUP BY, so results and aggregates stay per focus node.
+
+A query this cannot rewrite faithfully returns None, and its constraint is evaluated by
+pySHACL per focus node instead: a sub-select that uses ``$this`` without projecting it,
+aggregates without GROUP BY (one group per focus node even when nothing matches),
+LIMIT/OFFSET (per focus node under pre-binding), GRAPH (the targets would be read in
+one graph), and VALUES, MINUS, SERVICE and FROM (pySHACL refuses or handles them on its
+own path).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from mag_graph.store import _SKIP_TOKEN
+
+_THIS = re.compile(r"[?$]this\b")
+_CURRENT_SHAPE = re.compile(r"[?$]currentShape\b")
+_UNSUPPORTED = re.compile(r"(?i)(?<![?$\w])(VALUES|GRAPH|SERVICE|MINUS|LIMIT|OFFSET|FROM)\b|[?$]shapesGraph\b")
+_SELECT = re.compile(r"(?i)\bSELECT\b")
+_AGGREGATE = re.compile(r"(?i)(?<![?$\w])(COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\s*\(")
+_GROUP_BY = re.compile(r"(?i)\bGROUP\s+BY\b")
+_HAVING = re.compile(r"(?i)\bHAVING\b")
+_BEFORE_BRACE = re.compile(r"(?i)(EXISTS|OPTIONAL|WHERE)\s*$")
+_RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+_SUBCLASS_OF = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+
+
+_XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
+
+
+def term_text(term: Node) -> str | None:
+    """A term as SPARQL text; None for a blank node (it cannot be written in a query) and
+    for a typed literal other than xsd:string: Oxigraph reads ``4.0`` in a query as the
+    canonical ``"4"^^xsd:decimal``, while pySHACL compares the term as written."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, Literal) and (term.datatype is None or term.datatype == _XSD_STRING):
+        return term.n3()
+    return None
+
+
+def targets_query(
+    nodes: Iterable[Node], classes: Iterable[Node], subjects_of: Iterable[Node], objects_of: Iterable[Node]
+) -> str | None:
+    """The focus nodes of a shape's target declarations as a sub-select binding ``?this``
+    (class targets through ``rdf:type/rdfs:subClassOf*``, as SHACL defines them); None
+    when a declaration names a blank node, or when there is no declaration at all."""
+    parts = []
+    node_texts = [term_text(n) for n in nodes]
+    if any(t is None for t in node_texts):
+        return None
+    if node_texts:
+        parts.append("VALUES ?this { " + " ".join(node_texts) + " }")
+    for cls in classes:
+        text = term_text(cls)
+        if text is None or not isinstance(cls, URIRef):
+            return None
+        parts.append(f"?this {_RDF_TYPE}/{_SUBCLASS_OF}* {text} .")
+    for predicate in subjects_of:
+        if not isinstance(predicate, URIRef):
+            return None
+        parts.append(f"?this <{predicate}> ?mag_target_o .")
+    for predicate in objects_of:
+        if not isinstance(predicate, URIRef):
+            return None
+        parts.append(f"?mag_target_s <{predicate}> ?this .")
+    if not parts:
+        return None
+    union = " UNION ".join("{ " + p + " }" for p in parts)
+    return "{ SELECT DISTINCT ?this WHERE { " + union + " } }"
+
+
+def _masked(query: str) -> str:
+    """The query with comments, strings and IRIs blanked out (same length), so keywords
+    and braces can be found by position without being fooled by their contents."""
+    return _SKIP_TOKEN.sub(lambda m: " " * len(m.group(0)), query)
+
+
+@dataclass
+class _Group:
+    start: int  # index of "{"
+    end: int = -1  # index of the matching "}"
+    kind: str = "group"  # group | where | exists | optional | subquery
+    parent: _Group | None = None
+    children: list[_Group] | None = None
+
+
+def _groups(masked: str) -> list[_Group] | None:
+    """Every brace group of the query, in order of opening, with what opened it."""
+    found: list[_Group] = []
+    stack: list[_Group] = []
+    for index, char in enumerate(masked):
+        if char == "{":
+            before = _BEFORE_BRACE.search(masked[:index])
+            kind = before.group(1).lower() if before else "group"
+            if kind == "group" and _SELECT.match(masked[index + 1:].lstrip()):
+                kind = "subquery"
+            group = _Group(index, kind=kind, parent=stack[-1] if stack else None, children=[])
+            if stack:
+                stack[-1].children.append(group)  # type: ignore[union-attr]
+            found.append(group)
+            stack.append(group)
+        elif char == "}":
+            if not stack:
+                return None
+            stack.pop().end = index
+    return found if not stack else None
+
+
+def _own_text(masked: str, group: _Group) -> str:
+    """A group's text without its nested groups, except EXISTS bodies (evaluated
+    against this group's solutions, so their ``$this`` is this group's)."""
+    parts = []
+    pos = group.start + 1
+    for child in group.children or []:
+        parts.append(masked[pos:child.start])
+        if child.kind == "exists":
+            parts.append(masked[child.start:child.end + 1])
+        pos = child.end + 1
+    parts.append(masked[pos:group.end])
+    return "".join(parts)
+
+
+def _inside(group: _Group, kinds: tuple[str, ...]) -> bool:
+    node = group.parent
+    while node is not None:
+        if node.kind in kinds:
+            return True
+        node = node.parent
+    return False
+
+
+def _projects_this(projection: str) -> bool:
+    """Whether a SELECT clause projects ``$this`` as a plain variable (or ``*``)."""
+    depth = 0
+    plain = []
+    for char in projection:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0:
+            plain.append(char)
+    text = "".join(plain)
+    return "*" in text or bool(_THIS.search(text))
+
+
+@dataclass(frozen=True)
+class SetQuery:
+    """A constraint's query rewritten for all focus nodes at once."""
+
+    text: str
+    projects_this: bool  # whether the original query projected $this (for messages)
+
+
+@lru_cache(maxsize=1024)
+def set_based(query: str, targets: str, current_shape: str | None = None) -> SetQuery | None:
+    """The query (prefixes applied, ``$PATH`` filled in) rewritten to run once for all
+    focus nodes of ``targets``; ``$currentShape`` is the IRI ``current_shape`` (its term
+    in the WHERE clause, ``(<iri> AS ?currentShape)`` in the projection). None when that
+    cannot be done faithfully (see the module docstring)."""
+    masked = _masked(query)
+    if _UNSUPPORTED.search(masked):
+        return None
+    groups = _groups(masked)
+    selects = [m.start() for m in _SELECT.finditer(masked)]
+    if not groups or not selects:
+        return None
+    top = next((g for g in groups if g.parent is None), None)
+    if top is None or top.start < selects[0] or any(g.parent is None and g is not top for g in groups):
+        return None
+    insertions: list[tuple[int, str]] = []
+    replacements = _current_shape_edits(masked, current_shape, selects[0], top, groups)
+    if replacements is None:
+        return None
+    top_projection = masked[selects[0] + len("SELECT"):top.start]
+    projects_this = _projects_this(re.sub(r"(?i)\bWHERE\b", "", top_projection))
+    # Sub-selects: each must carry $this out if it uses it.
+    for group in groups:
+        if group.kind != "subquery":
+            continue
+        span = masked[group.start:group.end + 1]
+        if not _THIS.search(span):
+            continue
+        if _inside(group, ("exists",)):
+            return None
+        inner = next((c for c in group.children or [] if c.kind == "where"), None)
+        if inner is None:
+            return None
+        select = _SELECT.search(masked, group.start)
+        if select is None or not _projects_this(masked[select.end():inner.start]):
+            return None
+        modifiers = masked[inner.end + 1:group.end]
+        edit = _grouping_edit(masked[select.end():inner.start], modifiers, inner.end + 1)
+        if edit is False:
+            return None
+        if edit is not None:
+            insertions.append(edit)
+    # The top level: $this projected, and grouped by.
+    modifiers = masked[top.end + 1:]
+    edit = _grouping_edit(top_projection, modifiers, top.end + 1)
+    if edit is False:
+        return None
+    if edit is not None:
+        insertions.append(edit)
+    if not projects_this:
+        distinct = re.compile(r"(?i)\s*(DISTINCT|REDUCED)\b").match(masked, selects[0] + len("SELECT"))
+        insertions.append((distinct.end() if distinct else selects[0] + len("SELECT"), " ?this"))
+    # The targets, where $this must be bound.
+    for group in groups:
+        if group is top:
+            insertions.append((group.start + 1, " " + targets + " "))
+            continue
+        if group.kind in ("exists", "optional", "subquery") or _inside(group, ("exists",)):
+            continue
+        if _THIS.search(_own_text(masked, group)) and re.search(r"(?i)\b(FILTER|BIND)\b", _own_text(masked, group)):
+            insertions.append((group.start + 1, " " + targets + " "))
+    edits = [(position, position, addition) for position, addition in insertions] + replacements
+    text = query
+    for start, end, addition in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        text = text[:start] + addition + text[end:]
+    return SetQuery(text, projects_this)
+
+
+def _current_shape_edits(
+    masked: str, current_shape: str | None, select: int, top: _Group, groups: list[_Group]
+) -> list[tuple[int, int, str]] | None:
+    """``$currentShape`` replaced by the shape's IRI: a projected variable bound to it in
+    the top projection, the IRI itself inside groups; None where neither is possible
+    (a sub-select's projection, GROUP BY, or a shape without an IRI)."""
+    found = list(_CURRENT_SHAPE.finditer(masked))
+    if not found:
+        return []
+    if current_shape is None:
+        return None
+    subqueries = [g for g in groups if g.kind == "subquery"]
+    edits = []
+    for match in found:
+        position = match.start()
+        if select < position < top.start:
+            edits.append((match.start(), match.end(), f"({current_shape} AS ?currentShape)"))
+        elif top.start < position < top.end:
+            for sub in subqueries:
+                inner = next((c for c in sub.children or [] if c.kind == "where"), None)
+                if sub.start < position < sub.end and not (inner and inner.start < position < inner.end):
+                    return None
+            edits.append((match.start(), match.end(), current_shape))
+        elif position > top.end:
+            # Grouping by a constant changes nothing: it leaves the GROUP BY; elsewhere
+            # (HAVING, ORDER BY) it is the IRI.
+            clauses = list(re.finditer(r"(?i)\bGROUP\s+BY\b|\bHAVING\b|\bORDER\s+BY\b", masked[:position]))
+            in_group_by = bool(clauses) and clauses[-1].group(0).upper().startswith("GROUP")
+            edits.append((match.start(), match.end(), "" if in_group_by else current_shape))
+        else:
+            return None
+    return edits
+
+
+@lru_cache(maxsize=1024)
+def correlated(query: str) -> bool:
+    """Whether an EXISTS body of the query uses ``$this`` (see
+    :meth:`mag_graph.validation.setbased._Run._rows_per_focus`)."""
+    masked = _masked(query)
+    groups = _groups(masked) or []
+    return any(g.kind == "exists" and _THIS.search(masked[g.start:g.end + 1]) for g in groups)
+
+
+def _grouping_edit(projection: str, modifiers: str, offset: int) -> tuple[int, str] | None | bool:
+    """What makes a (sub-)query's groups per focus node: ``?this`` added to its GROUP BY
+    (an insertion), nothing when it does not aggregate, False when it aggregates without
+    GROUP BY (one group per focus node, even an empty one, cannot be had by a join)."""
+    group_by = _GROUP_BY.search(modifiers)
+    if group_by is not None:
+        return (offset + group_by.end(), " ?this ")
+    if _AGGREGATE.search(projection) or _HAVING.search(modifiers):
+        return False
+    return None
+
+
+__all__ = ["SetQuery", "correlated", "set_based", "targets_query", "term_text"]
