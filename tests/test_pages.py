@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -704,30 +702,11 @@ def test_pages_never_build_sparql() -> None:
 # --------------------------------------------------------------------------- the real browser
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory, require: Any) -> Iterator[str]:
-    """The app behind waitress on 127.0.0.1, with the example data in an on-disk store in
-    a temporary directory (the way `mag-graph serve` runs it)."""
-    waitress = require("waitress")
-    store = Store.open(tmp_path_factory.mktemp("store") / "store")
-    initialise(store)
-    application = make_app(store)
-    server = waitress.create_server(application, host="127.0.0.1", port=_free_port(), threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
-        close_app(application)
-        store.close()
+def live_server(served: str) -> str:
+    """The app behind waitress on 127.0.0.1 with the example data in an on-disk store (the
+    way `mag-graph serve` runs it): conftest's ``served``."""
+    return served
 
 
 @pytest.fixture(scope="module")
