@@ -223,7 +223,7 @@ def test_every_page_renders_in_both_languages(client: Any, url: str, lang: str) 
     assert_accessible(p)
     # The stylesheet is served by the app itself (no CDN).
     assert "/assets/site.css" in response.get_data(as_text=True)
-    assert "http://" not in "".join(h for h in p.hrefs() if h.endswith(".css") or h.endswith(".js"))
+    assert "http://" not in "".join(h for h in p.hrefs() if h.endswith((".css", ".js")))
 
 
 def test_stylesheet_is_served(client: Any) -> None:
@@ -330,7 +330,7 @@ def test_role_matrix_defaults_to_the_municipality_with_most_responsibilities(cli
 def test_role_matrix_entries_show_raci_kind_and_source(client: Any) -> None:
     html = get(client, "/rolmatrix").get_data(as_text=True)
     item = re.search(
-        r'<li data-responsibility="%s"[^>]*>(.*?)</li>' % re.escape(str(RESPONSIBILITY)), html, re.DOTALL
+        rf'<li data-responsibility="{re.escape(str(RESPONSIBILITY))}"[^>]*>(.*?)</li>', html, re.DOTALL
     )
     assert item is not None
     body = item.group(1)
@@ -475,7 +475,7 @@ def test_query_page_form_and_examples(client: Any) -> None:
 
 
 def test_query_page_runs_select_ask_and_construct(client: Any) -> None:
-    select = client.post("/query", data={"query": "SELECT ?label WHERE { <%s> rdfs:label ?label }" % RESPONSIBILITY})
+    select = client.post("/query", data={"query": f"SELECT ?label WHERE {{ <{RESPONSIBILITY}> rdfs:label ?label }}"})
     assert select.status_code == 200
     html = select.get_data(as_text=True)
     assert 'id="results"' in html
