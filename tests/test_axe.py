@@ -4,11 +4,12 @@ violations of the WCAG 2.0/2.1 A and AA rules and of WCAG 2.2's ``target-size``,
 of the landmark rules ``landmark-one-main`` and ``region`` (the ``axe`` fixture of
 conftest; axe-core from npm, ``scripts/ensure-axe.sh``).
 
-Reading pages as an anonymous visitor (home, every role matrix, every question form and
-its answer, validation, the upload check and its report, resource pages of many types,
-the ontology documentation at /def, the 404 page, login), then the workbench as an
-editor (dashboard, search, each create form, an edit form, a form with rule messages,
-the history tab, the delete page) and as a reviewer (the list to review). Each test
+Reading pages as an anonymous visitor (home, every role matrix, every question form, an
+answered question, validation, the upload check and its report, resource pages of many
+types, the ontology documentation at /def, the 404 page, login), then the workbench as
+an editor (dashboard with the drafts, create forms that between them show every kind of
+field, edit forms, a form with rule messages, a saved item, the history tab, the delete
+page) and as a reviewer (the list to review). Each test
 collects every page's findings and names the pages, so one run shows all that is wrong."""
 
 from __future__ import annotations
