@@ -19,6 +19,7 @@ system-deps:
 	bash scripts/ensure-system-deps.sh
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-spectral.sh
+	bash scripts/ensure-axe.sh
 	bash scripts/ensure-virtuoso.sh
 
 ## Install and serve the example graph on the embedded store (http://127.0.0.1:5000/);

@@ -123,6 +123,22 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         "@context, the service description) say https behind a TLS proxy. Default: the environment variable "
         "MAG_GRAPH_TRUSTED_PROXIES, else 0: the headers are ignored (anyone could send them)."),
     ),
+    "MAG_GRAPH_CONTACT_EMAIL": (
+        None,
+        ("The e-mail address the OpenAPI document gives as its contact (info.contact.email; the Logius API "
+        "Design Rules ask for one): the mailbox of whoever runs this service. Default: the environment "
+        "variable MAG_GRAPH_CONTACT_EMAIL, else none (the project has no mailbox of its own to give)."),
+    ),
+    "MAG_GRAPH_CONTACT_URL": (
+        None,
+        ("The web address of the OpenAPI document's contact (info.contact.url). Default: the environment "
+        "variable MAG_GRAPH_CONTACT_URL, else this service's home page."),
+    ),
+    "MAG_GRAPH_CONTACT_NAME": (
+        None,
+        ("The name of the OpenAPI document's contact (info.contact.name). Default: the environment variable "
+        "MAG_GRAPH_CONTACT_NAME, else 'mag-graph'."),
+    ),
     "MAX_CONTENT_LENGTH": (
         64 * 1024 * 1024,
         "Flask's limit on request bodies in bytes (updates, Graph Store uploads); larger ones get 413.",

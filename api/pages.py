@@ -66,7 +66,11 @@ bp = Blueprint(
 
 # Media types /id/ offers, in order of preference when a client accepts anything.
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-OFFERED_TYPES = (*HTML_TYPES, *describe.RDF_MEDIA_TYPES, "application/json")
+# JSON-LD in the form its ``profile`` names, compacted first (the default).
+JSON_LD_PROFILED = {f'application/ld+json; profile="{iri}"': name for name, iri in describe.JSON_LD_PROFILES.items()}
+OFFERED_TYPES = (*HTML_TYPES, *(media for base in describe.RDF_MEDIA_TYPES
+                                for media in (JSON_LD_PROFILED if base == "application/ld+json" else (base,))),
+                 "application/json")
 # ?format= names on /doc pages, for people who want the RDF of what they are looking at.
 FORMAT_NAMES = {
     "turtle": "text/turtle",
@@ -649,16 +653,22 @@ def resource_id(ref: str) -> Any:
     elif best in HTML_TYPES:
         response = redirect(link("pages.doc", ref=ref), code=303)
     else:
-        media_type = "application/ld+json" if best == "application/json" else best
-        response = _rdf_response(graph_store, URIRef(iri), media_type, doc_url=url_for("pages.doc", ref=ref))
+        response = _rdf_response(graph_store, URIRef(iri), best, doc_url=url_for("pages.doc", ref=ref))
     response.vary.add("Accept")
     return response
 
 
-def _rdf_response(graph_store: GraphStore, iri: URIRef, media_type: str, doc_url: str | None = None,
+def _rdf_response(graph_store: GraphStore, iri: URIRef, offer: str, doc_url: str | None = None,
                   download: str | None = None) -> Response:
-    body = describe.resource_rdf(graph_store, iri, media_type)
+    """The resource's RDF in the negotiated (or ``?format=``) media type; JSON (plain) is
+    compacted JSON-LD, JSON-LD in the form its profile names."""
+    offer = next(iter(JSON_LD_PROFILED)) if offer in ("application/json", "application/ld+json") else offer
+    profile = JSON_LD_PROFILED.get(offer, "compacted")
+    media_type = "application/ld+json" if offer in JSON_LD_PROFILED else offer
+    body = describe.resource_rdf(graph_store, iri, media_type, profile)
     response = Response(body, mimetype=media_type)
+    if offer in JSON_LD_PROFILED:
+        response.headers["Content-Type"] = offer
     if media_type == "text/turtle":
         response.headers["Content-Type"] = "text/turtle; charset=utf-8"
     if doc_url:
@@ -701,6 +711,11 @@ def _resource_page(raw: str) -> Any:
             return _error_page(400, f"format: {', '.join(sorted(FORMAT_NAMES))}")
         name = (describe.resource_path(str(iri)) or "resource").replace("/", "-")
         return _rdf_response(graph_store, iri, media_type, download=f"{name}.{RDF_FILE_SUFFIX[media_type]}")
+    best = _negotiate()
+    if best is not None and best not in HTML_TYPES:  # an RDF client asking for the document
+        response = _rdf_response(graph_store, iri, best)
+        response.vary.add("Accept")
+        return response
     description = describe.describe(graph_store, iri, lang)
     if description is None:
         return _not_found(raw)
@@ -713,6 +728,8 @@ def _resource_page(raw: str) -> Any:
     incoming_groups: dict[str, list[Any]] = defaultdict(list)
     for item in description.incoming:
         incoming_groups[item.predicate_label].append(item)
-    return _page("resource.html", d=description, rdf_links=rdf_links,
-                 incoming_groups=sorted(incoming_groups.items(), key=lambda kv: kv[0].lower()),
-                 active=None, title=description.label)
+    response = make_response(_page("resource.html", d=description, rdf_links=rdf_links,
+                                   incoming_groups=sorted(incoming_groups.items(), key=lambda kv: kv[0].lower()),
+                                   active=None, title=description.label))
+    response.vary.add("Accept")
+    return response

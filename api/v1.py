@@ -14,9 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    has_app_context,
+    has_request_context,
+    jsonify,
+    request,
+    url_for,
+)
 
 from mag_graph import questions, validation
 from mag_graph.cms import workflow
@@ -51,8 +61,21 @@ def _single_values(ignore: tuple[str, ...] = ()) -> dict[str, str]:
     return out
 
 
-# The address in the OpenAPI document's info.contact (Logius ADR /core/doc-openapi-contact).
-CONTACT_EMAIL = "beheer@data.mag-graph.nl"
+def contact() -> dict[str, str]:
+    """The OpenAPI document's info.contact (Logius ADR /core/doc-openapi-contact): whoever
+    runs this service, by the settings MAG_GRAPH_CONTACT_NAME, _URL and _EMAIL (or the
+    environment variables of those names). Without them: the name mag-graph, this
+    service's home page, and no e-mail address rather than a made-up one."""
+    config = current_app.config if has_app_context() else {}
+    found = {key: config.get(f"MAG_GRAPH_CONTACT_{key.upper()}") or os.environ.get(f"MAG_GRAPH_CONTACT_{key.upper()}")
+             for key in ("name", "url", "email")}
+    out = {"name": found["name"] or "mag-graph"}
+    url = found["url"] or (request.host_url if has_request_context() else None)
+    if url:
+        out["url"] = url
+    if found["email"]:
+        out["email"] = found["email"]
+    return out
 
 
 # --------------------------------------------------------------------------- questions
@@ -259,7 +282,7 @@ def _base_document(server_url: str) -> dict[str, Any]:
                 "1.1 endpoint (/sparql) and Graph Store (/graph-store) are described by their "
                 "Service Description, not here."
             ),
-            "contact": {"name": "mag-graph", "url": "https://data.mag-graph.nl/", "email": CONTACT_EMAIL},
+            "contact": contact(),
             "license": {"name": "EUPL-1.2", "url": "https://interoperable-europe.ec.europa.eu/collection/eupl/eupl-text-eupl-12"},
         },
         "servers": [{"url": server_url}],

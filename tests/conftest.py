@@ -108,6 +108,41 @@ def browser_page(browser_context: Any) -> Iterator[Any]:
         tab.close()
 
 
+# axe-core (npm, tools/axe, scripts/ensure-axe.sh), injected into the page under test. The
+# WCAG 2.0/2.1 A and AA rules, WCAG 2.2 AA's ``target-size``, and two best-practice rules
+# on landmarks (content outside every landmark, exactly one main).
+AXE_SCRIPT = Path(__file__).resolve().parent.parent / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_LANDMARK_RULES = ["landmark-one-main", "region"]
+AXE_RUN = """async ([tags, extra]) => {
+  const rules = axe.getRules(tags).map(rule => rule.ruleId).concat(extra);
+  const result = await axe.run(document, {runOnly: {type: 'rule', values: rules}, resultTypes: ['violations']});
+  return {rules: rules.length, violations: result.violations.map(v => ({
+    rule: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map(n => [n.target.join(' '), (n.failureSummary || '').replace(/\\s+/g, ' ')])}))};
+}"""
+
+
+@pytest.fixture(scope="session")
+def axe() -> Callable[[Any], list[dict[str, Any]]]:
+    """The function that runs axe-core on a Playwright tab's page and gives what must not
+    be there: the critical and serious violations of the WCAG rules, and any violation of
+    the landmark rules; an empty list for a page without them."""
+    if not AXE_SCRIPT.is_file():
+        _missing(f"axe-core is not installed at {AXE_SCRIPT}; run scripts/ensure-axe.sh")
+    script = AXE_SCRIPT.read_text(encoding="utf-8")
+
+    def audit(tab: Any) -> list[dict[str, Any]]:
+        if not tab.evaluate("() => typeof window.axe === 'object'"):
+            tab.add_script_tag(content=script)
+        found = tab.evaluate(AXE_RUN, [AXE_TAGS, AXE_LANDMARK_RULES])
+        assert found["rules"] > 50, found["rules"]  # the rule set really ran
+        return [v for v in found["violations"]
+                if v["impact"] in ("critical", "serious") or v["rule"] in AXE_LANDMARK_RULES]
+
+    return audit
+
+
 @pytest.fixture
 def fixtures_dir() -> Path:
     """The folder with the small RDF files (valid and broken) the tests load."""

@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -230,7 +228,7 @@ def test_every_page_renders_in_both_languages(client: Any, url: str, lang: str) 
     assert_accessible(p)
     # The stylesheet is served by the app itself (no CDN).
     assert "/assets/site.css" in response.get_data(as_text=True)
-    assert "http://" not in "".join(h for h in p.hrefs() if h.endswith(".css") or h.endswith(".js"))
+    assert "http://" not in "".join(h for h in p.hrefs() if h.endswith((".css", ".js")))
 
 
 def test_stylesheet_is_served(client: Any) -> None:
@@ -337,7 +335,7 @@ def test_role_matrix_defaults_to_the_municipality_with_most_responsibilities(cli
 def test_role_matrix_entries_show_raci_kind_and_source(client: Any) -> None:
     html = get(client, "/rolmatrix").get_data(as_text=True)
     item = re.search(
-        r'<li data-responsibility="%s"[^>]*>(.*?)</li>' % re.escape(str(RESPONSIBILITY)), html, re.DOTALL
+        rf'<li data-responsibility="{re.escape(str(RESPONSIBILITY))}"[^>]*>(.*?)</li>', html, re.DOTALL
     )
     assert item is not None
     body = item.group(1)
@@ -482,7 +480,7 @@ def test_query_page_form_and_examples(client: Any) -> None:
 
 
 def test_query_page_runs_select_ask_and_construct(client: Any) -> None:
-    select = client.post("/query", data={"query": "SELECT ?label WHERE { <%s> rdfs:label ?label }" % RESPONSIBILITY})
+    select = client.post("/query", data={"query": f"SELECT ?label WHERE {{ <{RESPONSIBILITY}> rdfs:label ?label }}"})
     assert select.status_code == 200
     html = select.get_data(as_text=True)
     assert 'id="results"' in html
@@ -709,30 +707,11 @@ def test_pages_never_build_sparql() -> None:
 # --------------------------------------------------------------------------- the real browser
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory, require: Any) -> Iterator[str]:
-    """The app behind waitress on 127.0.0.1, with the example data in an on-disk store in
-    a temporary directory (the way `mag-graph serve` runs it)."""
-    waitress = require("waitress")
-    store = Store.open(tmp_path_factory.mktemp("store") / "store")
-    initialise(store)
-    application = make_app(store)
-    server = waitress.create_server(application, host="127.0.0.1", port=_free_port(), threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
-        close_app(application)
-        store.close()
+def live_server(served: str) -> str:
+    """The app behind waitress on 127.0.0.1 with the example data in an on-disk store (the
+    way `mag-graph serve` runs it): conftest's ``served``."""
+    return served
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,6 @@ import datetime as dt
 import http.client
 import io
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +30,6 @@ from mag_graph.cms import Content
 from mag_graph.namespaces import MAG, MAGB, MAGID, MUNICIPALITIES, RDF, RDFS
 from mag_graph.sheets.checking import SHEET_PREDICATES
 from mag_graph.store import MEMORY, Store
-from mag_graph.store.bootstrap import initialise
 from mag_graph.validation import example_store
 
 DATE = dt.date(2026, 11, 1)
@@ -295,10 +292,9 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
+def server(serving: Any) -> Iterator[Server]:
     from mag_graph.api import cms as cms_api
     from mag_graph.api import create_app
-    from werkzeug.serving import make_server
 
     live = Store(example_store(), MEMORY, in_memory=True)
     Content.for_store(live, date=DATE)
@@ -308,13 +304,9 @@ def server() -> Iterator[Server]:
     registry = app.extensions["mag_graph"].auth
     registry.add_user("eddie", PASSWORD, role="editor")
     registry.add_user("rita", PASSWORD, role="reader")
-    http_server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http_server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Server("127.0.0.1", http_server.server_port, live)
-    finally:
-        http_server.shutdown()
+    with serving(app) as url:
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        yield Server(host, int(port), live)
 
 
 def test_http_import_of_a_spreadsheet_as_a_draft(server: Server) -> None:
@@ -398,30 +390,9 @@ def test_matrix_download_follows_the_filters(client: Any) -> None:
 # --------------------------------------------------------------------------- in the browser
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory, require: Any) -> Iterator[str]:
-    waitress = require("waitress")
-    from mag_graph.api import create_app
-
-    disk = Store.open(tmp_path_factory.mktemp("store") / "store")
-    initialise(disk)
-    application = create_app(disk)
-    server = waitress.create_server(application, host="127.0.0.1", port=_free_port(), threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
-        application.extensions["mag_graph"].close()
-        disk.close()
+def live_server(served: str) -> str:
+    return served
 
 
 def test_browser_filters_and_xlsx_download(browser_page: Any, live_server: str, store: Store) -> None:

@@ -12,12 +12,15 @@ catalogue); a page has to say which is which.
 
 from __future__ import annotations
 
+import json
 import re
 import typing
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import pyoxigraph as ox
+from pyld import jsonld as pyld
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -39,10 +42,11 @@ from mag_graph.namespaces import (
     TOOIONT,
     Graphs,
 )
-from mag_graph.store import GraphStore, InvalidIRIError
+from mag_graph.store import GraphStore, InvalidIRIError, from_rdflib_term
 
 __all__ = [
     "COUNTED_CLASSES",
+    "JSON_LD_PROFILES",
     "RDF_MEDIA_TYPES",
     "Description",
     "GraphInfo",
@@ -472,6 +476,7 @@ RDF_MEDIA_TYPES: dict[str, str] = {
     "application/n-triples": "nt",
     "application/rdf+xml": "xml",
 }
+OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "xml": ox.RdfFormat.RDF_XML}
 
 
 def resource_graph(store: GraphStore, iri: str | URIRef) -> Graph:
@@ -496,15 +501,42 @@ def resource_graph(store: GraphStore, iri: str | URIRef) -> Graph:
     return graph
 
 
-def resource_rdf(store: GraphStore, iri: str | URIRef, media_type: str) -> bytes:
-    """The resource's description serialised for an RDF client (see :data:`RDF_MEDIA_TYPES`)."""
+# The forms of JSON-LD a resource is given in, by the ``profile`` of its media type
+# (https://www.w3.org/TR/json-ld11/#iana-considerations); compacted is the default.
+JSON_LD_PROFILES: dict[str, str] = {name: "http://www.w3.org/ns/json-ld#" + name
+                                    for name in ("compacted", "expanded", "flattened")}
+
+
+def _no_remote_documents(url: str, options: Any = None) -> Any:
+    raise pyld.JsonLdError(f"not loaded: {url}", "jsonld.LoadDocumentError", code="loading document failed")
+
+
+def resource_rdf(store: GraphStore, iri: str | URIRef, media_type: str, profile: str = "compacted") -> bytes:
+    """The resource's description serialised for an RDF client (see :data:`RDF_MEDIA_TYPES`).
+    JSON-LD comes in the form ``profile`` names (:data:`JSON_LD_PROFILES`): compacted with
+    the prefixes as context, expanded (full IRIs, no context), or flattened (every node at
+    the top level, compacted with the same context); PyLD makes the last two."""
     fmt = RDF_MEDIA_TYPES[media_type]
     graph = resource_graph(store, iri)
     if fmt == "json-ld":
+        if profile not in JSON_LD_PROFILES:
+            raise ValueError(f"unknown JSON-LD profile {profile!r}")
         context = {prefix: namespace for prefix, namespace in sorted(PREFIXES.items())}
         data = graph.serialize(format="json-ld", context=context, auto_compact=True)
+        if profile != "compacted":
+            options = {"documentLoader": _no_remote_documents}
+            document = json.loads(data)
+            shaped = (pyld.expand(document, options) if profile == "expanded"
+                      else pyld.flatten(document, {"@context": context}, options))
+            data = json.dumps(shaped, ensure_ascii=False, indent=2)
     else:
-        data = graph.serialize(format=fmt)
+        # pyoxigraph writes literals exactly as stored (rdflib's Turtle would rewrite the
+        # decimal "12500" as 12500.0, another RDF term than the JSON-LD's).
+        blank_nodes: dict[str, ox.BlankNode] = {}
+        triples = [ox.Triple(*(from_rdflib_term(term, blank_nodes=blank_nodes) for term in triple))  # type: ignore[arg-type]
+                   for triple in graph]
+        prefixes = dict(sorted(PREFIXES.items())) if fmt in ("turtle", "xml") else None
+        data = ox.serialize(triples, format=OX_FORMATS[fmt], prefixes=prefixes)
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
