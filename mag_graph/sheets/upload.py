@@ -22,7 +22,13 @@ from mag_graph.sheets.layout import CSV, XLSX, SheetError
 from mag_graph.sheets.reading import _example_store, read_sheet
 from mag_graph.sheets.vocabulary import Vocabulary
 from mag_graph.store import MEMORY, GraphStore, Store, from_rdflib_term
-from mag_graph.validation.checking import Parser, UploadInfo, UploadQuads, UploadSyntaxError, register_parser
+from mag_graph.validation.checking import (
+    Parser,
+    UploadInfo,
+    UploadQuads,
+    UploadSyntaxError,
+    register_parser,
+)
 
 __all__ = ["SheetUploadError", "register", "spreadsheet_quads"]
 
