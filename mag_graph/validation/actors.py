@@ -9,6 +9,8 @@ resource the shape looked at. What "assigned" means depends on the kind of resou
   ``mag:representedBy``, else ``org:member``);
 * a partnership: its ambtelijk accounthouder (``mag:accounthouder``), else the holder of
   its lead-party role (the penvoerder, a role assignment ``mag:inContext`` it);
+* a consultation or project without a direct actor: the holder of its leading role
+  (:data:`LEADING_ROLES`: chair, bestuurlijk opdrachtgever, projectleider...);
 * a dashboard: the actor of the partnership it belongs to (``mag:dashboardOf``);
 * a decision, grant, advice, budget, initiative, consultation, meeting, project or
   document: who took, granted, gave, manages, applied, holds, chairs, carries out,
@@ -28,7 +30,7 @@ import pyoxigraph as ox
 
 from mag_graph.namespaces import MAGB, ORG, PROV, RDF
 
-__all__ = ["ACTOR_CLASSES", "ASSIGNING", "actors_of"]
+__all__ = ["ACTOR_CLASSES", "ASSIGNING", "LEADING_ROLES", "actors_of"]
 
 _MAG = "https://data.mag-graph.nl/def/mag#"
 
@@ -101,7 +103,13 @@ _IN_CONTEXT = _mag("inContext")
 _ROLE = _n(str(ORG.role))
 _HOLDER = _mag("holder")
 _DASHBOARD_OF = _mag("dashboardOf")
-_LEAD = _n(str(MAGB.Penvoerder))
+# The roles that lead what they are held in (``mag:inContext``), first the one that
+# decides: a partnership's penvoerder, a consultation's chair, a project's bestuurlijk
+# opdrachtgever, then its projectleider and ambtelijk opdrachtgever.
+LEADING_ROLES: tuple[ox.NamedNode, ...] = tuple(
+    _n(str(MAGB._NS) + name)
+    for name in ("Penvoerder", "Voorzitter", "BestuurlijkOpdrachtgever", "Projectleider", "AmbtelijkOpdrachtgever")
+)
 
 
 def _objects(store: ox.Store, subject: ox.NamedNode | ox.BlankNode, predicate: ox.NamedNode) -> list[ox.NamedNode]:
@@ -113,16 +121,20 @@ def _types(store: ox.Store, node: ox.NamedNode) -> set[ox.NamedNode]:
     return {q.object for q in store.quads_for_pattern(node, _TYPE, None, None) if isinstance(q.object, ox.NamedNode)}
 
 
-def _lead_holders(store: ox.Store, partnership: ox.NamedNode) -> list[ox.NamedNode]:
-    """The holders of the penvoerder role in a partnership."""
-    out: set[ox.NamedNode] = set()
-    for quad in store.quads_for_pattern(None, _IN_CONTEXT, partnership, None):
+def _lead_holders(store: ox.Store, context: ox.NamedNode) -> list[ox.NamedNode]:
+    """The holders of the first of :data:`LEADING_ROLES` that is held in ``context``."""
+    by_role: dict[ox.NamedNode, set[ox.NamedNode]] = {}
+    for quad in store.quads_for_pattern(None, _IN_CONTEXT, context, None):
         assignment = quad.subject
-        if isinstance(assignment, ox.NamedNode | ox.BlankNode) and any(
-            True for _ in store.quads_for_pattern(assignment, _ROLE, _LEAD, None)
-        ):
-            out.update(_objects(store, assignment, _HOLDER))
-    return sorted(out, key=lambda o: o.value)
+        if not isinstance(assignment, ox.NamedNode | ox.BlankNode):
+            continue
+        for role_quad in store.quads_for_pattern(assignment, _ROLE, None, None):
+            if role_quad.object in LEADING_ROLES:
+                by_role.setdefault(role_quad.object, set()).update(_objects(store, assignment, _HOLDER))
+    for role in LEADING_ROLES:
+        if by_role.get(role):
+            return sorted(by_role[role], key=lambda o: o.value)
+    return []
 
 
 def actors_of(store: ox.Store, focus: str, *, _depth: int = 0) -> list[str]:
@@ -148,6 +160,9 @@ def actors_of(store: ox.Store, focus: str, *, _depth: int = 0) -> list[str]:
         if lead:
             return [o.value for o in lead]
         return []
+    lead = _lead_holders(store, node)  # a consultation's chair, a project's opdrachtgever
+    if lead:
+        return [o.value for o in lead]
     if _depth == 0:
         for owner in _objects(store, node, _DASHBOARD_OF):  # a dashboard is its partnership's
             found_owner = actors_of(store, owner.value, _depth=1)
