@@ -592,26 +592,13 @@ def check_download(key: str) -> Any:
     return _download(report, fmt, lang, f"validatie-{name}", title=t("check_subject", lang, name=name))
 
 
-def report_document(report: Any, fmt: str, lang: str = "nl", title: str = "") -> bytes:
-    """A report as a printable document (``pdf`` or ``html``) outside a request, for
-    the command line: rendered by the pages' templates in a throw-away application
-    around an empty in-memory store (so resources are named, not linked)."""
-    import pyoxigraph as ox
-
-    from mag_graph.store import MEMORY, Store
-
-    from .app import create_app
-
+def printable(report: Any, fmt: str, lang: str = "nl", title: str = "") -> bytes:
+    """A report as a printable document (``pdf`` or ``html``), rendered by the pages'
+    templates; needs an application's request context (the command line makes one
+    around an empty in-memory store, so resources are named, not linked)."""
     if fmt not in ("pdf", "html"):
         raise ValueError(f"not a printable format: {fmt}")
-    store = Store(ox.Store(), MEMORY, in_memory=True)
-    app = create_app(store, config={"MAG_GRAPH_CACHE_ENTRIES": 0})
-    try:
-        with app.test_request_context(f"/validatie?lang={lang}"):
-            return _serialise(report, DOWNLOADS[fmt][0], lang, title)[0]
-    finally:
-        app.extensions["mag_graph"].close()
-        store.close()
+    return _serialise(report, DOWNLOADS[fmt][0], lang, title)[0]
 
 
 def register(app: Any) -> None:
@@ -620,5 +607,5 @@ def register(app: Any) -> None:
     app.register_blueprint(bp)
 
 
-__all__ = ["DOWNLOADS", "ReportJobs", "api_bp", "bp", "operations", "register", "report_document", "report_page",
+__all__ = ["DOWNLOADS", "ReportJobs", "api_bp", "bp", "operations", "printable", "register", "report_page",
            "store_report"]

@@ -122,9 +122,7 @@ def validate_command(
 def _rendered(report: Any, fmt: str, lang: str) -> bytes:
     """The report in one of the command's formats."""
     if fmt in ("html", "pdf"):
-        from mag_graph.api.checking import report_document
-
-        return report_document(report, fmt, lang)
+        return _printable(report, fmt, lang)
     if fmt == "csv":
         return report_csv(report).encode("utf-8")
     if fmt == "json":
@@ -132,6 +130,25 @@ def _rendered(report: Any, fmt: str, lang: str) -> bytes:
     if fmt == "turtle":
         return (report.to_turtle() + "\n").encode("utf-8")
     return report.to_text().encode("utf-8")
+
+
+def _printable(report: Any, fmt: str, lang: str) -> bytes:
+    """The printable report (HTML or PDF) from the pages' templates, in a throw-away
+    application around an empty in-memory store."""
+    import pyoxigraph as ox
+
+    from mag_graph.api import create_app
+    from mag_graph.api.checking import printable
+    from mag_graph.store import MEMORY
+
+    store = Store(ox.Store(), MEMORY, in_memory=True)
+    app = create_app(store, config={"MAG_GRAPH_CACHE_ENTRIES": 0})
+    try:
+        with app.test_request_context(f"/validatie?lang={lang}"):
+            return printable(report, fmt, lang)
+    finally:
+        app.extensions["mag_graph"].close()
+        store.close()
 
 
 def _write(data: bytes, output: str | None) -> None:
