@@ -3,13 +3,15 @@ and checking an upload without storing it (the API and a page).
 
 - ``POST /api/v1/validation``: the body is the RDF (``Content-Type`` names its format:
   every media type :data:`mag_graph.validation.checking.PARSERS` has, so a converter
-  registered there is offered here too); ``date``, ``lang``, ``rule``, ``context=store``
-  and ``municipality``; the report as JSON (the CLI's shape), Turtle or CSV by
-  ``Accept``. Over the size limit 413, a parse error 400 with ``line`` and ``column``, an
+  registered there is offered here too: :mod:`mag_graph.sheets` registers XLSX and CSV
+  role matrices, whose findings name their sheet and row); ``date``, ``lang``, ``rule``,
+  ``context=store`` and ``municipality``; the report as JSON (the CLI's shape), Turtle,
+  CSV or PDF by ``Accept``. Over the size limit 413, a parse error 400 with ``line`` and ``column``, an
   unknown format 415. Nothing is stored.
 - ``/validatie`` (``/validation``): the store's report at a reference date, for the whole
-  store or one municipality (``gemeente=``), grouped by rule part or by resource, with
-  downloads in JSON, Turtle, CSV and printable HTML (``format=`` or ``Accept``). The
+  store or one municipality (``gemeente=``), grouped by rule part, by the actor assigned
+  to what a finding concerns (``per=actor``) or by resource (``per=onderwerp``), with
+  downloads in JSON, Turtle, CSV, printable HTML and PDF (``format=`` or ``Accept``). The
   report is computed in the background and kept per store generation, date, language
   and scope; while it runs the page shows a progress indicator and refreshes itself.
 - ``/validatie/controleren``: a form with a file upload and a paste box; the report of
