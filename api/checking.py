@@ -273,7 +273,7 @@ def _name_actors(items: list[rulebook.Finding], lang: str) -> None:
     """Actors by the names the graph gives them: a report of an upload checked on its
     own only knows the upload's labels (an actor the sheet names by identifier would be
     shown by its IRI's last part)."""
-    store = state().service.store
+    store = pages.store()  # what the caller may see: drafts' labels only for an editor
     names: dict[str, str] = {}
     for item in items:
         for actor, label in zip(item.actors, item.actorLabels, strict=False):
