@@ -3,13 +3,15 @@ and checking an upload without storing it (the API and a page).
 
 - ``POST /api/v1/validation``: the body is the RDF (``Content-Type`` names its format:
   every media type :data:`mag_graph.validation.checking.PARSERS` has, so a converter
-  registered there is offered here too); ``date``, ``lang``, ``rule``, ``context=store``
-  and ``municipality``; the report as JSON (the CLI's shape), Turtle or CSV by
-  ``Accept``. Over the size limit 413, a parse error 400 with ``line`` and ``column``, an
+  registered there is offered here too: :mod:`mag_graph.sheets` registers XLSX and CSV
+  role matrices, whose findings name their sheet and row); ``date``, ``lang``, ``rule``,
+  ``context=store`` and ``municipality``; the report as JSON (the CLI's shape), Turtle,
+  CSV or PDF by ``Accept``. Over the size limit 413, a parse error 400 with ``line`` and ``column``, an
   unknown format 415. Nothing is stored.
 - ``/validatie`` (``/validation``): the store's report at a reference date, for the whole
-  store or one municipality (``gemeente=``), grouped by rule part or by resource, with
-  downloads in JSON, Turtle, CSV and printable HTML (``format=`` or ``Accept``). The
+  store or one municipality (``gemeente=``), grouped by rule part, by the actor assigned
+  to what a finding concerns (``per=actor``) or by resource (``per=onderwerp``), with
+  downloads in JSON, Turtle, CSV, printable HTML and PDF (``format=`` or ``Accept``). The
   report is computed in the background and kept per store generation, date, language
   and scope; while it runs the page shows a progress indicator and refreshes itself.
 - ``/validatie/controleren``: a form with a file upload and a paste box; the report of
@@ -38,8 +40,10 @@ from flask import (
     request,
     url_for,
 )
+from rdflib import URIRef
+from rdflib.namespace import RDFS
 
-from mag_graph import validation
+from mag_graph import sheets, validation
 from mag_graph.cms import workflow
 from mag_graph.sparql import negotiate
 from mag_graph.store import MagGraphError
@@ -50,6 +54,7 @@ from . import pages
 from .i18n import STRINGS, request_language, t
 from .openapi import Operations, negotiated
 from .problems import Problem
+from .report_pdf import html_to_pdf, pdf_styles
 from .runtime import state, visible_graphs
 from .session import sees_drafts
 
@@ -64,9 +69,15 @@ JSON = "application/json"
 TURTLE = "text/turtle"
 CSV = "text/csv"
 HTML = "text/html"
+PDF = "application/pdf"
 # Download formats by ?format= name: media type, file suffix.
-DOWNLOADS = {"json": (JSON, "json"), "turtle": (TURTLE, "ttl"), "csv": (CSV, "csv"), "html": (HTML, "html")}
-PAGE_TYPES = (HTML, "application/xhtml+xml", JSON, TURTLE, CSV)
+DOWNLOADS = {"json": (JSON, "json"), "turtle": (TURTLE, "ttl"), "csv": (CSV, "csv"), "html": (HTML, "html"),
+             "pdf": (PDF, "pdf")}
+PAGE_TYPES = (HTML, "application/xhtml+xml", JSON, TURTLE, CSV, PDF)
+GROUPS = ("regel", "actor", "onderwerp")  # by rule part, by assigned actor, by resource concerned
+# The spreadsheet formats come from mag_graph.sheets, which registers them with the
+# upload parsers when imported (above); named here so the dependency is visible.
+SPREADSHEETS = (sheets.XLSX, sheets.CSV)
 DEFAULT_WAIT = 8.0  # seconds a page waits for a report before it shows the progress indicator
 KEPT_CHECKS = 32  # upload reports kept for their downloads
 
@@ -104,6 +115,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "report_quote": {"nl": "De bron zegt", "en": "The source says"},
     "report_value": {"nl": "waarde", "en": "value"},
     "report_of": {"nl": "Validatierapport", "en": "Validation report"},
+    "report_by_subject": {"nl": "per onderwerp (de bron van de bevinding)", "en": "by subject (the resource concerned)"},
+    "report_no_actor": {"nl": "zonder actor", "en": "no actor"},
+    "report_actor_meaning": {
+        "nl": "Actor: wie de rol of verantwoordelijkheid heeft waar de bevinding over gaat: bij een verantwoordelijkheid de actor aan wie die is toegewezen, bij een roltoewijzing of rol wie die vervult, bij een samenwerkingsverband de accounthouder of anders de penvoerder, bij een dashboard die van zijn samenwerkingsverband, bij een besluit, subsidie, advies of budget wie besluit, verleent, adviseert of beheert, bij een actor die actor zelf. Bevindingen zonder zo'n actor (een doel, een indicator) staan onder 'zonder actor'.",
+        "en": "Actor: who holds the role or responsibility the finding is about: for a responsibility the actor it is assigned to, for a role assignment or role who holds it, for a partnership its accounthouder or else its lead party (penvoerder), for a dashboard that of its partnership, for a decision, grant, advice or budget who decides, grants, advises or manages it, for an actor that actor itself. Findings without such an actor (a goal, an indicator) are under 'no actor'.",
+    },
+    "report_row": {"nl": "rij", "en": "row"},
 }
 STRINGS.update(TEXTS)
 
@@ -206,6 +224,10 @@ def _serialise(report: Any, media: str, lang: str, title: str = "") -> tuple[byt
         html = render_template("validation_print.html", title=title or t("report_of", lang),
                                **_report_view(report, lang, "regel"))
         return html.encode("utf-8"), "text/html; charset=utf-8"
+    if media == PDF:
+        html = render_template("validation_print.html", title=title or t("report_of", lang), pdf=True,
+                               pdf_styles=pdf_styles, **_report_view(report, lang, "regel"))
+        return html_to_pdf(html), PDF
     return json.dumps(report.to_dict(), ensure_ascii=False, indent=2).encode("utf-8"), JSON
 
 
@@ -224,7 +246,8 @@ def _report_view(report: Any, lang: str, group: str) -> dict[str, Any]:
     checks apart), findings grouped by rule part or by resource, links for resources the
     graph describes."""
     items = rulebook.findings(report, lang)
-    known = {f.focus: pages._known(f.focus) for f in items}
+    _name_actors(items, lang)
+    known = {iri: pages._known(iri) for f in items for iri in (f.focus, *f.actors)}
     by_rule: OrderedDict[str, list[rulebook.Group]] = OrderedDict()
     for part_group in rulebook.group_by_rule(items):
         by_rule.setdefault(part_group.rule or "?", []).append(part_group)
@@ -235,6 +258,7 @@ def _report_view(report: Any, lang: str, group: str) -> dict[str, Any]:
         "items": items,
         "by_rule": by_rule,
         "by_focus": rulebook.group_by_focus(items),
+        "by_actor": rulebook.group_by_actor(items, t("report_no_actor", lang)),
         "listing": listing,
         "ranges": ranges,
         "rule_titles": {rule: rulebook.pick(info.name, lang) for rule, info in report.rules.items()},
@@ -243,6 +267,21 @@ def _report_view(report: Any, lang: str, group: str) -> dict[str, Any]:
         "date": report.date.isoformat(),
         "pick_text": lambda texts: rulebook.pick(texts, lang),
     }
+
+
+def _name_actors(items: list[rulebook.Finding], lang: str) -> None:
+    """Actors by the names the graph gives them: a report of an upload checked on its
+    own only knows the upload's labels (an actor the sheet names by identifier would be
+    shown by its IRI's last part)."""
+    store = pages.store()  # what the caller may see: drafts' labels only for an editor
+    names: dict[str, str] = {}
+    for item in items:
+        for actor, label in zip(item.actors, item.actorLabels, strict=False):
+            if actor not in names and label == actor.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]:
+                found = {o.language or "": str(o) for _, _, o, _ in store.quads(URIRef(actor), RDFS.label, None)}
+                names[actor] = rulebook.pick(found, lang) or label
+        if any(a in names for a in item.actors):
+            item.actorLabels = tuple(names.get(a, label) for a, label in zip(item.actors, item.actorLabels, strict=False))
 
 
 # --------------------------------------------------------------------------- the store's report
@@ -272,7 +311,7 @@ def report_page() -> Any:
     lang = pages.current_lang()
     raw_date = (request.args.get("datum") or request.args.get("date") or "").strip()
     group = request.args.get("per", "regel")
-    group = group if group in ("regel", "actor") else "regel"
+    group = group if group in GROUPS else "regel"
     options = [(m.slug, m.label) for m in municipalities(state().service.store)]
     chosen = (request.args.get("gemeente") or request.args.get("municipality") or "").strip()
     fmt = (request.args.get("format") or "").strip().lower()
@@ -280,8 +319,8 @@ def report_page() -> Any:
                                "active": "validation", "title": t("validation_title", lang), "report": None,
                                "error": None, "running": False}
     if fmt and fmt not in DOWNLOADS:
-        return pages._problem(400, f"onbekend formaat {fmt!r} (json, turtle, csv, html)",
-                              f"unknown format {fmt!r} (json, turtle, csv, html)")
+        return pages._problem(400, f"onbekend formaat {fmt!r} ({', '.join(DOWNLOADS)})",
+                              f"unknown format {fmt!r} ({', '.join(DOWNLOADS)})")
     media = DOWNLOADS[fmt][0] if fmt else negotiate(request.headers.get("Accept"), PAGE_TYPES)
     if media is None:
         return pages._problem(406, "geen van de gevraagde formaten: " + ", ".join(PAGE_TYPES),
@@ -340,10 +379,13 @@ _CHECK_KEYS = ("date", "lang", "rule", "context", "municipality")
     summary="Controleer een rolmodel zonder het op te slaan / check a role model without storing it",
     description=(
         "De body is het rolmodel; Content-Type noemt het formaat (Turtle, TriG, N-Triples, N-Quads, "
-        "JSON-LD, RDF/XML). Niets wordt opgeslagen. / The body is the role model; Content-Type names its "
-        "format. Nothing is stored. With context=store the upload is validated together with the graph's "
-        "(public) data, or one municipality's role model of it, and the report holds the findings the upload "
-        "can affect. A parse error names the line and column (problem members line, column)."
+        "JSON-LD, RDF/XML, of een rolmatrix als XLSX of CSV). Niets wordt opgeslagen. / The body is the role "
+        "model; Content-Type names its format (an RDF format, or a role matrix spreadsheet as XLSX or CSV in "
+        "the layout of the role matrix download). Nothing is stored. With context=store the upload is validated "
+        "together with the graph's (public) data, or one municipality's role model of it, and the report holds "
+        "the findings the upload can affect. A parse error names the line and column (problem members line, "
+        "column); a spreadsheet's findings name their sheet and row (result members sheet, row), and a sheet "
+        "that cannot be read lists every problem (invalidRows). Accept: application/pdf gives the printable report."
     ),
     parameters=[
         {"name": "date", "in": "query", "required": False,
@@ -363,12 +405,12 @@ _CHECK_KEYS = ("date", "lang", "rule", "context", "municipality")
         "required": True,
         "content": {media: {"schema": {"type": "string"}} for media in
                     ("text/turtle", "application/trig", "application/n-triples", "application/n-quads",
-                     "application/ld+json", "application/rdf+xml")},
+                     "application/ld+json", "application/rdf+xml", *SPREADSHEETS)},
     },
     responses={200: {"description": "Het validatierapport / the validation report"}},
-    produces=(JSON, TURTLE, CSV),
+    produces=(JSON, TURTLE, CSV, PDF),
     media_schemas={JSON: {"$ref": "#/components/schemas/ValidationReport"}, TURTLE: {"type": "string"},
-                   CSV: {"type": "string"}},
+                   CSV: {"type": "string"}, PDF: {"type": "string", "format": "binary"}},
     raises=(ValidationInputError,),
     negotiation="validation report",
     public=True,  # reads: nothing is stored
@@ -397,7 +439,7 @@ def check_upload() -> Response:
     if context_name == "store":
         context = workflow.public_copy(service.store) if visible_graphs() is not None else service.store
     report = _checked(body, request.content_type, date=date, lang=lang, rules=rules or None,
-                      context=context, municipality=municipality)
+                      context=context, municipality=municipality, name="upload")
     data, content_type = _serialise(report, media, lang)
     response = Response(data, status=200, content_type=content_type)
     response.headers["Content-Language"] = lang
@@ -434,7 +476,8 @@ def _checked(body: bytes, media_type: str | None, **options: Any) -> Any:
         raise Problem(415, str(error).split(" / ")[0], str(error).split(" / ", 1)[-1], acceptable=error.accepted) from None
     except checking.UploadSyntaxError as error:
         raise Problem(400, str(error).split(" / ")[0], str(error).split(" / ", 1)[-1],
-                      type="https://data.mag-graph.nl/def/problem/invalid-rdf", line=error.line, column=error.column) from None
+                      type=f"https://data.mag-graph.nl/def/problem/{error.slug}", line=error.line, column=error.column,
+                      **error.members) from None
 
 
 # --------------------------------------------------------------------------- the upload page
@@ -524,14 +567,15 @@ def check_page() -> Any:
     context = workflow.public_copy(service.store) if form["context"] else None
     try:
         report = checking.check(body, parser.media_type, date=date, lang=lang, context=context,
-                                municipality=municipality, max_bytes=limit)
+                                municipality=municipality, max_bytes=limit, name=name)
     except ValidationInputError as error:
         status = 413 if isinstance(error, checking.UploadTooLargeError) else 415 if isinstance(error, checking.UnsupportedUploadError) else 400
         return fail(status, t("check_failed", lang, message=pages._message(error, lang)))
     key = _kept().put(report, name)
     downloads = {k: pages.link("checking.check_download", key=key, format=k) for k in DOWNLOADS}
     context_view = _upload_context(lang, form=form, downloads=downloads, checked=name)
-    context_view.update(_report_view(report, lang, request.form.get("per", "regel")))
+    group = request.form.get("per", "regel")
+    context_view.update(_report_view(report, lang, group if group in GROUPS else "regel"))
     return pages._page("check.html", **context_view)
 
 
@@ -542,11 +586,21 @@ def check_download(key: str) -> Any:
     fmt = (request.args.get("format") or "json").lower()
     found = _kept().get(key) if re.fullmatch(r"[0-9a-f]{32}", key) else None
     if fmt not in DOWNLOADS:
-        return pages._problem(400, f"onbekend formaat {fmt!r} (json, turtle, csv, html)", f"unknown format {fmt!r} (json, turtle, csv, html)")
+        return pages._problem(400, f"onbekend formaat {fmt!r} ({', '.join(DOWNLOADS)})",
+                              f"unknown format {fmt!r} ({', '.join(DOWNLOADS)})")
     if found is None:
         return pages._error_page(404, t("check_expired", lang))
     report, name = found
     return _download(report, fmt, lang, f"validatie-{name}", title=t("check_subject", lang, name=name))
+
+
+def printable(report: Any, fmt: str, lang: str = "nl", title: str = "") -> bytes:
+    """A report as a printable document (``pdf`` or ``html``), rendered by the pages'
+    templates; needs an application's request context (the command line makes one
+    around an empty in-memory store, so resources are named, not linked)."""
+    if fmt not in ("pdf", "html"):
+        raise ValueError(f"not a printable format: {fmt}")
+    return _serialise(report, DOWNLOADS[fmt][0], lang, title)[0]
 
 
 def register(app: Any) -> None:
@@ -555,4 +609,5 @@ def register(app: Any) -> None:
     app.register_blueprint(bp)
 
 
-__all__ = ["DOWNLOADS", "ReportJobs", "api_bp", "bp", "operations", "register", "report_page", "store_report"]
+__all__ = ["DOWNLOADS", "ReportJobs", "api_bp", "bp", "operations", "printable", "register", "report_page",
+           "store_report"]

@@ -156,7 +156,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "validation_date": {"nl": "Peildatum", "en": "Reference date"},
     "validation_group": {"nl": "Groeperen", "en": "Group"},
     "validation_by_rule": {"nl": "per regel", "en": "by rule"},
-    "validation_by_actor": {"nl": "per actor of onderwerp", "en": "by actor or subject"},
+    "validation_by_actor": {"nl": "per actor (aan wie het is toegewezen)", "en": "by actor (to whom it is assigned)"},
     "validation_submit": {"nl": "Valideer", "en": "Validate"},
     "validation_bad_date": {"nl": "Ongeldige datum: {value} (verwacht JJJJ-MM-DD)", "en": "Invalid date: {value} (expected YYYY-MM-DD)"},
     "validation_conforms": {"nl": "Het rolmodel voldoet op {date}.", "en": "The role model conforms at {date}."},

@@ -404,6 +404,12 @@ def _base_document(server_url: str) -> dict[str, Any]:
                         "value": {"type": "string", "nullable": True},
                         "sourceShape": {"type": "string"},
                         "message": {"type": "string"},
+                        "actors": {"type": "array", "items": {"type": "string"},
+                                   "description": "De actoren aan wie toegewezen is waar de bevinding over gaat / "
+                                                  "the actors assigned to what the finding concerns"},
+                        "actorLabels": {"type": "array", "items": {"type": "string"}},
+                        "sheet": {"type": "string", "description": "Blad van een gecontroleerd rekenblad / sheet of a checked spreadsheet"},
+                        "row": {"type": "integer", "description": "Rij daarin / its row"},
                     },
                 },
                 "ValidationReport": {

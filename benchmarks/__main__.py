@@ -4,6 +4,7 @@
     python -m benchmarks store           # load + query: mag-graph vs pyoxigraph vs rdflib
     python -m benchmarks validation      # full validation vs plain pySHACL; incremental latency
     python -m benchmarks --quick         # smaller sizes (a few minutes instead of ~15)
+    python -m benchmarks report          # the readable report: actors, spreadsheet uploads, PDF
 
 Synthetic national-scale data comes from benchmarks/generate.py and is cached in
 benchmarks/out/ (not committed).
@@ -34,10 +35,15 @@ def dataset(label: str, municipalities: int) -> tuple[Path, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("which", nargs="?", choices=["all", "store", "validation", "incremental"], default="all")
+    parser.add_argument("which", nargs="?", choices=["all", "store", "validation", "incremental", "report"], default="all")
     parser.add_argument("--quick", action="store_true", help="skip the 1M-triple size")
     parser.add_argument("--no-pyshacl", action="store_true", help="skip plain pySHACL (slow at 1M)")
     args = parser.parse_args(argv)
+    if args.which == "report":  # on the example graph: no synthetic data needed
+        from . import report
+
+        report.report()
+        return 0
     sizes = QUICK_SIZES if args.quick else SIZES
     files = {}
     for label, count in sizes.items():

@@ -154,7 +154,7 @@ def test_parse_errors_name_line_and_column() -> None:
     with pytest.raises(checking.UploadTooLargeError):
         checking.check(PLANTED.encode(), "text/turtle", max_bytes=100)
     with pytest.raises(checking.UnsupportedUploadError) as unknown:
-        checking.check(b"a,b", "text/csv")
+        checking.check(b"a,b", "image/png")
     assert "text/turtle" in str(unknown.value)
 
 
@@ -360,8 +360,9 @@ def test_post_validation_errors(server: Server, quad_snapshot: Any) -> None:
     assert problem["line"] == 7 and isinstance(problem["column"], int) and "regel 7" in problem["detail"]
     status, headers, body = server.call("POST", "/api/v1/validation", b"x" * 30_000, Content_Type="text/turtle")
     assert status == 413 and json.loads(body)["limit"] == 20_000
-    status, _, body = server.call("POST", "/api/v1/validation", b"a;b", Content_Type="text/csv")
+    status, _, body = server.call("POST", "/api/v1/validation", b"a;b", Content_Type="image/png")
     assert status == 415 and "text/turtle" in json.loads(body)["acceptable"]
+    assert "text/csv" in json.loads(body)["acceptable"]  # the role matrix spreadsheets (mag_graph.sheets)
     for query, name in (("?date=gisteren", "gisteren"), ("?municipality=utrecht&context=store", "utrecht"),
                         ("?municipality=maassluis", "context"), ("?context=alles", "context"), ("?regel=R01", "regel")):
         status, _, body = server.call("POST", "/api/v1/validation" + query, PLANTED.encode(), Content_Type="text/turtle")
@@ -399,7 +400,7 @@ def test_report_page_downloads_and_negotiation(server: Server) -> None:
     assert (None, None, SH.ValidationReport) in Graph().parse(data=body.decode(), format="turtle")
     status, _, body = server.call("GET", path + "&format=html")
     assert status == 200 and "R26 Belangrijk: elk kwartaal actualiseren" in body.decode()
-    status, _, body = server.call("GET", "/validatie?datum=2019-06-01&format=pdf")
+    status, _, body = server.call("GET", "/validatie?datum=2019-06-01&format=docx")
     assert status == 400
     status, _, _ = server.call("GET", "/validatie?gemeente=utrecht", Accept="text/html")
     assert status == 404
@@ -485,8 +486,15 @@ def test_browser_uploads_a_file_and_downloads_each_format(browser_page: Any, ser
 
 def test_browser_report_page_waits_for_the_background_report(browser_page: Any, server: Server, shots: Path) -> None:
     tab = browser_page
-    tab.goto(server.base + "/validatie?datum=2018-03-03&gemeente=maassluis&per=actor")
+    tab.goto(server.base + "/validatie?datum=2018-03-03&gemeente=maassluis&per=onderwerp")
     tab.wait_for_selector("#samenvatting", timeout=120_000)  # after the progress page refreshed itself
     assert "2018-03-03" in tab.locator("#samenvatting").inner_text()
     assert tab.locator(".finding-group h3 a", has_text="Dashboard Rogplus").count() == 1
+    # By actor: the dashboard's findings are the accounthouder's, not the dashboard's.
+    tab.select_option("#per", "actor")
+    tab.click("form.inline-form button[type=submit]")
+    tab.wait_for_selector("#actor-uitleg", timeout=120_000)
+    actors = tab.locator(".finding-group--actor h3").all_inner_texts()
+    assert actors and not any("Dashboard" in a for a in actors)
+    assert any("ccounthouder" in a for a in actors), actors
     tab.screenshot(path=str(shots / "validatie-maassluis.png"), full_page=False)

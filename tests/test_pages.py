@@ -799,10 +799,16 @@ def test_browser_validation_with_the_date_picker(browser_page: Any, live_server:
     tab = browser_page
     tab.goto(live_server + "/validatie?datum=2018-01-01")
     tab.fill("#datum", "2019-06-01")
-    tab.select_option("#per", "actor")
+    tab.select_option("#per", "onderwerp")
     tab.click("form.inline-form button[type=submit]")
     tab.wait_for_selector("#samenvatting")
-    assert "datum=2019-06-01" in tab.url and "per=actor" in tab.url
+    assert "datum=2019-06-01" in tab.url and "per=onderwerp" in tab.url
     assert "2019-06-01" in tab.locator("#samenvatting").inner_text()
     assert tab.locator(".finding-group h3 a", has_text="Dashboard Rogplus").count() == 1
+    # By actor: under the accounthouder the dashboard is assigned to, not the dashboard.
+    tab.select_option("#per", "actor")
+    tab.click("form.inline-form button[type=submit]")
+    tab.wait_for_selector("#actor-uitleg")
+    assert tab.locator(".finding-group--actor h3", has_text="Dashboard Rogplus").count() == 0
+    assert tab.locator(".finding-group--actor .finding-focus a", has_text="Dashboard Rogplus").count() >= 1
     tab.screenshot(path=str(screenshots / "validatie.png"), full_page=False)

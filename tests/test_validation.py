@@ -153,7 +153,8 @@ def test_cli_json_report(broken_file: Path) -> None:
     report = json.loads(result.output)
     assert report["conforms"] is False and report["date"] == "2026-11-01"
     (finding,) = report["results"]
-    assert set(finding) == {"rule", "severity", "focusNode", "focusLabel", "path", "value", "sourceShape", "message"}
+    assert set(finding) == {"rule", "severity", "focusNode", "focusLabel", "path", "value", "sourceShape", "message",
+                            "actors", "actorLabels"}  # the actors assigned to what it concerns (validation.actors)
     assert finding["rule"] == "R01" and finding["focusNode"] == str(EX.taak)
 
 

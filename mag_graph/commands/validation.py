@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from mag_graph import sheets  # noqa: F401  (registers .xlsx and .csv role matrices as files to check)
 from mag_graph.commands.common import (
     CommandFailed,
     expand_iri,
@@ -56,7 +57,10 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
               help="Peildatum voor tijdsafhankelijke regels (standaard vandaag) / reference date (default today).")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
 @click.option("--rule", "rules", multiple=True, metavar="RNN", help="Alleen deze regel(s) / only these rule(s), e.g. R15.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "turtle", "csv"]), default="text", show_default=True)
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "turtle", "csv", "html", "pdf"]), default="text",
+              show_default=True, help="html en pdf: het afdrukbare rapport / the printable report (pdf needs -o or a pipe).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str),
+              help="Schrijf het rapport hierheen / write the report here (default: stdout).")
 @click.option("--inference", type=click.Choice(["none", *INFERENCE_MODES]), default="none", show_default=True,
               help="Valideer met afgeleide kennis / validate with inferred triples (in a copy).")
 @click.option("--engine", type=click.Choice(list(ENGINES)), default=None,
@@ -72,6 +76,7 @@ def validate_command(
     lang: str,
     rules: tuple[str, ...],
     fmt: str,
+    output: str | None,
     inference: str,
     engine: str | None,
     store_path: str | None,
@@ -81,9 +86,13 @@ def validate_command(
     Without FILE arguments the store is validated (or one --municipality's role model,
     or one --graph); with them, the files are validated without loading them into the
     store: on their own (with the ontology), or --with-store together with the store's
-    data (of one --municipality, if given), as POST /api/v1/validation does. Exit code 0:
-    no violations (warnings allowed); 1: violations; 2: a usage or input error.
+    data (of one --municipality, if given), as POST /api/v1/validation does. A FILE may
+    be a role-matrix spreadsheet (.xlsx, .csv, as ``matrix`` writes it): its findings
+    name their sheet and row. Exit code 0: no violations (warnings allowed); 1:
+    violations; 2: a usage or input error.
     """
+    if fmt == "pdf" and output is None and sys.stdout.isatty():
+        raise CommandFailed("geef een bestand met -o voor PDF / give a file with -o for PDF")
     try:
         if files:
             if graph:
@@ -91,14 +100,16 @@ def validate_command(
             if municipality and not with_store:
                 raise CommandFailed("--municipality met bestanden vraagt --with-store / "
                                     "--municipality with files needs --with-store")
-            quads = read_files(files)
             if with_store:
                 with open_store(store_path) as store:
+                    quads = read_files(files, names=store, lang=lang)
                     report = check_quads(quads, date=reference_date, lang=lang, rules=rules or None,
                                          context=store, municipality=municipality)
             else:
-                report = validate(_with_ontology(quads), date=reference_date,
-                                  lang=lang, rules=rules or None, inference=inference, engine=engine)
+                quads = read_files(files, lang=lang)
+                report = check_quads(quads, date=reference_date, lang=lang, rules=rules or None, engine=engine) \
+                    if inference == "none" else validate(_with_ontology(quads), date=reference_date, lang=lang,
+                                                         rules=rules or None, inference=inference, engine=engine)
         else:
             if with_store:
                 raise CommandFailed("--with-store hoort bij bestanden / --with-store goes with files")
@@ -108,16 +119,54 @@ def validate_command(
                                   inference=inference, engine=engine)
     except ValidationInputError as error:
         raise CommandFailed(str(error)) from None
-    if fmt == "csv":
-        click.echo(report_csv(report), nl=False)
-    elif fmt == "json":
-        click.echo(report.to_json())
-    elif fmt == "turtle":
-        click.echo(report.to_turtle())
-    else:
-        click.echo(report.to_text(), nl=False)
+    _write(_rendered(report, fmt, lang), output)
     if not report.conforms:
         sys.exit(EXIT_VIOLATIONS)
+
+
+def _rendered(report: Any, fmt: str, lang: str) -> bytes:
+    """The report in one of the command's formats."""
+    if fmt in ("html", "pdf"):
+        return _printable(report, fmt, lang)
+    if fmt == "csv":
+        return report_csv(report).encode("utf-8")
+    if fmt == "json":
+        return (report.to_json() + "\n").encode("utf-8")
+    if fmt == "turtle":
+        return (report.to_turtle() + "\n").encode("utf-8")
+    return report.to_text().encode("utf-8")
+
+
+def _printable(report: Any, fmt: str, lang: str) -> bytes:
+    """The printable report (HTML or PDF) from the pages' templates, in a throw-away
+    application around an empty in-memory store."""
+    import pyoxigraph as ox
+
+    from mag_graph.api import create_app
+    from mag_graph.api.checking import printable
+    from mag_graph.store import MEMORY
+
+    store = Store(ox.Store(), MEMORY, in_memory=True)
+    app = create_app(store, config={"MAG_GRAPH_CACHE_ENTRIES": 0})
+    try:
+        with app.test_request_context(f"/validatie?lang={lang}"):
+            return printable(report, fmt, lang)
+    finally:
+        app.extensions["mag_graph"].close()
+        store.close()
+
+
+def _write(data: bytes, output: str | None) -> None:
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        with open(output, "wb") as handle:
+            handle.write(data)
+    except OSError as error:
+        raise CommandFailed(f"kan niet schrijven / cannot write {output}: {error.strerror}") from None
+    click.echo(f"rapport geschreven naar / report written to {output}", err=True)
 
 
 def _with_ontology(quads: list[Any]) -> Any:

@@ -9,7 +9,10 @@ rules with each finding mapped to its row, and imports it through the CMS as one
 validated revision (:mod:`.checking`).
 
 For a check without storing (``POST /api/v1/validation``), :func:`sheet_to_graph`
-turns an uploaded spreadsheet into an rdflib graph and a ``{focus node: RowRef}`` map.
+turns an uploaded spreadsheet into an rdflib graph and a ``{focus node: RowRef}`` map,
+and :mod:`.upload` registers XLSX and CSV as upload formats with
+:mod:`mag_graph.validation.checking` when this package is imported (the validation
+layer below knows parsers by media type, never spreadsheets).
 
 May import: :mod:`mag_graph.cms`, :mod:`mag_graph.questions`, :mod:`mag_graph.validation`,
 :mod:`mag_graph.store`, :mod:`mag_graph.namespaces`, :mod:`mag_graph.resources`. Never
@@ -36,4 +39,5 @@ from mag_graph.sheets.layout import (  # noqa: F401
     media_type_for,
 )
 from mag_graph.sheets.reading import RowMap, SheetRead, read_sheet, sheet_to_graph  # noqa: F401
+from mag_graph.sheets.upload import SheetUploadError, spreadsheet_quads  # noqa: F401  (registers XLSX, CSV)
 from mag_graph.sheets.vocabulary import Vocabulary, as_iri, short_id  # noqa: F401

@@ -84,21 +84,50 @@ class UploadSyntaxError(UploadError):
             f"{label} is niet te lezen{where_nl}: {message} / cannot read the {label}{where_en}: {message}"
         )
         self.line = line
-        self.column = column
+        self.column: int | str | None = column
         self.detail = message
+        # For a problem document: its type's last part, and members besides line and column.
+        self.slug = "invalid-rdf"
+        self.members: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class UploadInfo:
+    """What a converter may want to know besides the bytes: the file's name (for its
+    messages), a store whose names it may look up (actors, phases: the check's context,
+    or ``None`` for the converter's own default) and the language of messages."""
+
+    name: str = "upload"
+    names: Any | None = None
+    lang: str = "nl"
+
+
+class UploadQuads(list):  # type: ignore[type-arg]
+    """The quads of an upload, and for a format with rows (a spreadsheet) where each
+    resource came from (``locations``: ``{IRI: (sheet, row)}``) and the resources the
+    upload describes whole (``replaces``: a check with context leaves out the context's
+    own statements about them, as a row replaces what the store says)."""
+
+    def __init__(self, quads: Iterable[ox.Quad] = (), locations: dict[str, tuple[str, int]] | None = None,
+                 replaces: Iterable[str] = ()) -> None:
+        super().__init__(quads)
+        self.locations: dict[str, tuple[str, int]] = dict(locations or {})
+        self.replaces: set[str] = set(replaces)
 
 
 @dataclass(frozen=True)
 class Parser:
     """One format an upload may come in: its media type, a short name (for a form or
     ``?format=``), a label, file suffixes, and the function that turns the bytes into
-    quads (raising :class:`UploadSyntaxError`)."""
+    quads (raising :class:`UploadSyntaxError`). With ``takes_info`` the function is
+    called with an :class:`UploadInfo` too, and may return :class:`UploadQuads`."""
 
     media_type: str
     name: str
     label: str
     suffixes: tuple[str, ...]
-    parse: Callable[[bytes], Iterable[ox.Quad]]
+    parse: Callable[..., Iterable[ox.Quad]]
+    takes_info: bool = False
 
 
 PARSERS: dict[str, Parser] = {}
@@ -172,16 +201,18 @@ for _fmt, _name, _label, _suffixes in (
     register_parser(Parser(_fmt.media_type, _name, _label, _suffixes, _rdf_parser(_fmt, _label)))
 
 
-def parse_upload(body: bytes, media_type: str | None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[ox.Quad]:
+def parse_upload(body: bytes, media_type: str | None, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                 info: UploadInfo | None = None) -> UploadQuads:
     """The quads of an upload, triples (and the default graph) placed in
     :data:`UPLOAD_GRAPH`. Over ``max_bytes``, an unknown media type or unreadable text
-    raise the errors above."""
+    raise the errors above. ``info`` goes to a converter that takes it."""
     if len(body) > max_bytes:
         raise UploadTooLargeError(len(body), max_bytes)
     parser = parser_for(media_type)
     upload = ox.NamedNode(str(UPLOAD_GRAPH))
-    quads = []
-    for quad in parser.parse(body):
+    parsed = parser.parse(body, info or UploadInfo()) if parser.takes_info else parser.parse(body)
+    quads = UploadQuads(locations=getattr(parsed, "locations", None), replaces=getattr(parsed, "replaces", ()))
+    for quad in parsed:
         if isinstance(quad.graph_name, ox.DefaultGraph):
             quad = ox.Quad(quad.subject, quad.predicate, quad.object, upload)
         quads.append(quad)
@@ -203,10 +234,12 @@ def prepare() -> None:
     _reads_index(dt.date.today(), None)
 
 
-def read_files(paths: Iterable[str | Path], *, max_bytes: int | None = None) -> list[ox.Quad]:
+def read_files(paths: Iterable[str | Path], *, max_bytes: int | None = None, names: Any | None = None,
+               lang: str = "nl") -> UploadQuads:
     """The quads of files, each parsed by the parser of its suffix (as an upload of that
-    media type is: the same errors, with line and column); a message naming the file."""
-    quads: list[Any] = []
+    media type is: the same errors, with line and column); a message naming the file.
+    ``names`` is the store a converter looks names up in (see :class:`UploadInfo`)."""
+    quads = UploadQuads()
     for raw in paths:
         path = Path(raw)
         parser = parser_for_suffix(path.suffix)
@@ -217,9 +250,15 @@ def read_files(paths: Iterable[str | Path], *, max_bytes: int | None = None) -> 
         except OSError as error:
             raise ValidationInputError(f"bestand niet te lezen / cannot read file: {path} ({error.strerror})") from None
         try:
-            quads += parse_upload(body, parser.media_type, max_bytes=max_bytes or max(len(body), 1))
+            info = UploadInfo(name=path.name, names=names, lang=lang)
+            parsed = parse_upload(body, parser.media_type, max_bytes=max_bytes or max(len(body), 1), info=info)
         except UploadSyntaxError as error:
+            if type(error) is not UploadSyntaxError:  # a converter's own error names its file already
+                raise
             raise UploadSyntaxError(f"{parser.label} ({path})", error.detail, error.line, error.column) from None
+        quads += parsed
+        quads.locations.update(parsed.locations)
+        quads.replaces.update(parsed.replaces)
     return quads
 
 
@@ -233,6 +272,7 @@ def check(
     context: Any | None = None,
     municipality: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    name: str = "upload",
 ) -> ValidationReport:
     """Validate an upload without storing it; the :class:`~.report.ValidationReport`.
 
@@ -241,8 +281,10 @@ def check(
     :func:`~.engine.validate` takes) the upload is validated together with that data,
     or with one ``municipality``'s role model of it (:mod:`.scope`), and the report
     holds the findings about the resources the upload can affect (the incremental
-    analysis of :mod:`.impact`), not the context's own findings elsewhere."""
-    quads = parse_upload(body, media_type, max_bytes=max_bytes)
+    analysis of :mod:`.impact`), not the context's own findings elsewhere. ``name`` is the
+    file's name, for a converter's messages (a CSV's sheet is named after it)."""
+    info = UploadInfo(name=name, names=context, lang=lang)
+    quads = parse_upload(body, media_type, max_bytes=max_bytes, info=info)
     return check_quads(quads, date=date, lang=lang, rules=rules, context=context, municipality=municipality)
 
 
@@ -254,6 +296,7 @@ def check_quads(
     rules: Iterable[str] | None = None,
     context: Any | None = None,
     municipality: str | None = None,
+    engine: str | None = None,
 ) -> ValidationReport:
     """:func:`check` of quads already parsed (from :func:`parse_upload` or :func:`read_files`)."""
     store = ox.Store()
@@ -263,11 +306,13 @@ def check_quads(
             "een gemeente kiest een deel van de context; geef ook de context / "
             "a municipality selects part of the context; give the context too"
         )
+    locations = dict(getattr(quads, "locations", {}))
     if context is None:
         store.extend(quads)
-        return validate(store, date=date, lang=lang, rules=rules)
+        return _located(validate(store, date=date, lang=lang, rules=rules, engine=engine), locations)
     base = municipality_store(context, municipality) if municipality is not None else _coerce(context)
-    store.extend(base)
+    replaced = {ox.NamedNode(iri) for iri in getattr(quads, "replaces", ())}
+    store.extend(q for q in base if q.subject not in replaced)
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     # What an upload can affect does not depend on the reference date (the date is a
     # constant in FILTERs, not a pattern), so the analysis runs with today's, which the
@@ -276,4 +321,11 @@ def check_quads(
     store.extend(quads)
     after = affected_by(store, triples, rules=rules)
     mentioned = {URIRef(t.subject.value) for t in triples if isinstance(t.subject, ox.NamedNode)}
-    return validate(store, date=date, lang=lang, rules=rules, focus_nodes=before | after | mentioned)
+    report = validate(store, date=date, lang=lang, rules=rules, focus_nodes=before | after | mentioned)
+    return _located(report, locations)
+
+
+def _located(report: ValidationReport, locations: dict[str, tuple[str, int]]) -> ValidationReport:
+    """The report with the rows the focus nodes came from (for an upload with rows)."""
+    report.locations = dict(locations)
+    return report

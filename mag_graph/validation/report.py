@@ -18,6 +18,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from mag_graph.namespaces import RDFS, SH, SKOS
+from mag_graph.validation.actors import actors_of
 from mag_graph.validation.data import _coerce
 from mag_graph.validation.rulebook import findings, group_by_rule
 from mag_graph.validation.shapes import (
@@ -42,6 +43,9 @@ class ValidationResult:
     value: str | None
     sourceShape: str
     message: str
+    # The actors assigned to what the finding concerns (:mod:`.actors`), and their labels.
+    actors: tuple[str, ...] = ()
+    actorLabels: tuple[str, ...] = ()
 
 
 @dataclass
@@ -56,6 +60,9 @@ class ValidationReport:
     rules: dict[str, RuleInfo]
     # The prepared shapes graph the run used (for reading the results again).
     shapes_graph: Graph | None = field(default=None, repr=False, compare=False)
+    # Where a focus node came from in the checked file, for formats with rows (a
+    # spreadsheet's sheet and row number): ``{focus IRI: (sheet, row)}``.
+    locations: dict[str, tuple[str, int]] = field(default_factory=dict, compare=False)
 
     @property
     def violations(self) -> list[ValidationResult]:
@@ -69,8 +76,24 @@ class ValidationReport:
         return {
             "conforms": self.conforms,
             "date": self.date.isoformat(),
-            "results": [asdict(r) for r in self.results],
+            "results": [self._result_dict(r) for r in self.results],
         }
+
+    def _result_dict(self, result: ValidationResult) -> dict[str, Any]:
+        out = asdict(result)
+        out["actors"] = list(result.actors)
+        out["actorLabels"] = list(result.actorLabels)
+        where = self.locations.get(result.focusNode)
+        if where is not None:
+            out["sheet"], out["row"] = where
+        return out
+
+    def location(self, focus: str, lang: str = "nl") -> str:
+        """``blad, rij 3`` / ``sheet, row 3`` for a focus node that came from a row, else ``""``."""
+        where = self.locations.get(focus)
+        if where is None:
+            return ""
+        return f"{where[0]}, {'row' if lang == 'en' else 'rij'} {where[1]}"
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
@@ -108,6 +131,7 @@ def _read_results(report: Graph, shapes: Graph, store: ox.Store, lang: str) -> l
         value = report.value(node, SH.value)
         severity = _SEVERITIES.get(report.value(node, SH.resultSeverity), "Violation")
         messages = _result_messages(report, node, shapes, shape)
+        actors = tuple(actors_of(store, str(focus))) if isinstance(focus, URIRef) else ()
         results.append(
             ValidationResult(
                 rule=_rule_of(shapes, shape) if shape is not None else None,
@@ -118,6 +142,8 @@ def _read_results(report: Graph, shapes: Graph, store: ox.Store, lang: str) -> l
                 value=str(value) if value is not None else None,
                 sourceShape=str(shape),
                 message=_pick(messages, lang),
+                actors=actors,
+                actorLabels=tuple(labels.label(URIRef(a)) for a in actors),
             )
         )
     results.sort(key=lambda r: (r.rule or "~", r.severity != "Violation", r.focusLabel, r.path or "", r.value or ""))
@@ -253,7 +279,9 @@ def format_text(report: ValidationReport) -> str:
             for item in by_focus[focus_label]:
                 severity = _severity_word(item.severity, lang)
                 where = f" ({item.pathLabel})" if item.pathLabel else ""
-                lines.append(f"      [{severity}]{where} {item.message}")
+                row = report.location(item.focus, lang)
+                row = f" [{row}]" if row else ""
+                lines.append(f"      [{severity}]{row}{where} {item.message}")
     violations, warnings = len(report.violations), len(report.warnings)
     lines.append("")
     if nl:

@@ -10,7 +10,8 @@ from that part, never from a sibling of the same rule.
 
 Here: the parts of the shipped shapes (:func:`rule_parts`), the findings of a report with
 their part, the label of their field and a link-ready focus node (:func:`findings`),
-grouping by rule part or by resource (:func:`group_by_rule`, :func:`group_by_focus`),
+grouping by rule part, by the assigned actor or by resource (:func:`group_by_rule`,
+:func:`group_by_actor`, :func:`group_by_focus`),
 the rule catalogue split into rules (R01-R28) and register checks (OD01-OD04)
 (:func:`catalogue`), and the report as CSV, one row per finding (:func:`report_csv`).
 """
@@ -222,14 +223,28 @@ class Finding:
     source: str | None
     sourceLabel: str
     quote: str
+    # The actors assigned to what the finding concerns (IRIs and labels; none: "no actor").
+    actors: tuple[str, ...] = ()
+    actorLabels: tuple[str, ...] = ()
+    # Where the resource came from in a checked file with rows ("", 0 when not from one).
+    sheet: str = ""
+    row: int = 0
+
+    def location(self, lang: str) -> str:
+        """``blad, rij 3`` / ``sheet, row 3``, or ``""``."""
+        if not self.row:
+            return ""
+        return f"{self.sheet}, {'row' if lang == 'en' else 'rij'} {self.row}"
 
 
 def findings(report: Any, lang: str | None = None) -> list[Finding]:
     """The report's results as findings, in the report's order."""
     lang = lang or report.lang
     own_shapes = getattr(report, "shapes_graph", None)
+    locations = getattr(report, "locations", None) or {}
     out: list[Finding] = []
     for result in report.results:
+        sheet, row = locations.get(result.focusNode, ("", 0))
         part = part_of(result.sourceShape)
         parts = None
         if part is None and own_shapes is not None:  # a run with shapes of the caller's own
@@ -252,6 +267,10 @@ def findings(report: Any, lang: str | None = None) -> list[Finding]:
             source=part.source if part else None,
             sourceLabel=pick(part.sourceLabel, lang) if part else "",
             quote=pick(part.quote, "nl") if part else "",
+            actors=tuple(getattr(result, "actors", ())),
+            actorLabels=tuple(getattr(result, "actorLabels", ())),
+            sheet=sheet,
+            row=row,
         ))
     return out
 
@@ -288,8 +307,8 @@ def group_by_rule(items: list[Finding]) -> list[Group]:
 
 
 def group_by_focus(items: list[Finding]) -> list[Group]:
-    """One group per resource (actor, partnership, ...), by its name; within a group,
-    by rule."""
+    """One group per resource concerned (a responsibility, partnership, ...), by its
+    name; within a group, by rule."""
     groups: dict[str, Group] = {}
     for item in items:
         group = groups.get(item.focus)
@@ -299,6 +318,28 @@ def group_by_focus(items: list[Finding]) -> list[Group]:
     for group in groups.values():
         group.findings.sort(key=lambda f: (f.rule, f.heading.lower(), f.message))
     return sorted(groups.values(), key=lambda g: (g.heading.lower(), g.key))
+
+
+# The key of the group of findings whose resource has no assigned actor.
+NO_ACTOR = ""
+
+
+def group_by_actor(items: list[Finding], no_actor: str = "zonder actor / no actor") -> list[Group]:
+    """One group per assigned actor (:mod:`.actors`: a responsibility's actor, a role's
+    holder, a partnership's accounthouder or penvoerder...), by the actor's name; a
+    finding about a resource with several actors is under each of them; findings without
+    one last, under ``no_actor`` (key :data:`NO_ACTOR`). Within a group, by rule."""
+    groups: dict[str, Group] = {}
+    for item in items:
+        pairs = list(zip(item.actors, item.actorLabels, strict=False)) or [(NO_ACTOR, no_actor)]
+        for actor, label in pairs:
+            group = groups.get(actor)
+            if group is None:
+                group = groups[actor] = Group(actor, label, None, None, actor or None)
+            group.findings.append(item)
+    for group in groups.values():
+        group.findings.sort(key=lambda f: (f.rule, f.heading.lower(), f.focusLabel.lower(), f.message))
+    return sorted(groups.values(), key=lambda g: (g.key == NO_ACTOR, g.heading.lower(), g.key))
 
 
 @dataclass
@@ -331,7 +372,7 @@ def catalogue(report: Any, lang: str, items: list[Finding] | None = None) -> dic
 
 CSV_COLUMNS = (
     "rule", "ruleName", "severity", "focusNode", "focusLabel", "path", "pathLabel", "value",
-    "message", "source", "sourceLabel", "quote", "sourceShape",
+    "message", "source", "sourceLabel", "quote", "sourceShape", "actor", "actorLabel", "sheet", "row",
 )
 
 
@@ -344,6 +385,7 @@ def report_csv(report: Any, lang: str | None = None) -> str:
         writer.writerow([
             item.rule, item.partName, item.severity, item.focus, item.focusLabel, item.path or "",
             item.pathLabel, item.value or "", item.message, item.source or "", item.sourceLabel, item.quote,
-            result.sourceShape,
+            result.sourceShape, "; ".join(item.actors), "; ".join(item.actorLabels), item.sheet,
+            item.row or "",
         ])
     return buffer.getvalue()
