@@ -236,18 +236,30 @@ def create(type_name: str) -> Any:
         return _render_form(kind, view, status=400 if posted.errors and action not in ("search", "more") else 200)
     document = dict(posted.document)
     document.setdefault("type", schema["properties"]["type"].get("default"))
+    dry_run = action == "check"
     try:
-        result = cms().create(kind, document, agent=user.name, role=user.role, lang=lang)
+        result = cms().create(kind, document, agent=user.name, role=user.role, lang=lang, dry_run=dry_run)
     except core.ValidationFailedError as exc:
         view = _redisplay(kind, posted, lang, user.role, "", "save")
         forms.findings_by_field(view, exc.results, None, lang)
-        return _render_form(kind, view, status=422, refused=True)
+        return _render_form(kind, view, status=422, refused=True, checking=dry_run)
     except MagGraphError as exc:
         view = _redisplay(kind, posted, lang, user.role, "", "save")
         view.general_errors.append(exc.nl if lang == "nl" else exc.en)
         return _render_form(kind, view, status=getattr(exc, "status", 400) or 400, refused=True)
+    if dry_run:
+        return _render_form(kind, _redisplay(kind, posted, lang, user.role, "", "save"), checked=_checked(result, lang))
     flash(_saved_message(result, lang, created=True), "saved")
     return redirect(pages.link("workbench.edit", type_name=kind.name, ref=ref_for(kind, result.iri)), code=303)
+
+
+def _checked(result: core.WriteResult, lang: str) -> dict[str, Any]:
+    """What a "check, don't save" shows: it passed, with the warnings it raised."""
+    warnings = []
+    for warning in result.warnings:
+        message = warning.get("message", {})
+        warnings.append(f"{warning.get('rule') or ''}: {message.get(lang) or message.get('nl', '')}")
+    return {"warnings": warnings}
 
 
 def _saved_message(result: core.WriteResult, lang: str, *, created: bool = False) -> str:
@@ -282,13 +294,14 @@ def edit(type_name: str, ref: str) -> Any:
         view = _redisplay(kind, posted, lang, user.role, key, action)
         status = 400 if posted.errors and action not in ("search", "more") else 200
         return _render_form(kind, view, status=status, iri=iri, etag=etag, **context)
+    dry_run = action == "check"
     try:
         result = cms().patch(iri, posted.document, agent=user.name, role=user.role, if_match=f'"{etag}"',
-                             ctype=kind, lang=lang)
+                             ctype=kind, lang=lang, dry_run=dry_run)
     except core.ValidationFailedError as exc:
         view = _redisplay(kind, posted, lang, user.role, "", "save")
         forms.findings_by_field(view, exc.results, iri, lang)
-        return _render_form(kind, view, status=422, iri=iri, etag=etag, refused=True, **context)
+        return _render_form(kind, view, status=422, iri=iri, etag=etag, refused=True, checking=dry_run, **context)
     except core.PreconditionFailedError:
         view = _redisplay(kind, posted, lang, user.role, "", "save")
         changed = _changed_fields(view, kind, document, posted, lang)
@@ -299,6 +312,9 @@ def edit(type_name: str, ref: str) -> Any:
         view.general_errors.append(exc.nl if lang == "nl" else exc.en)
         return _render_form(kind, view, status=getattr(exc, "status", 400) or 400, iri=iri, etag=etag,
                             refused=True, **context)
+    if dry_run:
+        return _render_form(kind, _redisplay(kind, posted, lang, user.role, "", "save"), iri=iri, etag=etag,
+                            checked=_checked(result, lang), **context)
     flash(_saved_message(result, lang), "saved")
     for warning in result.warnings:
         message = warning.get("message", {})

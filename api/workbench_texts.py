@@ -5,6 +5,16 @@ the tests check them like every other page text."""
 from __future__ import annotations
 
 WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
+    # -- check, don't save
+    "form_check": {"nl": "Controleren, niet opslaan", "en": "Check, don't save"},
+    "form_checked_ok": {
+        "nl": "Gecontroleerd: deze versie voldoet aan de regels. Er is niets opgeslagen.",
+        "en": "Checked: this version passes the rules. Nothing was saved.",
+    },
+    "form_checked_refused": {
+        "nl": "Gecontroleerd: deze versie breekt {count} regel(s). Er is niets opgeslagen.",
+        "en": "Checked: this version breaks {count} rule(s). Nothing was saved.",
+    },
     # -- header and login
     "login_link": {"nl": "Inloggen", "en": "Log in"},
     "logout_button": {"nl": "Uitloggen", "en": "Log out"},
