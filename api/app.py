@@ -36,10 +36,12 @@ from . import (
     pages,
     problems,
     review,
+    review_lists,
     session,
     sparql,
     v1,
     workbench,
+    working_copies,
 )
 from .response_cache import ResponseCache
 from .runtime import MagGraph
@@ -198,11 +200,13 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     app.register_blueprint(sparql.bp)
     app.register_blueprint(v1.bp)
     app.register_blueprint(cms.bp)
+    app.register_blueprint(working_copies.bp)
     app.register_blueprint(pages.bp)
     session.install(app, settings, store.location)  # the pages' login session, CSRF tokens, login limits
     app.register_blueprint(login.bp)
     app.register_blueprint(workbench.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(review_lists.bp)
     checking.register(app)
     app.register_blueprint(definitions.bp)
     headers.install(app, settings["MAG_GRAPH_CORS_ORIGINS"], editors)

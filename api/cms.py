@@ -341,6 +341,9 @@ _PAGE = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum"
 _DOCUMENT_BODY = {"required": True, "content": {JSON_LD: {"schema": {"$ref": "#/components/schemas/Document"}},
                                                 "text/turtle": {"schema": {"type": "string"}}}}
 _WRITE_RESULT = {"$ref": "#/components/schemas/WriteResult"}
+_KEPT_AS_WORKING_COPY = {"description": ("Vastgestelde inhoud, gewijzigd door een redacteur: bewaard als werkkopie tot een "
+                                         "beoordelaar haar vaststelt. / Adopted content changed by an editor: kept as its "
+                                         "working copy until a reviewer adopts it.")}
 _ITEM_MEDIA_TYPES = tuple(ITEM_FORMATS)
 # Errors of the core that escape the views (the helpers the views call are read for the rest).
 _WRITE_ERRORS = (core.InvalidDocumentError, core.AlreadyExistsError, core.ValidationFailedError, workflow.StateConflictError)
@@ -564,8 +567,8 @@ def item(collection: str, ref: str) -> Response:
                   description=("Vervangt de hele beschrijving van een bron; `If-Match` met de ETag is verplicht. / "
                                "Replaces a resource's whole description; If-Match with the ETag is required."),
                   parameters=[_COLLECTION, _REF, _IF_MATCH, _DRY_RUN], request_body=_DOCUMENT_BODY, etag=True,
-                  responses={200: {"description": "What the write did"}}, produces=(JSON,), schema=_WRITE_RESULT,
-                  raises=_CHANGE_ERRORS)
+                  responses={200: {"description": "What the write did"}, 202: _KEPT_AS_WORKING_COPY},
+                  produces=(JSON,), schema=_WRITE_RESULT, raises=_CHANGE_ERRORS)
 def replace(collection: str, ref: str) -> Response:
     kind = _collection(collection)
     principal = _writer("editor")
@@ -575,7 +578,7 @@ def replace(collection: str, ref: str) -> Response:
     result = cms().replace(iri, data, agent=principal.name, role=principal.role, format=fmt,
                            if_match=request.headers.get("If-Match"), ctype=kind, lang=request_language(strict=True),
                            dry_run=dry_run)
-    return _write_answer(result, kind)
+    return _write_answer(result, kind, status=_change_status(result))
 
 
 @operations.route("/<collection>/<ref>", "PATCH", id="patchItem", tags=["cms"],
@@ -584,8 +587,8 @@ def replace(collection: str, ref: str) -> Response:
                                "verplicht. / A JSON Merge Patch on the resource's JSON-LD document; If-Match is required."),
                   parameters=[_COLLECTION, _REF, _IF_MATCH, _DRY_RUN],
                   request_body={"required": True, "content": {MERGE_PATCH: {"schema": {"type": "object"}}}}, etag=True,
-                  responses={200: {"description": "What the write did"}}, produces=(JSON,), schema=_WRITE_RESULT,
-                  raises=_CHANGE_ERRORS)
+                  responses={200: {"description": "What the write did"}, 202: _KEPT_AS_WORKING_COPY},
+                  produces=(JSON,), schema=_WRITE_RESULT, raises=_CHANGE_ERRORS)
 def patch(collection: str, ref: str) -> Response:
     kind = _collection(collection)
     principal = _writer("editor")
@@ -597,7 +600,13 @@ def patch(collection: str, ref: str) -> Response:
     result = cms().patch(iri, data, agent=principal.name, role=principal.role,
                          if_match=request.headers.get("If-Match"), ctype=kind, lang=request_language(strict=True),
                          dry_run=dry_run)
-    return _write_answer(result, kind)
+    return _write_answer(result, kind, status=_change_status(result))
+
+
+def _change_status(result: core.WriteResult) -> int:
+    """202 when an editor's change of adopted content was kept as its working copy (it
+    waits for a reviewer); 200 otherwise."""
+    return 202 if result.working_copy is not None and not result.dry_run else 200
 
 
 @operations.route("/<collection>/<ref>", "DELETE", id="deleteItem", tags=["cms"],
