@@ -33,8 +33,11 @@ from . import (
     definitions,
     headers,
     login,
+    names,
     pages,
     problems,
+    query_page,  # noqa: F401  (registers /query on the pages blueprint)
+    question_pages,  # noqa: F401  (registers /vragen on the pages blueprint)
     review,
     review_lists,
     session,
@@ -202,6 +205,7 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     app.register_blueprint(cms.bp)
     app.register_blueprint(working_copies.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(names.bp)
     session.install(app, settings, store.location)  # the pages' login session, CSRF tokens, login limits
     app.register_blueprint(login.bp)
     app.register_blueprint(workbench.bp)
