@@ -25,6 +25,7 @@ from mag_graph.sparql import (
     SparqlService,
 )
 from mag_graph.store import Store, default_store_path
+from mag_graph.validation import warm_up
 
 from . import (
     checking,
@@ -116,6 +117,11 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         16 * 1024 * 1024,
         "Largest role model POST /api/v1/validation and /validatie/controleren check, in bytes; larger ones get 413.",
     ),
+    "MAG_GRAPH_WARM_UP": (
+        False,
+        ("Warm up validation in a background thread at start (what each shape reads), so the first CMS write "
+         "does not wait for it; `mag-graph serve` turns it on."),
+    ),
     "MAG_GRAPH_REPORT_WAIT": (
         8.0,
         ("Seconds /validatie waits for a report not yet computed before it shows a progress indicator "
@@ -198,6 +204,10 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     # Listings (the CMS's queries built from request parameters) run like /sparql's
     # queries: in the worker processes, under the same timeout, holding no CMS lock.
     content.use_query_service(service)
+    # The first validated write would compute what each shape reads (tens of seconds):
+    # done now, in the background (mag_graph.validation.warm_up); a write meanwhile waits.
+    if _flag(settings["MAG_GRAPH_WARM_UP"]):
+        app.extensions["mag_graph_warm_up"] = warm_up.start(content.date)
 
     problems.register(app)
     app.register_blueprint(sparql.bp)
@@ -223,6 +233,11 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,  # type: ignore[method-assign]
                                 x_port=proxies)
     return app
+
+
+def _flag(setting: Any) -> bool:
+    """A boolean setting: True, or a text such as "1", "true", "yes"."""
+    return setting is True or str(setting).strip().lower() in ("1", "true", "yes", "on")
 
 
 def _trusted_proxies(setting: Any) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-__all__ = ["dutch_date", "dutch_datetime", "literal_text", "money", "number"]
+__all__ = ["dutch_date", "dutch_datetime", "human_term", "literal_text", "money", "money_of", "number", "value_text"]
 
 _MONTHS = {
     "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
@@ -94,3 +94,71 @@ def literal_text(value: Literal, lang: str = "nl") -> str:
         truth = str(value).strip().lower() in ("true", "1")
         return ({"nl": "ja", "en": "yes"} if truth else {"nl": "nee", "en": "no"})["en" if lang == "en" else "nl"]
     return str(value)
+
+
+_CURIE = re.compile(r"^[a-z][a-z0-9]*:([A-Za-z_][A-Za-z0-9_.-]*)$")
+_SCHEMA_VALUE = "https://schema.org/value"
+_SCHEMA_CURRENCY = "https://schema.org/currency"
+
+
+def human_term(text: str) -> str:
+    """A name for a term that has no label, instead of its compact IRI: ``org:Post`` ->
+    "Post", ``schema:MonetaryAmount`` -> "Monetary amount", an IRI -> its last segment
+    in words. Text that is no term is given back as it is."""
+    local = None
+    found = _CURIE.match(text)
+    if found:
+        local = found.group(1)
+    elif re.match(r"^https?://\S+$", text):
+        local = re.split(r"[#/]", text.rstrip("/#"))[-1] or text
+    if local is None:
+        return text
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", local).replace("_", " ").replace("-", " ").split()
+    if not words:
+        return text
+    return " ".join([words[0][:1].upper() + words[0][1:], *[w.lower() if not w.isupper() else w for w in words[1:]]])
+
+
+def value_text(value: Any, lang: str = "nl") -> str:
+    """The text a page shows for a described value (:class:`mag_graph.questions.describe.Value`):
+    a literal in words (dates, numbers, yes/no) without datatype or language tag; an IRI
+    without a label as a name rather than a compact IRI."""
+    kind = getattr(value, "kind", None)
+    if kind == "literal":
+        literal = Literal(value.text, lang=value.lang or None,
+                          datatype=None if value.lang or not value.datatype else _datatype(value.datatype))
+        return literal_text(literal, lang)
+    if kind == "iri":
+        text = value.text or value.iri or ""
+        return human_term(text) if text in (value.iri, _curie_like(text)) else text
+    return str(getattr(value, "text", "") or "")
+
+
+def money_of(nested: Any, lang: str = "nl") -> str | None:
+    """A nested amount (``schema:value`` with ``schema:currency``) as "€ 9.707"; ``None``
+    for anything else."""
+    amount = currency = None
+    for statement in nested or ():
+        if statement.predicate == _SCHEMA_VALUE and statement.value.kind == "literal":
+            amount = statement.value.text
+        elif statement.predicate == _SCHEMA_CURRENCY and statement.value.kind == "literal":
+            currency = statement.value.text
+    if amount is None or currency is None:
+        return None
+    return money(amount, lang, currency)
+
+
+def _curie_like(text: str) -> str | None:
+    return text if _CURIE.match(text) else None
+
+
+_XSD_PREFIX = "xsd:"
+
+
+def _datatype(name: str) -> Any:
+    """A datatype as the description names it (``xsd:decimal`` or a full IRI)."""
+    from rdflib import URIRef
+
+    if name.startswith(_XSD_PREFIX):
+        return XSD[name[len(_XSD_PREFIX):]]
+    return URIRef(name)

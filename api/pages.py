@@ -40,6 +40,7 @@ from mag_graph.questions.matrix import role_matrix as role_matrix_of
 from mag_graph.sparql import NotAcceptableError, negotiate
 from mag_graph.store import GraphStore
 
+from . import display
 from .i18n import explicit_language, request_language, t
 from .problems import (
     ERROR_PAGE,
@@ -153,6 +154,9 @@ def _template_helpers() -> dict[str, Any]:
         "resource_href": resource_href,
         "switch_url": _switch_url(),
         "curie": describe.curie,
+        "show": lambda value: display.value_text(value, lang),
+        "money_of": lambda nested: display.money_of(nested, lang),
+        "human": display.human_term,
         "has_endpoint": _has_rule,
     }
 
@@ -201,6 +205,15 @@ def _problem(status: int, nl: str, en: str) -> Response:
         response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
         response.vary.add("Accept")
     return response
+
+
+def _known(iri: str) -> bool:
+    """Whether the graph has a page for the IRI (remembered for the request: a result
+    table names the same IRIs many times). Others link out to the IRI itself."""
+    cache: dict[str, bool] = g.setdefault("known_iris", {})
+    if iri not in cache:
+        cache[iri] = describe.exists(store(), URIRef(iri))
+    return cache[iri]
 
 
 # --------------------------------------------------------------------------- home
@@ -429,9 +442,35 @@ def _resource_page(raw: str) -> Any:
                 else url_for("pages.doc_iri", iri=str(iri), format=fmt_name))
         for label, fmt_name in (("Turtle", "turtle"), ("JSON-LD", "jsonld"))
     }
-    incoming_groups: dict[str, list[Any]] = defaultdict(list)
+    counts: dict[str, int] = defaultdict(int)
     for item in description.incoming:
+        counts[item.predicate_label] += 1
+    # Grouped by property (with its count), a page of INCOMING_PAGE links at a time.
+    ordered = sorted(description.incoming, key=lambda i: (i.predicate_label.lower(), i.subject.text.lower()))
+    pages_total = max(1, -(-len(ordered) // INCOMING_PAGE))
+    page = _page_number(request.args.get("inkomend"), pages_total)
+    incoming_groups: dict[str, list[Any]] = defaultdict(list)
+    for item in ordered[(page - 1) * INCOMING_PAGE: page * INCOMING_PAGE]:
         incoming_groups[item.predicate_label].append(item)
+    args = {k: v for k, v in request.args.items() if k != "inkomend"}
+
+    def incoming_href(number: int) -> str:
+        return f"{request.path}?{urlencode({**args, 'inkomend': number})}#inkomend"
+
     return _page("resource.html", d=description, rdf_links=rdf_links,
-                 incoming_groups=sorted(incoming_groups.items(), key=lambda kv: kv[0].lower()),
+                 incoming_groups=list(incoming_groups.items()),
+                 incoming_counts=sorted(counts.items(), key=lambda kv: kv[0].lower()), incoming_count_of=counts,
+                 incoming_page=page, incoming_pages=pages_total, incoming_href=incoming_href,
                  active=None, title=description.label)
+
+
+INCOMING_PAGE = 50
+
+
+def _page_number(raw: str | None, pages_total: int) -> int:
+    """A page number from the query string, within 1..pages_total (1 when absent or no number)."""
+    try:
+        number = int(raw or "1")
+    except ValueError:
+        return 1
+    return min(max(number, 1), pages_total)

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from flask import Response, g, redirect, request, url_for
+from flask import Response, redirect, request, url_for
 from rdflib import BNode, URIRef
 
 from mag_graph import questions
@@ -25,6 +25,7 @@ from . import names
 from .i18n import LANGUAGES, STRINGS, t
 from .pages import (
     _error_page,
+    _known,
     _lang_args,
     _page,
     _problem,
@@ -193,15 +194,6 @@ def _answer_table(answer: questions.Answer) -> dict[str, Any]:
         "rows": rows,
         "count": len(answer.rows),
     }
-
-
-def _known(iri: str) -> bool:
-    """Whether the graph has a page for the IRI (remembered for the request: a result
-    table names the same IRIs many times). Others link out to the IRI itself."""
-    cache: dict[str, bool] = g.setdefault("known_iris", {})
-    if iri not in cache:
-        cache[iri] = describe.exists(store(), URIRef(iri))
-    return cache[iri]
 
 
 def _cell(value: Any, label: Any = None) -> dict[str, Any]:

@@ -39,6 +39,12 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
     "names_ambiguous": {"nl": "{field}: meerdere gevonden voor \u201c{name}\u201d; kies er een.",
                         "en": "{field}: several found for \u201c{name}\u201d; choose one."},
     "names_choose": {"nl": "Kies:", "en": "Choose:"},
+    # -- resource pages
+    "resource_permalink": {"nl": "Vaste link (URI)", "en": "Permanent link (URI)"},
+    "resource_incoming_pages": {"nl": "Pagina's van de verwijzingen", "en": "Pages of the links"},
+    "pager_prev": {"nl": "Vorige", "en": "Previous"},
+    "pager_next": {"nl": "Volgende", "en": "Next"},
+    "pager_page": {"nl": "Pagina {page} van {pages}", "en": "Page {page} of {pages}"},
     # -- the lists
     "list_mine": {"nl": "Mijn concepten", "en": "My drafts"},
     "list_to_review": {"nl": "Te beoordelen", "en": "To review"},

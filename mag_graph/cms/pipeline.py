@@ -76,6 +76,7 @@ from mag_graph.cms.types import (
 )
 from mag_graph.namespaces import MAG, MAGID, MUNICIPALITIES
 from mag_graph.store import GraphStore, Store
+from mag_graph.validation import warm_up
 
 __all__ = [
     "Draft",
@@ -178,6 +179,8 @@ class WritePipeline:
                 if write.dry_run and isinstance(unchanged, WriteResult):
                     unchanged.dry_run = True
                 return unchanged
+            if write.validate:
+                warm_up.wait()  # a warm-up running since the start computes what validation needs
             revision = history.begin_revision(                                   # 4. record the revision
                 touched, agent=write.agent, role=write.role, action=write.action,
                 transition=write.transition, revert_of=write.revert_of,
