@@ -216,7 +216,11 @@ def test_who_may_write(server: Server) -> None:
     item = server.call("GET", "/api/v1/responsibilities/hg-uitvoering-penvoerder-1")
     adopted = server.call("PATCH", "/api/v1/responsibilities/hg-uitvoering-penvoerder-1", {"label": {"en": "x"}},
                           user="eddie", headers={"If-Match": item.headers["etag"], "Content-Type": "application/merge-patch+json"})
-    assert adopted.status == 403  # editors do not change adopted content
+    # editors do not change adopted content in place: their change is kept as a working
+    # copy for a reviewer (202), and the adopted version stays what everyone reads
+    assert adopted.status == 202 and adopted.json()["workingCopy"]["agent"] == "eddie"
+    assert server.call("GET", "/api/v1/responsibilities/hg-uitvoering-penvoerder-1").headers["etag"] == item.headers["etag"]
+    assert server.call("DELETE", "/api/v1/responsibilities/hg-uitvoering-penvoerder-1/working-copy", user="eddie").status == 204
 
 
 # --------------------------------------------------------------------------- workflow and visibility
