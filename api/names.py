@@ -83,7 +83,7 @@ def suggestions(q: str, types: tuple[str, ...] = (), *, lang: str = "nl", limit:
     """What a visitor may have meant when nothing matches ``q``: resources matching any
     one of its words, then the first letters of its words (a typo further on:
     "Colege" finds "College")."""
-    words = [w for w in _WORD.findall(q) if len(w) >= 3]
+    words = [w for w in _WORD.findall(q) if len(w) >= 3][:5]  # a few searches at most
     seen: dict[str, dict[str, Any]] = {}
     for attempt in [*words, *[w[:4] for w in words if len(w) > 4]]:
         for item in find(attempt, types, lang=lang, limit=limit):
