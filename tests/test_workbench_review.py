@@ -284,3 +284,15 @@ def test_the_lists_show_drafts_with_the_reviewers_buttons_only_for_reviewers(ser
     assert done.status_code == 303 and done.headers["Location"].endswith("/werkbank/te-beoordelen")
     assert core.Content.for_store(server.store).resource(iri).state == "vastgesteld"
     assert f'data-iri="{iri}"' not in rob.get("/werkbank/te-beoordelen").text
+
+
+def test_deleting_adopted_content_removes_its_working_copy(server: Any) -> None:
+    content = core.Content.for_store(server.store)
+    made = content.create("theme", {"label": {"nl": "Thema dat verdwijnt"}, "municipality": [HG]},
+                          agent="eva", role="editor")
+    adopted = content.transition(made.iri, "vaststellen", agent="rob", role="reviewer")
+    content.patch(made.iri, {"label": {"en": "A theme that goes"}}, agent="eva", role="editor", if_match=adopted.etag)
+    assert working_copy.read(server.store, made.iri) is not None
+    content.delete(made.iri, agent="rob", role="reviewer", if_match=adopted.etag)
+    assert working_copy.read(server.store, made.iri) is None
+    assert made.iri not in {c.of for c in working_copy.all_copies(server.store)}

@@ -574,6 +574,8 @@ class Content:
             return drafts
 
         def finish(outcome: Outcome) -> WriteResult:
+            if outcome.revision is not None:
+                working_copy.forget(self, outcome.drafts[0].iri)  # a deleted resource keeps no working copy
             return WriteResult(str(outcome.drafts[0].iri), None, None, outcome.revision, deleted=True, warnings=outcome.warnings)
 
         return self.pipeline.write(Write("delete", agent, role, settle, finish, lang=lang))

@@ -59,6 +59,7 @@ __all__ = [
     "all_copies",
     "discard",
     "diverts",
+    "forget",
     "read",
     "save",
 ]
@@ -216,6 +217,11 @@ def discard(content: _Content, iri: URIRef | str, *, agent: str, role: str | Non
         copy = _require(content, current.iri)
         _store(content, current.iri, None)
         return copy
+
+
+def forget(content: _Content, iri: URIRef | str) -> None:
+    """Remove the working copy of a resource that is gone (called by a delete, under its lock)."""
+    _store(content, URIRef(str(iri)), None)
 
 
 # --------------------------------------------------------------------------- storage
