@@ -62,9 +62,13 @@ def _copy_of(collection: str, ref: str) -> tuple[core.ContentType, str, working_
                                "change of adopted content, as JSON-LD, until a reviewer adopts it; editors and up."),
                   parameters=[_COLLECTION, _REF],
                   responses={200: {"description": "The working copy"}}, produces=(JSON_LD_COMPACTED,),
-                  raises=(core.NotFoundError, workflow.ForbiddenError))
+                  raises=(core.NotFoundError,))
 def get_copy(collection: str, ref: str) -> Response:
-    require_role("editor")
+    request_language(strict=True)  # a ?lang= that is not ours is a 400, as everywhere
+    found = request_principal()
+    if found is None or not workflow.may(found.role, "editor"):  # like history: not there for readers
+        raise core.NotFoundError("werkkopieën zijn alleen zichtbaar voor redacteuren en hoger",
+                                 "working copies are visible to editors and up only")
     kind, iri, copy = _copy_of(collection, ref)
     if copy is None:
         raise core.NotFoundError(f"<{iri}> heeft geen werkkopie", f"<{iri}> has no working copy")
@@ -107,6 +111,7 @@ def adopt(collection: str, ref: str) -> Response:
                   raises=(core.NotFoundError, workflow.ForbiddenError))
 def discard(collection: str, ref: str) -> Response:
     principal = require_role("editor")
+    request_language(strict=True)
     kind, iri, _ = _copy_of(collection, ref)
     working_copy.discard(cms(), iri, agent=principal.name, role=principal.role, ctype=kind)
     return Response(status=204)
