@@ -25,6 +25,7 @@ from mag_graph.sparql import (
     SparqlService,
 )
 from mag_graph.store import Store, default_store_path
+from mag_graph.validation import warm_up
 
 from . import (
     checking,
@@ -33,13 +34,18 @@ from . import (
     definitions,
     headers,
     login,
+    names,
     pages,
     problems,
+    query_page,  # noqa: F401  (registers /query on the pages blueprint)
+    question_pages,  # noqa: F401  (registers /vragen on the pages blueprint)
     review,
+    review_lists,
     session,
     sparql,
     v1,
     workbench,
+    working_copies,
 )
 from .response_cache import ResponseCache
 from .runtime import MagGraph
@@ -110,6 +116,11 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "MAG_GRAPH_CHECK_MAX_BYTES": (
         16 * 1024 * 1024,
         "Largest role model POST /api/v1/validation and /validatie/controleren check, in bytes; larger ones get 413.",
+    ),
+    "MAG_GRAPH_WARM_UP": (
+        False,
+        ("Warm up validation in a background thread at start (what each shape reads), so the first CMS write "
+         "does not wait for it; `mag-graph serve` turns it on."),
     ),
     "MAG_GRAPH_REPORT_WAIT": (
         8.0,
@@ -209,16 +220,23 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     # Listings (the CMS's queries built from request parameters) run like /sparql's
     # queries: in the worker processes, under the same timeout, holding no CMS lock.
     content.use_query_service(service)
+    # The first validated write would compute what each shape reads (tens of seconds):
+    # done now, in the background (mag_graph.validation.warm_up); a write meanwhile waits.
+    if _flag(settings["MAG_GRAPH_WARM_UP"]):
+        app.extensions["mag_graph_warm_up"] = warm_up.start(content.date)
 
     problems.register(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(v1.bp)
     app.register_blueprint(cms.bp)
+    app.register_blueprint(working_copies.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(names.bp)
     session.install(app, settings, store.location)  # the pages' login session, CSRF tokens, login limits
     app.register_blueprint(login.bp)
     app.register_blueprint(workbench.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(review_lists.bp)
     checking.register(app)
     app.register_blueprint(definitions.bp)
     headers.install(app, settings["MAG_GRAPH_CORS_ORIGINS"], editors)
@@ -231,6 +249,11 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,  # type: ignore[method-assign]
                                 x_port=proxies)
     return app
+
+
+def _flag(setting: Any) -> bool:
+    """A boolean setting: True, or a text such as "1", "true", "yes"."""
+    return setting is True or str(setting).strip().lower() in ("1", "true", "yes", "on")
 
 
 def _trusted_proxies(setting: Any) -> int:

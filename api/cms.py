@@ -124,6 +124,28 @@ def _int_arg(name: str, default: int, *, low: int, high: int) -> int:
     return value
 
 
+_DRY_RUN = {"name": "dryRun", "in": "query", "schema": {"type": "boolean", "default": False},
+            "description": ("Controleren, niet opslaan: de wijziging wordt gevalideerd op de opslag met de wijziging "
+                            "erin en daarna teruggedraaid; geen revisie, niets zichtbaar. 200 met de waarschuwingen "
+                            "(`dryRun`, `valid`, `changed`) of 422 met de bevindingen. / Check, don't save: the change is "
+                            "validated on the store with it applied, then rolled back; no revision, nothing visible. "
+                            "200 with the warnings or 422 with the findings.")}
+
+
+def _dry_run() -> bool:
+    """``?dryRun=true``: check, don't save (``dry-run`` is read too)."""
+    raw = request.args.get("dryRun", request.args.get("dry-run"))
+    if raw is None:
+        return False
+    value = raw.strip().lower()
+    if value in ("true", "1", "yes"):
+        return True
+    if value in ("false", "0", "no", ""):
+        return False
+    raise Problem(400, "dryRun moet true of false zijn", "dryRun must be true or false",
+                  invalidParams=[{"name": "dryRun", "reason": "boolean"}])
+
+
 def _no_query_parameters() -> None:
     """Refuse a query string on a route that reads none (a key it would silently ignore)."""
     unknown = sorted(set(request.args))
@@ -319,6 +341,9 @@ _PAGE = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum"
 _DOCUMENT_BODY = {"required": True, "content": {JSON_LD: {"schema": {"$ref": "#/components/schemas/Document"}},
                                                 "text/turtle": {"schema": {"type": "string"}}}}
 _WRITE_RESULT = {"$ref": "#/components/schemas/WriteResult"}
+_KEPT_AS_WORKING_COPY = {"description": ("Vastgestelde inhoud, gewijzigd door een redacteur: bewaard als werkkopie tot een "
+                                         "beoordelaar haar vaststelt. / Adopted content changed by an editor: kept as its "
+                                         "working copy until a reviewer adopts it.")}
 _ITEM_MEDIA_TYPES = tuple(ITEM_FORMATS)
 # Errors of the core that escape the views (the helpers the views call are read for the rest).
 _WRITE_ERRORS = (core.InvalidDocumentError, core.AlreadyExistsError, core.ValidationFailedError, workflow.StateConflictError)
@@ -495,15 +520,18 @@ def _multi(args: Any) -> dict[str, Any]:
                                "Het document wordt gevalideerd tegen de regels (422 met de bevindingen). / Creates a "
                                "resource as a concept; the IRI is minted unless the document has an id. The document "
                                "is validated against the rules (422 with the findings)."),
-                  parameters=[_COLLECTION], request_body=_DOCUMENT_BODY, etag=True,
-                  responses={201: {"description": "What the write did"}}, produces=(JSON,), schema=_WRITE_RESULT,
-                  raises=_WRITE_ERRORS)
+                  parameters=[_COLLECTION, _DRY_RUN], request_body=_DOCUMENT_BODY, etag=True,
+                  responses={201: {"description": "What the write did"},
+                             200: {"description": "dryRun: the change would be valid (nothing stored)"}},
+                  produces=(JSON,), schema=_WRITE_RESULT, raises=_WRITE_ERRORS)
 def create(collection: str) -> Response:
     kind = _collection(collection)
     principal = _writer("editor")
+    dry_run = _dry_run()
     data, fmt = _body()
-    result = cms().create(kind, data, agent=principal.name, role=principal.role, format=fmt, lang=request_language(strict=True))
-    return _write_answer(result, kind, status=201)
+    result = cms().create(kind, data, agent=principal.name, role=principal.role, format=fmt,
+                          lang=request_language(strict=True), dry_run=dry_run)
+    return _write_answer(result, kind, status=200 if dry_run else 201)
 
 
 # --------------------------------------------------------------------------- items
@@ -538,37 +566,47 @@ def item(collection: str, ref: str) -> Response:
                   summary="Een bron vervangen / replace a resource",
                   description=("Vervangt de hele beschrijving van een bron; `If-Match` met de ETag is verplicht. / "
                                "Replaces a resource's whole description; If-Match with the ETag is required."),
-                  parameters=[_COLLECTION, _REF, _IF_MATCH], request_body=_DOCUMENT_BODY, etag=True,
-                  responses={200: {"description": "What the write did"}}, produces=(JSON,), schema=_WRITE_RESULT,
-                  raises=_CHANGE_ERRORS)
+                  parameters=[_COLLECTION, _REF, _IF_MATCH, _DRY_RUN], request_body=_DOCUMENT_BODY, etag=True,
+                  responses={200: {"description": "What the write did"}, 202: _KEPT_AS_WORKING_COPY},
+                  produces=(JSON,), schema=_WRITE_RESULT, raises=_CHANGE_ERRORS)
 def replace(collection: str, ref: str) -> Response:
     kind = _collection(collection)
     principal = _writer("editor")
     iri = _iri_from_ref(kind, ref)
+    dry_run = _dry_run()
     data, fmt = _body()
     result = cms().replace(iri, data, agent=principal.name, role=principal.role, format=fmt,
-                           if_match=request.headers.get("If-Match"), ctype=kind, lang=request_language(strict=True))
-    return _write_answer(result, kind)
+                           if_match=request.headers.get("If-Match"), ctype=kind, lang=request_language(strict=True),
+                           dry_run=dry_run)
+    return _write_answer(result, kind, status=_change_status(result))
 
 
 @operations.route("/<collection>/<ref>", "PATCH", id="patchItem", tags=["cms"],
                   summary="Eigenschappen wijzigen / change some properties",
                   description=("JSON Merge Patch (RFC 7396) op het JSON-LD-document van de bron; `If-Match` is "
                                "verplicht. / A JSON Merge Patch on the resource's JSON-LD document; If-Match is required."),
-                  parameters=[_COLLECTION, _REF, _IF_MATCH],
+                  parameters=[_COLLECTION, _REF, _IF_MATCH, _DRY_RUN],
                   request_body={"required": True, "content": {MERGE_PATCH: {"schema": {"type": "object"}}}}, etag=True,
-                  responses={200: {"description": "What the write did"}}, produces=(JSON,), schema=_WRITE_RESULT,
-                  raises=_CHANGE_ERRORS)
+                  responses={200: {"description": "What the write did"}, 202: _KEPT_AS_WORKING_COPY},
+                  produces=(JSON,), schema=_WRITE_RESULT, raises=_CHANGE_ERRORS)
 def patch(collection: str, ref: str) -> Response:
     kind = _collection(collection)
     principal = _writer("editor")
     iri = _iri_from_ref(kind, ref)
     if (request.mimetype or "").lower() not in (MERGE_PATCH, JSON, JSON_LD):
         raise Problem(415, f"PATCH leest {MERGE_PATCH}", f"PATCH reads {MERGE_PATCH}", acceptable=[MERGE_PATCH])
+    dry_run = _dry_run()
     data, _ = _body()
     result = cms().patch(iri, data, agent=principal.name, role=principal.role,
-                         if_match=request.headers.get("If-Match"), ctype=kind, lang=request_language(strict=True))
-    return _write_answer(result, kind)
+                         if_match=request.headers.get("If-Match"), ctype=kind, lang=request_language(strict=True),
+                         dry_run=dry_run)
+    return _write_answer(result, kind, status=_change_status(result))
+
+
+def _change_status(result: core.WriteResult) -> int:
+    """202 when an editor's change of adopted content was kept as its working copy (it
+    waits for a reviewer); 200 otherwise."""
+    return 202 if result.working_copy is not None and not result.dry_run else 200
 
 
 @operations.route("/<collection>/<ref>", "DELETE", id="deleteItem", tags=["cms"],
@@ -679,7 +717,11 @@ operations.schemas.update({
         "etag": {"type": "string", "nullable": True},
         "state": {"type": "string", "nullable": True, "enum": [*workflow.STATES, None]},
         "revision": {"type": "string", "nullable": True}, "created": {"type": "boolean"}, "deleted": {"type": "boolean"},
-        "warnings": {"type": "array", "items": {"type": "object"}}}},
+        "warnings": {"type": "array", "items": {"type": "object"}},
+        "dryRun": {"type": "boolean", "description": "present and true when nothing was stored (?dryRun=true)"},
+        "valid": {"type": "boolean", "description": "a dry run: the change passes the rules"},
+        "changed": {"type": "object", "description": "a dry run: statements it would add and remove",
+                    "properties": {"added": {"type": "integer"}, "removed": {"type": "integer"}}}}},
 })
 
 

@@ -141,8 +141,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "question_error": {"nl": "De vraag kon niet worden beantwoord: {message}", "en": "The question could not be answered: {message}"},
     "question_back": {"nl": "Alle vragen", "en": "All questions"},
     "question_hint_iri": {
-        "nl": "Een IRI of een pad onder https://data.mag-graph.nl/id/, bijv. orgaan/hg-college",
-        "en": "An IRI or a path under https://data.mag-graph.nl/id/, e.g. orgaan/hg-college",
+        "nl": "Typ (een deel van) de naam en kies uit de voorstellen",
+        "en": "Type (part of) the name and choose from the suggestions",
     },
     "question_hint_municipality": {"nl": "Gemeente (code zoals gm0523 of naam)", "en": "Municipality (code such as gm0523 or name)"},
     "question_hint_date": {"nl": "Datum als JJJJ-MM-DD", "en": "Date as YYYY-MM-DD"},

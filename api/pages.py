@@ -13,11 +13,8 @@ municipalities, ontology terms) get their page at ``/doc?iri=...``.
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import json
 from collections import defaultdict
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,19 +30,18 @@ from flask import (
     request,
     url_for,
 )
-from rdflib import BNode, Graph, URIRef
-from rdflib.query import Result
+from rdflib import URIRef
 
-from mag_graph import questions, sheets
+from mag_graph import sheets
 from mag_graph.cms import workflow
 from mag_graph.namespaces import MAGB
 from mag_graph.questions import describe
 from mag_graph.questions.matrix import role_matrix as role_matrix_of
-from mag_graph.resources import resource_files
-from mag_graph.sparql import NotAcceptableError, format_by_name, negotiate
-from mag_graph.store import GraphStore, MagGraphError, QueryResult
+from mag_graph.sparql import NotAcceptableError, negotiate
+from mag_graph.store import GraphStore
 
-from .i18n import LANGUAGES, STRINGS, explicit_language, request_language, t
+from . import display
+from .i18n import explicit_language, request_language, t
 from .problems import (
     ERROR_PAGE,
     PROBLEM_JSON,
@@ -53,7 +49,6 @@ from .problems import (
     problem_response,
     title_for,
 )
-from .runtime import public_visible_graphs
 from .session import sees_drafts
 
 bp = Blueprint(
@@ -88,46 +83,6 @@ RDF_FILE_SUFFIX = {
     "application/n-triples": "nt",
     "application/rdf+xml": "rdf",
 }
-# A SPARQL result page shows at most this many rows; the protocol endpoint gives all.
-QUERY_ROW_LIMIT = 500
-
-# Example queries for the SPARQL page, besides the shipped queries/*.rq files. They are
-# fixed texts people can start from, not templates for user input.
-EXAMPLE_QUERIES: tuple[tuple[str, dict[str, str], str], ...] = (
-    (
-        "klassen",
-        {"nl": "Hoeveel bronnen per soort?", "en": "How many resources per type?"},
-        ("SELECT ?type (COUNT(DISTINCT ?s) AS ?aantal) WHERE {\n"
-        "  ?s a ?type .\n"
-        "  FILTER(STRSTARTS(STR(?type), STR(mag:)))\n"
-        "}\nGROUP BY ?type\nORDER BY DESC(?aantal)"),
-    ),
-    (
-        "college-vaststellen",
-        {"nl": "Wat doet het college van Hardinxveld-Giessendam in de fase Vaststellen?",
-         "en": "What does the college of Hardinxveld-Giessendam do in the adoption phase?"},
-        ("SELECT ?verantwoordelijkheid ?tekst ?raci WHERE {\n"
-        "  ?verantwoordelijkheid a mag:Responsibility ;\n"
-        "      mag:assignedTo <https://data.mag-graph.nl/id/orgaan/hg-college> ;\n"
-        "      mag:phase magb:Vaststellen ;\n"
-        "      mag:raciKind ?raci ;\n"
-        "      rdfs:label ?tekst .\n"
-        "  FILTER(lang(?tekst) = \"nl\")\n"
-        "}\nORDER BY ?verantwoordelijkheid"),
-    ),
-    (
-        "grafen",
-        {"nl": "Welke grafen zijn illustratief?", "en": "Which graphs are illustrative?"},
-        ("SELECT ?graaf ?titel ?illustratief WHERE {\n"
-        "  GRAPH magg:catalogus {\n"
-        "    ?graaf a mag:DataGraph ; mag:illustrative ?illustratief ; dcterms:title ?titel .\n"
-        "    FILTER(lang(?titel) = \"nl\")\n"
-        "  }\n"
-        "}\nORDER BY ?graaf"),
-    ),
-)
-
-
 # --------------------------------------------------------------------------- app wiring
 
 
@@ -203,6 +158,9 @@ def _template_helpers() -> dict[str, Any]:
         "resource_href": resource_href,
         "switch_url": _switch_url(),
         "curie": describe.curie,
+        "show": lambda value: display.value_text(value, lang),
+        "money_of": lambda nested: display.money_of(nested, lang),
+        "human": display.human_term,
         "has_endpoint": _has_rule,
     }
 
@@ -251,6 +209,15 @@ def _problem(status: int, nl: str, en: str) -> Response:
         response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
         response.vary.add("Accept")
     return response
+
+
+def _known(iri: str) -> bool:
+    """Whether the graph has a page for the IRI (remembered for the request: a result
+    table names the same IRIs many times). Others link out to the IRI itself."""
+    cache: dict[str, bool] = g.setdefault("known_iris", {})
+    if iri not in cache:
+        cache[iri] = describe.exists(store(), URIRef(iri))
+    return cache[iri]
 
 
 # --------------------------------------------------------------------------- home
@@ -371,247 +338,12 @@ def _default_municipality(graph_store: GraphStore, lang: str) -> URIRef | None:
     return URIRef(best.iri)
 
 
-# --------------------------------------------------------------------------- questions
-
-
-def _parameter_view(graph_store: GraphStore, parameter: Any, lang: str) -> dict[str, Any] | None:
-    """A form field for one declared parameter; ``None`` for the ``lang`` parameter,
-    which follows the page language instead of asking for it twice."""
-    if parameter.name == "lang" and parameter.type == "language":
-        return None
-    default = parameter.default or ""
-    choices: list[tuple[str, str]] = []
-    if parameter.type == "municipality":
-        choices = [(code or iri, label) for iri, label, code in describe.municipalities(graph_store, lang)]
-    elif parameter.type == "concept" and parameter.scheme:
-        choices = describe.concepts(graph_store, parameter.scheme, lang)
-    elif parameter.type == "language":
-        choices = [(code, code) for code in LANGUAGES]
-    if parameter.type == "date" and default.lower() in ("today", "vandaag"):
-        default = dt.date.today().isoformat()
-    required = not parameter.optional and parameter.default is None
-    input_type = {"date": "date", "integer": "number"}.get(parameter.type, "text")
-    hint_key = f"question_hint_{parameter.type}"
-    return {
-        "name": parameter.name,
-        "label": parameter.label(lang),
-        "type": input_type,
-        "required": required,
-        "optional": parameter.optional,
-        "default": default,
-        "default_label": dict(choices).get(default, default),
-        "choices": choices,
-        "min": parameter.minimum,
-        "max": parameter.maximum,
-        "hint": t(hint_key, lang) if hint_key in STRINGS else "",
-    }
-
-
-@bp.get("/questions", endpoint="questions")
-@bp.get("/vragen", endpoint="questions")
-def questions_page() -> Any:
-    """The question catalogue."""
-    lang = current_lang()
-    items = [
-        {"id": q.id, "title": q.title(lang), "description": q.description(lang)}
-        for q in questions.list_questions()
-    ]
-    return _page("questions.html", questions=items, active="questions", title=t("questions_title", lang))
-
-
-@bp.get("/questions/<qid>")
-@bp.get("/vragen/<qid>")
-def question(qid: str) -> Any:
-    """One question: its form (GET, so answers can be bookmarked and shared), and once
-    submitted the answer as a table with CSV and JSON downloads of the same answer."""
-    lang = current_lang()
-    try:
-        found = questions.get_question(qid)
-    except questions.UnknownQuestionError:
-        return _error_page(404, t("question_unknown", lang, id=qid))
-    if found.id != qid:  # q1, rolmatrix, ... -> the canonical address
-        return redirect(url_for("pages.question", qid=found.id, **request.args.to_dict()), code=301)
-    graph_store = store()
-    fields = [f for p in found.params if (f := _parameter_view(graph_store, p, lang)) is not None]
-    names = {f["name"] for f in fields}
-    given = {n: request.args.get(n, "").strip() for n in names if request.args.get(n, "").strip()}
-    submitted = "vraag" in request.args or bool(given)
-    form = {f["name"]: given.get(f["name"], "" if submitted else f["default"]) for f in fields}
-
-    answer = None
-    error = None
-    fmt = request.args.get("format", "").lower()
-    if submitted or fmt:
-        failure: MagGraphError | None = None
-        try:
-            answer = questions.ask(graph_store, found.id, given, lang=lang)
-        except MagGraphError as exc:
-            failure = exc
-            error = _message(exc, lang)
-        if fmt in ("csv", "json"):
-            if failure is not None:
-                return _problem(400, failure.nl, failure.en)
-            return _download(answer, found.id, fmt)
-    table = None
-    downloads = None
-    if answer is not None:
-        table = _answer_table(answer)
-        base = {**_lang_args(), **given, "vraag": "1"}
-        downloads = {
-            "csv": url_for("pages.question", qid=found.id, **base, format="csv"),
-            "json": url_for("pages.question", qid=found.id, **base, format="json"),
-        }
-    view = {"id": found.id, "title": found.title(lang), "description": found.description(lang)}
-    return _page("question.html", 400 if error else 200, question=view, fields=fields, form=form,
-                 table=table, error=error, downloads=downloads, active="questions", title=view["title"])
-
-
-def _message(exc: BaseException, lang: str) -> str:
-    if isinstance(exc, MagGraphError):
-        return exc.nl if lang == "nl" else exc.en
-    return str(exc)
-
-
-def _download(answer: questions.Answer, qid: str, fmt: str) -> Response:
-    if fmt == "csv":
-        response = Response(answer.to_csv(), mimetype="text/csv")
-        response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    else:
-        body = json.dumps(answer.to_json(), ensure_ascii=False, indent=2)
-        response = Response(body, mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="{qid}.{fmt}"'
-    return response
-
-
-def _answer_table(answer: questions.Answer) -> dict[str, Any]:
-    """The answer's columns (a variable and its label folded into one) as printable,
-    linkable cells."""
-    rows = [[_cell(row[c].value, row[c].label) for c in answer.columns] for row in answer.rows]
-    return {
-        "columns": [(c, answer.column_label(c)) for c in answer.columns],
-        "rows": rows,
-        "count": len(answer.rows),
-    }
-
-
-def _known(iri: str) -> bool:
-    """Whether the graph has a page for the IRI (remembered for the request: a result
-    table names the same IRIs many times). Others link out to the IRI itself."""
-    cache: dict[str, bool] = g.setdefault("known_iris", {})
-    if iri not in cache:
-        cache[iri] = describe.exists(store(), URIRef(iri))
-    return cache[iri]
-
-
-def _cell(value: Any, label: Any = None) -> dict[str, Any]:
-    text = str(label) if label not in (None, "") else None
-    if value is None:
-        return {"text": text or "", "href": None, "iri": None}
-    if isinstance(value, URIRef):
-        iri = str(value)
-        href = resource_href(iri) if _known(iri) else (iri if iri.startswith(("http://", "https://")) else None)
-        return {"text": text or describe.curie(iri), "href": href, "iri": iri}
-    if isinstance(value, BNode):
-        return {"text": text or "_:" + str(value), "href": None, "iri": None}
-    return {"text": text or str(value), "href": None, "iri": None}
-
-
 # --------------------------------------------------------------------------- validation
 
 
 # The report page (``/validatie``, endpoint ``pages.validation``) is served by
 # :mod:`.checking`, which registers it on this blueprint with its downloads and the
 # background computation of the report.
-
-
-# --------------------------------------------------------------------------- SPARQL page
-
-
-def _in_lang(texts: Mapping[str, str] | None, lang: str) -> str:
-    """One text of a ``{language: text}`` mapping: the page language, else Dutch, else any."""
-    if not texts:
-        return ""
-    for key in (lang, "nl", "en", ""):
-        if texts.get(key):
-            return texts[key]
-    return next(iter(texts.values()), "")
-
-
-def _examples(lang: str) -> list[dict[str, str]]:
-    """Queries to start from: a few small ones, every question's query (parameters left
-    unbound, so they answer for all) and the other shipped ``queries/*.rq`` files."""
-    found = [{"key": key, "title": _in_lang(title, lang), "query": text} for key, title, text in EXAMPLE_QUERIES]
-    shipped = set()
-    for q in questions.list_questions():
-        found.append({"key": q.id, "title": f"{q.id}: {q.title(lang)}", "query": q.sparql})
-        if q.path is not None:
-            shipped.add(q.path.name)
-    for path in resource_files("queries", "*.rq"):
-        if path.name in shipped:
-            continue
-        text = path.read_text(encoding="utf-8")
-        first = next((line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("#")), path.stem)
-        found.append({"key": path.stem, "title": first, "query": text})
-    return found
-
-
-@bp.route("/query", methods=["GET", "POST"])
-def query() -> Any:
-    """A SPARQL form that works without JavaScript: the form posts here and the answer
-    comes back as a table (a second button sends the same query to /sparql)."""
-    lang = current_lang()
-    examples = _examples(lang)
-    text = (request.form.get("query") if request.method == "POST" else request.args.get("query")) or ""
-    example_key = request.args.get("voorbeeld") or request.args.get("example")
-    if not text and example_key:
-        text = next((e["query"] for e in examples if e["key"] == example_key), "")
-    result = None
-    error = None
-    run = request.method == "POST" or bool(request.args.get("query"))
-    if run and not text.strip():
-        error = t("query_empty", lang)
-    elif run:
-        try:
-            result = _query_table(_run_query(text), lang)
-        except MagGraphError as exc:
-            error = t("query_error", lang, message=_message(exc, lang))
-    status = 400 if error else 200
-    return _page("query.html", status, query=text, examples=examples, result=result, error=error,
-                 active="query", title=t("query_title", lang))
-
-
-def _run_query(text: str) -> QueryResult:
-    """Run a read-only query: through the application's SPARQL service when it has one
-    (the same timeout, size limits and cache as /sparql), else on the store directly."""
-    service = sparql_service()
-    if service is None:
-        return store().query(text)
-    outcome = service.query(text, results_format=format_by_name("json"), graph_format=format_by_name("ntriples"),
-                            visible_graphs=None if sees_drafts() else public_visible_graphs())
-    if outcome.kind == "graph":
-        graph = Graph()
-        graph.parse(data=outcome.data.decode("utf-8"), format="nt")
-        return QueryResult(kind="graph", graph=graph)
-    parsed = Result.parse(io.BytesIO(outcome.data), format="json")
-    if outcome.kind == "ask":
-        return QueryResult(kind="ask", boolean=bool(parsed.askAnswer))
-    variables = tuple(str(v) for v in parsed.vars or ())
-    rows = [tuple(row) for row in parsed]
-    return QueryResult(kind="select", variables=variables, rows=rows)
-
-
-def _query_table(result: Any, lang: str) -> dict[str, Any]:
-    if result.kind == "ask":
-        return {"kind": "ask", "boolean": bool(result.boolean)}
-    if result.kind == "graph":
-        triples = sorted(result.graph, key=lambda tr: tuple(str(x) for x in tr))
-        rows = [[_cell(s), _cell(p), _cell(o)] for s, p, o in triples[:QUERY_ROW_LIMIT]]
-        columns = [t("query_subject", lang), t("query_predicate", lang), t("query_object", lang)]
-        return {"kind": "graph", "columns": columns, "rows": rows, "count": len(triples),
-                "shown": len(rows)}
-    rows = [[_cell(v) for v in row] for row in result.rows[:QUERY_ROW_LIMIT]]
-    return {"kind": "select", "columns": list(result.variables), "rows": rows, "count": len(result.rows),
-            "shown": len(rows)}
 
 
 # --------------------------------------------------------------------------- resources
@@ -725,11 +457,37 @@ def _resource_page(raw: str) -> Any:
                 else url_for("pages.doc_iri", iri=str(iri), format=fmt_name))
         for label, fmt_name in (("Turtle", "turtle"), ("JSON-LD", "jsonld"))
     }
-    incoming_groups: dict[str, list[Any]] = defaultdict(list)
+    counts: dict[str, int] = defaultdict(int)
     for item in description.incoming:
+        counts[item.predicate_label] += 1
+    # Grouped by property (with its count), a page of INCOMING_PAGE links at a time.
+    ordered = sorted(description.incoming, key=lambda i: (i.predicate_label.lower(), i.subject.text.lower()))
+    pages_total = max(1, -(-len(ordered) // INCOMING_PAGE))
+    page = _page_number(request.args.get("inkomend"), pages_total)
+    incoming_groups: dict[str, list[Any]] = defaultdict(list)
+    for item in ordered[(page - 1) * INCOMING_PAGE: page * INCOMING_PAGE]:
         incoming_groups[item.predicate_label].append(item)
+    args = {k: v for k, v in request.args.items() if k != "inkomend"}
+
+    def incoming_href(number: int) -> str:
+        return f"{request.path}?{urlencode({**args, 'inkomend': number})}#inkomend"
+
     response = make_response(_page("resource.html", d=description, rdf_links=rdf_links,
-                                   incoming_groups=sorted(incoming_groups.items(), key=lambda kv: kv[0].lower()),
-                                   active=None, title=description.label))
+                 incoming_groups=list(incoming_groups.items()),
+                 incoming_counts=sorted(counts.items(), key=lambda kv: kv[0].lower()), incoming_count_of=counts,
+                 incoming_page=page, incoming_pages=pages_total, incoming_href=incoming_href,
+                 active=None, title=description.label))
     response.vary.add("Accept")
     return response
+
+
+INCOMING_PAGE = 50
+
+
+def _page_number(raw: str | None, pages_total: int) -> int:
+    """A page number from the query string, within 1..pages_total (1 when absent or no number)."""
+    try:
+        number = int(raw or "1")
+    except ValueError:
+        return 1
+    return min(max(number, 1), pages_total)

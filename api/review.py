@@ -14,7 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from mag_graph.cms import content as core
-from mag_graph.cms import workflow
+from mag_graph.cms import workflow, working_copy
 from mag_graph.store import MagGraphError
 
 from . import forms, pages, workbench
@@ -63,7 +63,56 @@ def transition(type_name: str, ref: str, step: str) -> Any:
         return _back(kind, ref)
     flash(t("review_done", lang, step=workflow.TRANSITIONS[step].label[lang],
             state=t("state_" + (result.state or "concept"), lang)), "saved")
+    return _back_to(kind, ref)
+
+
+@bp.post("/workbench/<type_name>/<ref>/working-copy/adopt", endpoint="adopt_copy")
+@bp.post("/werkbank/<type_name>/<ref>/werkkopie/vaststellen", endpoint="adopt_copy")
+def adopt_copy(type_name: str, ref: str) -> Any:
+    """A reviewer adopts an editor's working copy of adopted content (validated again)."""
+    user = workbench.editor("reviewer")
+    lang = pages.current_lang()
+    kind, iri = _item(type_name, ref, user.role)
+    try:
+        working_copy.adopt(workbench.cms(), iri, agent=user.name, role=user.role,
+                           if_match=f'"{request.form.get("_etag", "")}"', ctype=kind, lang=lang)
+    except core.ValidationFailedError as exc:
+        for finding in exc.results:
+            message = finding.get("message", {})
+            flash(f"{finding.get('rule') or ''}: {message.get(lang) or message.get('nl', '')}", "error")
+        return _back(kind, ref)
+    except MagGraphError as exc:
+        flash(_message(exc, lang), "error")
+        return _back(kind, ref)
+    flash(t("working_copy_adopted", lang), "saved")
+    return _back_to(kind, ref)
+
+
+@bp.post("/workbench/<type_name>/<ref>/working-copy/discard", endpoint="discard_copy")
+@bp.post("/werkbank/<type_name>/<ref>/werkkopie/weggooien", endpoint="discard_copy")
+def discard_copy(type_name: str, ref: str) -> Any:
+    """Throw a working copy away (editors and up); the adopted version stays."""
+    user = workbench.editor()
+    lang = pages.current_lang()
+    kind, iri = _item(type_name, ref, user.role)
+    try:
+        working_copy.discard(workbench.cms(), iri, agent=user.name, role=user.role, ctype=kind)
+    except MagGraphError as exc:
+        flash(_message(exc, lang), "error")
+        return _back(kind, ref)
+    flash(t("working_copy_discarded", lang), "saved")
+    return _back_to(kind, ref)
+
+
+def _back_to(kind: core.ContentType, ref: str) -> Any:
+    """Back where the step was taken: a list page (``_terug``, a known page only) or the item."""
+    target = request.form.get("_terug", "")
+    if target in _LIST_PAGES:
+        return redirect(pages.link(target), code=303)
     return _back(kind, ref)
+
+
+_LIST_PAGES = ("review_lists.mine", "review_lists.to_review")
 
 
 # --------------------------------------------------------------------------- history

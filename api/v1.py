@@ -33,7 +33,7 @@ from mag_graph.cms import workflow
 from mag_graph.questions import ParameterError, UnknownQuestionError
 from mag_graph.validation import ValidationInputError
 
-from . import checking, cms
+from . import checking, cms, working_copies
 from .headers import API_VERSION
 from .i18n import request_language
 from .openapi import Operations, error_responses, negotiated
@@ -245,7 +245,7 @@ def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
     definitions of this module and of :mod:`.cms` (see :mod:`.openapi`); the question
     ids are filled in from the catalogue. The server URL is relative (to the host that
     serves the document), so it is right behind any proxy and on http and https alike."""
-    registries = (operations, cms.operations, checking.operations)
+    registries = (operations, cms.operations, checking.operations, working_copies.operations)
     paths: dict[str, dict[str, Any]] = {}
     for registry in registries:
         for path, item in registry.paths().items():

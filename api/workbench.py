@@ -22,11 +22,11 @@ from flask_wtf.csrf import CSRFError
 
 from mag_graph.access.auth import Principal
 from mag_graph.cms import content as core
-from mag_graph.cms import workflow
+from mag_graph.cms import workflow, working_copy
 from mag_graph.questions import describe
 from mag_graph.store import MagGraphError
 
-from . import forms, pages, session
+from . import display, forms, pages, session
 from .cms import ref_for
 from .i18n import t
 from .runtime import state
@@ -236,18 +236,30 @@ def create(type_name: str) -> Any:
         return _render_form(kind, view, status=400 if posted.errors and action not in ("search", "more") else 200)
     document = dict(posted.document)
     document.setdefault("type", schema["properties"]["type"].get("default"))
+    dry_run = action == "check"
     try:
-        result = cms().create(kind, document, agent=user.name, role=user.role, lang=lang)
+        result = cms().create(kind, document, agent=user.name, role=user.role, lang=lang, dry_run=dry_run)
     except core.ValidationFailedError as exc:
         view = _redisplay(kind, posted, lang, user.role, "", "save")
         forms.findings_by_field(view, exc.results, None, lang)
-        return _render_form(kind, view, status=422, refused=True)
+        return _render_form(kind, view, status=422, refused=True, checking=dry_run)
     except MagGraphError as exc:
         view = _redisplay(kind, posted, lang, user.role, "", "save")
         view.general_errors.append(exc.nl if lang == "nl" else exc.en)
         return _render_form(kind, view, status=getattr(exc, "status", 400) or 400, refused=True)
+    if dry_run:
+        return _render_form(kind, _redisplay(kind, posted, lang, user.role, "", "save"), checked=_checked(result, lang))
     flash(_saved_message(result, lang, created=True), "saved")
     return redirect(pages.link("workbench.edit", type_name=kind.name, ref=ref_for(kind, result.iri)), code=303)
+
+
+def _checked(result: core.WriteResult, lang: str) -> dict[str, Any]:
+    """What a "check, don't save" shows: it passed, with the warnings it raised."""
+    warnings = []
+    for warning in result.warnings:
+        message = warning.get("message", {})
+        warnings.append(f"{warning.get('rule') or ''}: {message.get(lang) or message.get('nl', '')}")
+    return {"warnings": warnings}
 
 
 def _saved_message(result: core.WriteResult, lang: str, *, created: bool = False) -> str:
@@ -270,7 +282,12 @@ def edit(type_name: str, ref: str) -> Any:
         document, found = cms().document(iri, role=user.role, ctype=kind)
     except core.NotFoundError:
         raise NotFound(ref) from None
-    context = {"state": found.state, "page_href": pages.resource_href(iri), **review_context(found.state, kind, ref, user)}
+    copy = working_copy.read(cms().store, iri) if found.state == workflow.ADOPTED else None
+    if copy is not None and working_copy.diverts(user.role, found.state):
+        document = working_copy.document(cms(), copy, kind)  # the editor goes on from the working copy
+    context = {"state": found.state, "page_href": pages.resource_href(iri), **review_context(found.state, kind, ref, user),
+               "working_copy": _copy_context(copy, kind, ref, user, lang) if copy else None,
+               "diverts": working_copy.diverts(user.role, found.state)}
     if request.method == "GET":
         return _render_form(kind, _form_view(kind, document, lang), iri=iri, etag=found.etag, **context)
     schema = core.json_schema(kind, lang=lang)
@@ -282,13 +299,14 @@ def edit(type_name: str, ref: str) -> Any:
         view = _redisplay(kind, posted, lang, user.role, key, action)
         status = 400 if posted.errors and action not in ("search", "more") else 200
         return _render_form(kind, view, status=status, iri=iri, etag=etag, **context)
+    dry_run = action == "check"
     try:
         result = cms().patch(iri, posted.document, agent=user.name, role=user.role, if_match=f'"{etag}"',
-                             ctype=kind, lang=lang)
+                             ctype=kind, lang=lang, dry_run=dry_run)
     except core.ValidationFailedError as exc:
         view = _redisplay(kind, posted, lang, user.role, "", "save")
         forms.findings_by_field(view, exc.results, iri, lang)
-        return _render_form(kind, view, status=422, iri=iri, etag=etag, refused=True, **context)
+        return _render_form(kind, view, status=422, iri=iri, etag=etag, refused=True, checking=dry_run, **context)
     except core.PreconditionFailedError:
         view = _redisplay(kind, posted, lang, user.role, "", "save")
         changed = _changed_fields(view, kind, document, posted, lang)
@@ -299,11 +317,24 @@ def edit(type_name: str, ref: str) -> Any:
         view.general_errors.append(exc.nl if lang == "nl" else exc.en)
         return _render_form(kind, view, status=getattr(exc, "status", 400) or 400, iri=iri, etag=etag,
                             refused=True, **context)
-    flash(_saved_message(result, lang), "saved")
+    if dry_run:
+        return _render_form(kind, _redisplay(kind, posted, lang, user.role, "", "save"), iri=iri, etag=etag,
+                            checked=_checked(result, lang), **context)
+    flash(t("working_copy_saved", lang) if result.working_copy else _saved_message(result, lang), "saved")
     for warning in result.warnings:
         message = warning.get("message", {})
         flash(f"{warning.get('rule') or ''}: {message.get(lang) or message.get('nl', '')}", "warning")
     return redirect(pages.link("workbench.edit", type_name=kind.name, ref=ref), code=303)
+
+
+def _copy_context(copy: working_copy.WorkingCopy, kind: core.ContentType, ref: str, user: Principal,
+                  lang: str) -> dict[str, Any]:
+    """What the edit form says of a working copy: who saved it when, and for reviewers
+    the buttons to adopt or discard it."""
+    return {"agent": copy.agent, "saved": display.dutch_datetime(copy.saved, lang), "etag": copy.etag,
+            "may_adopt": user.may("reviewer"),
+            "adopt_href": pages.link("review.adopt_copy", type_name=kind.name, ref=ref),
+            "discard_href": pages.link("review.discard_copy", type_name=kind.name, ref=ref)}
 
 
 def _changed_fields(view: forms.FormView, kind: core.ContentType, document: dict[str, Any], posted: forms.Posted,

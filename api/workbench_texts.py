@@ -5,6 +5,68 @@ the tests check them like every other page text."""
 from __future__ import annotations
 
 WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
+    # -- working copies of adopted content
+    "working_copy_intro": {
+        "nl": "Deze inhoud is vastgesteld. Wat u opslaat wordt een werkkopie: het publiek ziet de vastgestelde versie "
+              "tot een beoordelaar de werkkopie vaststelt.",
+        "en": "This content is adopted. What you save becomes a working copy: the public sees the adopted version "
+              "until a reviewer adopts the working copy.",
+    },
+    "working_copy_notice": {
+        "nl": "Er is een werkkopie van {agent} ({saved}) die nog niet is vastgesteld; het publiek ziet de vastgestelde versie.",
+        "en": "There is a working copy by {agent} ({saved}) that is not adopted yet; the public sees the adopted version.",
+    },
+    "working_copy_saved": {
+        "nl": "Opgeslagen als werkkopie. Het publiek ziet de vastgestelde versie tot een beoordelaar de werkkopie vaststelt.",
+        "en": "Saved as a working copy. The public sees the adopted version until a reviewer adopts the working copy.",
+    },
+    "working_copy_adopt": {"nl": "Werkkopie vaststellen", "en": "Adopt the working copy"},
+    "working_copy_discard": {"nl": "Werkkopie weggooien", "en": "Discard the working copy"},
+    "working_copy_adopted": {"nl": "De werkkopie is vastgesteld en nu openbaar.", "en": "The working copy is adopted and now public."},
+    "working_copy_discarded": {"nl": "De werkkopie is weggegooid; de vastgestelde versie blijft.",
+                               "en": "The working copy is discarded; the adopted version stays."},
+    # -- finding by name (api/names.py)
+    "names_title": {"nl": "Zoeken op naam", "en": "Find by name"},
+    "names_label": {"nl": "Zoeken op naam", "en": "Find by name"},
+    "names_button": {"nl": "Zoeken", "en": "Search"},
+    "names_results": {"nl": "{count} gevonden voor \u201c{q}\u201d", "en": "{count} found for \u201c{q}\u201d"},
+    "names_nothing": {"nl": "Niets gevonden voor \u201c{q}\u201d.", "en": "Nothing found for \u201c{q}\u201d."},
+    "names_did_you_mean": {"nl": "Bedoelde u:", "en": "Did you mean:"},
+    "names_intro": {"nl": "Zoek bestuursorganen, functies, samenwerkingen, projecten en alle andere inhoud op naam.",
+                    "en": "Find governing bodies, posts, partnerships, projects and all other content by name."},
+    "names_unknown_type": {"nl": "onbekend inhoudstype: {name}", "en": "unknown content type: {name}"},
+    "names_not_found": {"nl": "{field}: \u201c{name}\u201d niet gevonden.", "en": "{field}: \u201c{name}\u201d not found."},
+    "names_ambiguous": {"nl": "{field}: meerdere gevonden voor \u201c{name}\u201d; kies er een.",
+                        "en": "{field}: several found for \u201c{name}\u201d; choose one."},
+    "names_choose": {"nl": "Kies:", "en": "Choose:"},
+    # -- resource pages
+    "resource_permalink": {"nl": "Vaste link (URI)", "en": "Permanent link (URI)"},
+    "resource_incoming_pages": {"nl": "Pagina's van de verwijzingen", "en": "Pages of the links"},
+    "pager_prev": {"nl": "Vorige", "en": "Previous"},
+    "pager_next": {"nl": "Volgende", "en": "Next"},
+    "pager_page": {"nl": "Pagina {page} van {pages}", "en": "Page {page} of {pages}"},
+    # -- the lists
+    "list_mine": {"nl": "Mijn concepten", "en": "My drafts"},
+    "list_to_review": {"nl": "Te beoordelen", "en": "To review"},
+    "list_tabs_label": {"nl": "Lijsten", "en": "Lists"},
+    "list_intro_mine": {"nl": "De concepten waaraan u werkte en uw werkkopieën van vastgestelde inhoud.",
+                        "en": "The drafts you worked on and your working copies of adopted content."},
+    "list_intro_to_review": {"nl": "Alle concepten en werkkopieën die op een beoordelaar wachten.",
+                             "en": "Every draft and working copy waiting for a reviewer."},
+    "list_copies": {"nl": "Werkkopieën van vastgestelde inhoud", "en": "Working copies of adopted content"},
+    "list_no_copies": {"nl": "Er zijn geen werkkopieën.", "en": "There are no working copies."},
+    "list_changed": {"nl": "Laatst gewijzigd", "en": "Last changed"},
+    "list_actions": {"nl": "Acties", "en": "Actions"},
+    # -- check, don't save
+    "form_check": {"nl": "Controleren, niet opslaan", "en": "Check, don't save"},
+    "form_checked_ok": {
+        "nl": "Gecontroleerd: deze versie voldoet aan de regels. Er is niets opgeslagen.",
+        "en": "Checked: this version passes the rules. Nothing was saved.",
+    },
+    "form_checked_refused": {
+        "nl": "Gecontroleerd: deze versie breekt {count} regel(s). Er is niets opgeslagen.",
+        "en": "Checked: this version breaks {count} rule(s). Nothing was saved.",
+    },
     # -- header and login
     "login_link": {"nl": "Inloggen", "en": "Log in"},
     "logout_button": {"nl": "Uitloggen", "en": "Log out"},

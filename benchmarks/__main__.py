@@ -5,6 +5,7 @@
     python -m benchmarks validation      # full validation vs plain pySHACL; incremental latency
     python -m benchmarks --quick         # smaller sizes (a few minutes instead of ~15)
     python -m benchmarks report          # the readable report: actors, spreadsheet uploads, PDF
+    python -m benchmarks workbench       # form render and save p50 (benchmarks/workbench.py)
 
 Synthetic national-scale data comes from benchmarks/generate.py and is cached in
 benchmarks/out/ (not committed).
@@ -38,6 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("which", nargs="?", choices=["all", "store", "validation", "incremental", "report"], default="all")
     parser.add_argument("--quick", action="store_true", help="skip the 1M-triple size")
     parser.add_argument("--no-pyshacl", action="store_true", help="skip plain pySHACL (slow at 1M)")
+    if argv is None:
+        import sys
+
+        argv = sys.argv[1:]
+    if argv[:1] == ["workbench"]:  # its own options (--runs, --size)
+        from . import workbench
+
+        return workbench.main(argv[1:])
     args = parser.parse_args(argv)
     if args.which == "report":  # on the example graph: no synthetic data needed
         from . import report

@@ -216,7 +216,11 @@ def test_who_may_write(server: Server) -> None:
     item = server.call("GET", "/api/v1/responsibilities/hg-uitvoering-penvoerder-1")
     adopted = server.call("PATCH", "/api/v1/responsibilities/hg-uitvoering-penvoerder-1", {"label": {"en": "x"}},
                           user="eddie", headers={"If-Match": item.headers["etag"], "Content-Type": "application/merge-patch+json"})
-    assert adopted.status == 403  # editors do not change adopted content
+    # editors do not change adopted content in place: their change is kept as a working
+    # copy for a reviewer (202), and the adopted version stays what everyone reads
+    assert adopted.status == 202 and adopted.json()["workingCopy"]["agent"] == "eddie"
+    assert server.call("GET", "/api/v1/responsibilities/hg-uitvoering-penvoerder-1").headers["etag"] == item.headers["etag"]
+    assert server.call("DELETE", "/api/v1/responsibilities/hg-uitvoering-penvoerder-1/working-copy", user="eddie").status == 204
 
 
 # --------------------------------------------------------------------------- workflow and visibility
@@ -560,7 +564,11 @@ def test_every_route_for_every_role(server: Server, user: str | None) -> None:
     public_etag = server.call("GET", public).headers["etag"]
     change = server.call("PATCH", public, {"label": {"en": "reviewed"}}, user=user,
                          headers={"If-Match": public_etag, "Content-Type": "application/merge-patch+json"})
-    assert change.status == _expect(user, 3, 200)  # adopted content: reviewers and admins only
+    # adopted content: reviewers and admins change it in place; an editor's change is kept
+    # as a working copy for a reviewer (202; docs/cms.md, "Working copies")
+    assert change.status == (202 if user == "eddie" else _expect(user, 3, 200))
+    if user == "eddie":
+        assert server.call("GET", public).headers["etag"] == public_etag  # the public version stays
     public_etag = server.call("GET", public).headers["etag"]
     archived = server.call("POST", public + "/workflow/archiveren", user=user, headers={"If-Match": public_etag})
     assert archived.status == _expect(user, 3, 200)

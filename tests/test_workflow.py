@@ -90,12 +90,17 @@ def test_reopening_adopted_content_is_for_reviewers(cms: C.Content) -> None:
     assert cms.transition(ADOPTED_EXAMPLE, "reopen", agent="r", role="reviewer").state == workflow.CONCEPT
 
 
-def test_editors_change_drafts_but_not_adopted_content(cms: C.Content) -> None:
+def test_editors_change_drafts_and_make_working_copies_of_adopted_content(cms: C.Content) -> None:
     draft = _draft(cms)
     cms.patch(draft.iri, {"label": {"en": "Secret"}}, agent="e", role="editor", if_match=draft.etag)
     adopted = cms.get(ADOPTED_EXAMPLE)
-    with pytest.raises(workflow.ForbiddenError):
-        cms.patch(ADOPTED_EXAMPLE, {"label": {"en": "x"}}, agent="e", role="editor", if_match=adopted.etag)
+    # an editor's change of adopted content is no change in place but a working copy
+    # (mag_graph.cms.working_copy, docs/cms.md): the adopted version stays as it was
+    kept = cms.patch(ADOPTED_EXAMPLE, {"label": {"en": "x"}}, agent="e", role="editor", if_match=adopted.etag)
+    assert kept.working_copy is not None and kept.revision is None
+    assert cms.get(ADOPTED_EXAMPLE).etag == adopted.etag
+    with pytest.raises(workflow.ForbiddenError):  # readers change nothing at all
+        cms.patch(ADOPTED_EXAMPLE, {"label": {"en": "x"}}, agent="l", role="reader", if_match=adopted.etag)
     result = cms.patch(ADOPTED_EXAMPLE, {"label": {"en": "x"}}, agent="r", role="reviewer", if_match=adopted.etag)
     assert result.state == workflow.ADOPTED
     # adopted content stays in its graph when changed in place

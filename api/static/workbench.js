@@ -16,6 +16,10 @@
   }
 
   function choose(picker, item) {
+    if (picker.dataset.fill === "true") {  // a name field (question forms): the name goes in the box
+      picker.querySelector("input[type=search]").value = item.label;
+      return;
+    }
     var key = picker.dataset.key;
     var multi = picker.dataset.multi === "true";
     var field = picker.closest("[data-field]");
@@ -47,6 +51,7 @@
     var button = picker.querySelector("button");
     var items = [];
     var active = -1;
+    var fill = picker.dataset.fill === "true";
 
     function close() {
       results.hidden = true;
@@ -75,7 +80,7 @@
         li.addEventListener("mousedown", function (event) {
           event.preventDefault();
           choose(picker, item);
-          input.value = "";
+          if (!fill) { input.value = ""; }
           close();
         });
         results.appendChild(li);
@@ -107,8 +112,9 @@
       if (event.key === "ArrowDown" && items.length) { event.preventDefault(); highlight(Math.min(active + 1, items.length - 1)); }
       else if (event.key === "ArrowUp" && items.length) { event.preventDefault(); highlight(Math.max(active - 1, 0)); }
       else if (event.key === "Enter") {
+        if (fill && !(active >= 0 && items[active])) { close(); return; }  // a name field: Enter asks the question
         event.preventDefault();  // never submit the whole form from the search box
-        if (active >= 0 && items[active]) { choose(picker, items[active]); input.value = ""; close(); }
+        if (active >= 0 && items[active]) { choose(picker, items[active]); if (!fill) { input.value = ""; } close(); }
         else { search(); }
       } else if (event.key === "Escape") { close(); }
     });
@@ -141,6 +147,9 @@
       var url = form.dataset.searchUrl;
       form.querySelectorAll("[data-picker]").forEach(function (picker) { setUpPicker(picker, url); });
       form.querySelectorAll("[data-field]").forEach(setUpValues);
+    });
+    document.querySelectorAll("form.question-form[data-search-url]").forEach(function (form) {
+      form.querySelectorAll("[data-picker]").forEach(function (picker) { setUpPicker(picker, form.dataset.searchUrl); });
     });
     var errors = document.getElementById("form-errors");
     if (errors) { errors.focus(); }

@@ -31,6 +31,7 @@ __all__ = [
     "INFERENCE_GRAPH",
     "NON_PUBLIC_GRAPHS",
     "ROLES",
+    "WORKING_COPY_GRAPH",
     "ForbiddenError",
     "PublicView",
     "check_role",
@@ -53,9 +54,11 @@ ARCHIVED_GRAPH: URIRef = MAGG["gearchiveerd"]
 HISTORY_GRAPH: URIRef = MAGG["historie"]
 # The inference graph is computed over every graph, drafts included, so it is not public.
 INFERENCE_GRAPH: URIRef = MAGG["inferentie"]
+# Editors' proposed changes of adopted content, until a reviewer adopts them (cms.working_copy).
+WORKING_COPY_GRAPH: URIRef = MAGG["werkkopie"]
 
 NON_PUBLIC_GRAPHS: frozenset[URIRef] = frozenset(
-    {CONCEPT_GRAPH, ARCHIVED_GRAPH, HISTORY_GRAPH, INFERENCE_GRAPH}
+    {CONCEPT_GRAPH, ARCHIVED_GRAPH, HISTORY_GRAPH, INFERENCE_GRAPH, WORKING_COPY_GRAPH}
 )
 
 

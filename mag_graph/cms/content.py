@@ -37,7 +37,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 from rdflib.term import Node
 
-from mag_graph.cms import history, listing, workflow
+from mag_graph.cms import history, listing, workflow, working_copy
 from mag_graph.cms.concurrency import (
     _check_if_match,
     _Reading,
@@ -58,7 +58,13 @@ from mag_graph.cms.errors import (
     ValidationFailedError,
 )
 from mag_graph.cms.jsonld import PROFILES as JSON_LD_PROFILES
-from mag_graph.cms.jsonld import check_json, context, context_document, parse_rdf, to_jsonld
+from mag_graph.cms.jsonld import (
+    check_json,
+    context,
+    context_document,
+    parse_rdf,
+    to_jsonld,
+)
 from mag_graph.cms.jsonld import reshape as reshape_jsonld
 from mag_graph.cms.pipeline import (
     Draft,
@@ -381,6 +387,7 @@ class Content:
         role: str | None,
         format: str = "jsonld",
         lang: str = "nl",
+        dry_run: bool = False,
     ) -> WriteResult:
         """Make a new resource (a concept). The IRI is the document's ``id`` if it has
         one, otherwise minted as ``https://data.mag-graph.nl/id/{segment}/{slug}`` from
@@ -406,7 +413,7 @@ class Content:
             return WriteResult(str(after.iri), after.etag, after.state, outcome.revision, created=True, warnings=outcome.warnings)
 
         return self.pipeline.write(Write("create", agent, role, settle, finish,
-                                         parse=lambda: parse_rdf(document, format), lang=lang))
+                                         parse=lambda: parse_rdf(document, format), lang=lang, dry_run=dry_run))
 
     def replace(
         self,
@@ -422,10 +429,17 @@ class Content:
         action: str = "update",
         revert_of: str | None = None,
         allow_create: bool = False,
+        dry_run: bool = False,
     ) -> WriteResult:
-        """Replace a resource's description with the document (PUT)."""
+        """Replace a resource's description with the document (PUT). ``dry_run``: check,
+        don't save (validated on the store with the change applied, then rolled back).
+        An editor's change of adopted content becomes its working copy (:mod:`.working_copy`)."""
+        if action == "update" and working_copy.diverts(role, self.resource(iri).state):
+            return working_copy.save(self, iri, lambda: parse_rdf(document, format), agent=agent, role=role,
+                                     if_match=if_match, ctype=ctype, lang=lang, dry_run=dry_run)
         return self._replace_with(iri, lambda: parse_rdf(document, format), agent=agent, role=role, if_match=if_match,
-                                  ctype=ctype, lang=lang, action=action, revert_of=revert_of, allow_create=allow_create)
+                                  ctype=ctype, lang=lang, action=action, revert_of=revert_of, allow_create=allow_create,
+                                  dry_run=dry_run)
 
     def _replace_with(
         self,
@@ -441,6 +455,9 @@ class Content:
         revert_of: str | None = None,
         allow_create: bool = False,
         require_match: bool = True,
+        dry_run: bool = False,
+        working_copy: bool = False,
+        transition: str | None = None,
     ) -> WriteResult:
         def settle(triples: list[Triple]) -> list[Draft]:
             _require_agent(agent)
@@ -452,7 +469,8 @@ class Content:
                 raise NotFoundError(f"<{subject}> bestaat niet", f"<{subject}> does not exist")
             if current.exists and (current.type is None or not workflow.can_see(role, current.state) or (wanted is not None and current.type != wanted)):
                 raise NotFoundError(f"<{subject}> bestaat niet (of is niet zichtbaar)", f"<{subject}> does not exist (or is not visible)")
-            workflow.require_edit(role, current.state if current.exists else None)
+            # a working copy of adopted content is checked as the editor's change it is
+            workflow.require_edit(role, CONCEPT if working_copy else current.state if current.exists else None)
             if current.exists:
                 _check_if_match(current, if_match, required=require_match)
             kind = current.type or wanted or type_for_classes([o for s, p, o in triples if p == RDF.type and not isinstance(s, BNode)])
@@ -477,7 +495,8 @@ class Content:
             return WriteResult(str(draft.iri), after.etag, after.state, outcome.revision,
                                created=not draft.current, warnings=outcome.warnings)
 
-        return self.pipeline.write(Write(action, agent, role, settle, finish, parse=parse, lang=lang, revert_of=revert_of))
+        return self.pipeline.write(Write(action, agent, role, settle, finish, parse=parse, lang=lang, revert_of=revert_of,
+                                         dry_run=dry_run, transition=transition))
 
     def patch(
         self,
@@ -489,6 +508,7 @@ class Content:
         if_match: str | Iterable[str] | None,
         ctype: ContentType | str | None = None,
         lang: str = "nl",
+        dry_run: bool = False,
     ) -> WriteResult:
         """Change some properties (JSON Merge Patch, RFC 7396, on the JSON-LD
         document): a key replaces the property, ``null`` removes it, objects (language
@@ -499,12 +519,16 @@ class Content:
         with self.writing():
             document, current = self.document(iri, role=role, ctype=ctype)
             _check_if_match(current, if_match, required=True)
+            if working_copy.diverts(role, current.state):  # go on from the working copy, if there is one
+                found = working_copy.read(self.store, current.iri)
+                document = working_copy.document(self, found, current.type) if found else document
             merged = _merge_patch(document, patch)
             if not isinstance(merged, dict):
                 raise InvalidDocumentError("de patch laat geen document over", "the patch leaves no document")
             merged["id"] = str(current.iri)
             merged["@context"] = document["@context"]
-            return self.replace(current.iri, merged, agent=agent, role=role, if_match=current.etag, ctype=ctype, lang=lang)
+            return self.replace(current.iri, merged, agent=agent, role=role, if_match=current.etag, ctype=ctype, lang=lang,
+                                dry_run=dry_run)
 
     def delete(
         self,
@@ -550,6 +574,8 @@ class Content:
             return drafts
 
         def finish(outcome: Outcome) -> WriteResult:
+            if outcome.revision is not None:
+                working_copy.forget(self, outcome.drafts[0].iri)  # a deleted resource keeps no working copy
             return WriteResult(str(outcome.drafts[0].iri), None, None, outcome.revision, deleted=True, warnings=outcome.warnings)
 
         return self.pipeline.write(Write("delete", agent, role, settle, finish, lang=lang))

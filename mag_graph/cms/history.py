@@ -104,6 +104,11 @@ class CMS(DefinedNamespace):
     transition: URIRef
     revertOf: URIRef
     pending: URIRef
+    # working copies (mag_graph.cms.working_copy)
+    WorkingCopy: URIRef
+    workingCopyOf: URIRef
+    proposal: URIRef
+    basedOn: URIRef
     # actions
     Create: URIRef
     Update: URIRef

@@ -76,6 +76,7 @@ from mag_graph.cms.types import (
 )
 from mag_graph.namespaces import MAG, MAGID, MUNICIPALITIES
 from mag_graph.store import GraphStore, Store
+from mag_graph.validation import warm_up
 
 __all__ = [
     "Draft",
@@ -145,6 +146,7 @@ class Write(Generic[R]):
     transition: str | None = None
     revert_of: str | None = None
     validate: bool = True
+    dry_run: bool = False
 
 
 # --------------------------------------------------------------------------- the pipeline
@@ -173,11 +175,18 @@ class WritePipeline:
             changes = diff(drafts)                                               # 3. diff
             touched = [c for c in changes if c.added or c.removed]
             if not touched:
-                return write.finish(Outcome(None, [], drafts, changes))
+                unchanged = write.finish(Outcome(None, [], drafts, changes))
+                if write.dry_run and isinstance(unchanged, WriteResult):
+                    unchanged.dry_run = True
+                return unchanged
+            if write.validate:
+                warm_up.wait()  # a warm-up running since the start computes what validation needs
             revision = history.begin_revision(                                   # 4. record the revision
                 touched, agent=write.agent, role=write.role, action=write.action,
                 transition=write.transition, revert_of=write.revert_of,
             )
+            if write.dry_run:
+                return self._dry_run(write, revision, touched, drafts, changes)
             before = self._affected(revision) if write.validate else set()
             new_graphs = self._new_graphs(revision)
             self._apply(revision.record, revision.added, revision.removed)       #    written pending, with the change
@@ -192,6 +201,29 @@ class WritePipeline:
                 raise
             self._notify(touched, revision.id)                                   # 7. notify listeners
             return write.finish(Outcome(revision.id, warnings, drafts, changes))
+
+    def _dry_run(self, write: Write[R], revision: PendingRevision, touched: Sequence[ChangeSet],
+                 drafts: list[Draft], changes: list[ChangeSet]) -> R:
+        """Check, don't save: steps 4-5 on the store with the change applied, then the
+        change and its pending record are undone whatever the outcome. Nothing is
+        committed, no listener is told, and no reader sees the change: it exists only
+        under the write lock, which readers of the CMS and in-process SPARQL queries
+        share, and the query processes read the snapshot of the last commit. A process
+        killed meanwhile leaves a pending revision, undone by :meth:`recover` like any
+        other. The answer is what ``finish`` makes of an outcome without a revision,
+        marked ``dry_run`` when it is a :class:`WriteResult`."""
+        before = self._affected(revision)
+        new_graphs = self._new_graphs(revision)
+        self._apply(revision.record, revision.added, revision.removed)
+        try:
+            warnings = self._validate(revision, touched, before, new_graphs, write.lang)
+        finally:
+            self._undo(revision.record, revision.added, revision.removed, new_graphs)  # idempotent
+        result = write.finish(Outcome(None, warnings, drafts, changes))
+        if isinstance(result, WriteResult):
+            result.dry_run = True
+            result.changed = {"added": len(revision.added), "removed": len(revision.removed)}
+        return result
 
     # -- the steps
 
@@ -256,6 +288,11 @@ class WritePipeline:
         """Remove the pending flag: from here on the change is in the store for good."""
         with self.store.transaction() as tx:
             tx.remove(revision.flag)
+
+    def notify(self, resources: Sequence[URIRef], revision: str) -> None:
+        """Tell the listeners of a change made under the write lock outside a revision
+        (a working copy saved or removed: :mod:`mag_graph.cms.working_copy`)."""
+        self._notify([ChangeSet(r) for r in resources], revision)
 
     def _notify(self, changes: Sequence[ChangeSet], revision: str) -> None:
         """Tell every listener what the committed write touched; a failing listener is
@@ -551,9 +588,12 @@ class WriteResult:
     created: bool = False
     deleted: bool = False
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    dry_run: bool = False
+    changed: dict[str, int] | None = None  # a dry run: how many statements it would add and remove
+    working_copy: dict[str, Any] | None = None  # an editor's change of adopted content, kept apart
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.iri,
             "etag": self.etag,
             "state": self.state,
@@ -562,6 +602,13 @@ class WriteResult:
             "deleted": self.deleted,
             "warnings": self.warnings,
         }
+        if self.dry_run:
+            out["dryRun"] = True
+            out["valid"] = True
+            out["changed"] = self.changed or {"added": 0, "removed": 0}
+        if self.working_copy is not None:
+            out["workingCopy"] = self.working_copy
+        return out
 
 
 @dataclass

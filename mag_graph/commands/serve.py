@@ -99,6 +99,7 @@ def serve(
             "MAG_GRAPH_QUERY_TIMEOUT": query_timeout,
             "MAG_GRAPH_MAX_RESULTS": max_results,
             "MAG_GRAPH_QUERY_WORKERS": workers,
+            "MAG_GRAPH_WARM_UP": True,  # the first write after start does not wait for validation's analysis
         }
         if cors_origins:
             config["MAG_GRAPH_CORS_ORIGINS"] = list(cors_origins)

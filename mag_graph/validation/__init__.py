@@ -27,6 +27,8 @@ Owns the SHACL validation of the graph and what it needs, one module per concern
   in the CMS), built on what each shape reads
   (:mod:`~mag_graph.validation.shape_reads`, :mod:`~mag_graph.validation.sparql_reads`,
   :mod:`~mag_graph.validation.dependency_graph`).
+* :mod:`~mag_graph.validation.warm_up` - computing those caches in the background at a
+  server's start, so the first write does not wait for them.
 
 Other packages import from here (``from mag_graph.validation import validate``) and
 from :mod:`mag_graph.validation.impact`.

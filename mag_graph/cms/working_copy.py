@@ -1,0 +1,286 @@
+"""Working copies: an editor's change of adopted content, kept apart until a reviewer
+adopts it (docs/cms.md, "Working copies").
+
+Adopted (``vastgesteld``) content is public. An editor may not change it in place, but
+need not ask for it to be reopened (which would take it off the public site) either: a
+change by an editor becomes a *working copy*, a proposed new description of the
+resource, checked against the rules like any write (a dry run of the replace on the store
+with the change applied, rolled back) and then stored beside the adopted version, which
+stays what everyone else sees. A reviewer adopts it (the replace is written as a
+validated revision, recorded as the adoption) or discards it; the editor may discard it
+too.
+
+Where a working copy lives: one node per resource, ``<…/werkkopie/{hash}>`` in the
+non-public graph ``magg:werkkopie``, holding only literals: the resource's IRI (as an
+``xsd:anyURI`` literal, so the copy is no referrer of the resource and no shape targets
+it), the proposed statements as N-Triples, the ETag of the adopted version it is based
+on, who saved it and when. Nothing of it is in a data graph: the union of the data that
+validation, the role matrix and the questions read is the adopted version until adoption,
+and anonymous readers (who never see ``magg:werkkopie``) cannot see the copy whatever
+they query.
+
+One working copy per resource: saving again replaces it (based on the same adopted
+version; the If-Match of a save is the adopted version's ETag). Adoption is refused
+(409) when the adopted version changed since the copy was made: the copy would undo
+that change unseen; the editor saves it again on the new version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, XSD
+
+from mag_graph.cms import workflow
+from mag_graph.cms.concurrency import _check_if_match
+from mag_graph.cms.errors import NotFoundError
+from mag_graph.cms.history import CMS, agent_iri, agent_name
+from mag_graph.cms.jsonld import parse_rdf, to_jsonld
+from mag_graph.cms.pipeline import WriteResult, _rename, single_root
+from mag_graph.cms.types import ContentType, Triple
+from mag_graph.cms.workflow import (
+    ADOPTED,
+    WORKING_COPY_GRAPH,
+    ForbiddenError,
+    StateConflictError,
+)
+from mag_graph.namespaces import BASE
+from mag_graph.store import GraphStore, Store
+
+__all__ = [
+    "WORKING_COPY_GRAPH",
+    "WorkingCopy",
+    "adopt",
+    "all_copies",
+    "discard",
+    "diverts",
+    "forget",
+    "read",
+    "save",
+]
+
+_BASE = BASE + "werkkopie/"
+
+
+@dataclass
+class WorkingCopy:
+    """A stored working copy: the resource it is of, the proposed statements, the ETag of
+    the adopted version it is based on, who saved it last and when."""
+
+    of: URIRef
+    triples: list[Triple]
+    based_on: str
+    agent: str
+    saved: str
+
+    @property
+    def etag(self) -> str:
+        return hashlib.sha256(_ntriples(self.triples).encode("utf-8")).hexdigest()[:32]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"of": str(self.of), "basedOn": self.based_on, "agent": self.agent, "saved": self.saved,
+                "etag": self.etag}
+
+
+class _Content(Protocol):
+    """What this module needs of :class:`~mag_graph.cms.content.Content`."""
+
+    store: Any
+    context_url: str
+    pipeline: Any
+
+    def writing(self) -> Any: ...
+    def reading(self) -> Any: ...
+    def get(self, iri: URIRef | str, *, role: str | None = None, ctype: Any = None) -> Any: ...
+    def _replace_with(self, iri: URIRef | str, parse: Callable[[], list[Triple]], **kwargs: Any) -> WriteResult: ...
+
+
+def node_for(iri: URIRef | str) -> URIRef:
+    """The working copy's own node (one per resource)."""
+    return URIRef(_BASE + hashlib.sha256(str(iri).encode("utf-8")).hexdigest()[:24])
+
+
+def diverts(role: str | None, state: str | None) -> bool:
+    """Does a change by ``role`` of content in ``state`` become a working copy? Editors
+    who are no reviewers, changing adopted content."""
+    return state == ADOPTED and workflow.may(role, "editor") and not workflow.may(role, "reviewer")
+
+
+def read(store: GraphStore | Store, iri: URIRef | str) -> WorkingCopy | None:
+    """The working copy of a resource, if there is one."""
+    node = node_for(iri)
+    values: dict[Any, Any] = {}
+    for _, p, o, _ in store.quads(node, None, None, graph=WORKING_COPY_GRAPH):
+        values[p] = o
+    if CMS.proposal not in values:
+        return None
+    return _copy(values)
+
+
+def all_copies(store: GraphStore | Store) -> list[WorkingCopy]:
+    """Every stored working copy, oldest save first."""
+    by_node: dict[Any, dict[Any, Any]] = {}
+    for s, p, o, _ in store.quads(None, None, None, graph=WORKING_COPY_GRAPH):
+        by_node.setdefault(s, {})[p] = o
+    found = [_copy(values) for values in by_node.values() if CMS.proposal in values]
+    return sorted(found, key=lambda c: c.saved)
+
+
+def document(content: _Content, copy: WorkingCopy, ctype: ContentType | None) -> dict[str, Any]:
+    """The working copy as a JSON-LD document (as the API writes items)."""
+    return to_jsonld(copy.of, copy.triples, ctype, context_url=content.context_url)
+
+
+def save(
+    content: _Content,
+    iri: URIRef | str,
+    parse: Callable[[], list[Triple]],
+    *,
+    agent: str,
+    role: str | None,
+    if_match: str | Iterable[str] | None,
+    ctype: ContentType | str | None = None,
+    lang: str = "nl",
+    dry_run: bool = False,
+) -> WriteResult:
+    """Save (or only check, ``dry_run``) an editor's change of adopted content as its
+    working copy. The change is validated exactly as the replace it proposes (a dry run
+    of the write pipeline): a violation is a 422 and nothing is stored. A change that
+    leaves the adopted version as it is removes the working copy."""
+    with content.writing():
+        current = content.get(iri, role=role, ctype=ctype)
+        if current.state != ADOPTED:
+            raise StateConflictError("alleen van vastgestelde inhoud wordt een werkkopie gemaakt",
+                                     "only adopted content gets a working copy")
+        _check_if_match(current, if_match, required=True)
+        triples = parse()
+        result = content._replace_with(current.iri, lambda: triples, agent=agent, role=role, if_match=current.etag,
+                                       ctype=ctype, lang=lang, action="update", working_copy=True, dry_run=True)
+        proposal = _rooted(current.iri, triples)
+        unchanged = result.changed is None
+        copy = WorkingCopy(current.iri, proposal, current.etag, agent, _now())
+        if not dry_run:
+            _store(content, current.iri, None if unchanged else copy)
+        result.dry_run = dry_run
+        result.state = ADOPTED
+        result.etag = current.etag
+        result.working_copy = None if unchanged else copy.to_json()
+        return result
+
+
+def adopt(
+    content: _Content,
+    iri: URIRef | str,
+    *,
+    agent: str,
+    role: str | None,
+    if_match: str | Iterable[str] | None = None,
+    ctype: ContentType | str | None = None,
+    lang: str = "nl",
+) -> WriteResult:
+    """A reviewer adopts the working copy: the replace it proposes is written (validated
+    again on the store as it is now, recorded as revision with transition
+    ``vaststellen``) and the copy removed. ``if_match``: the working copy's ETag (the
+    version the reviewer looked at)."""
+    if not workflow.may(role, "reviewer"):
+        raise ForbiddenError("alleen een beoordelaar of beheerder stelt een werkkopie vast",
+                             "only a reviewer or admin may adopt a working copy")
+    with content.writing():
+        current = content.get(iri, role=role, ctype=ctype)
+        copy = _require(content, current.iri)
+        if if_match is not None:
+            _check_if_match(copy, if_match, required=False)
+        if current.etag != copy.based_on:
+            raise StateConflictError(
+                "de vastgestelde versie is gewijzigd sinds deze werkkopie werd gemaakt; sla de werkkopie opnieuw op",
+                "the adopted version has changed since this working copy was made; save the working copy again",
+            )
+        result = content._replace_with(current.iri, lambda: list(copy.triples), agent=agent, role=role,
+                                       if_match=current.etag, ctype=ctype, lang=lang, action="update",
+                                       transition="vaststellen")
+        _store(content, current.iri, None)
+        return result
+
+
+def discard(content: _Content, iri: URIRef | str, *, agent: str, role: str | None,
+            ctype: ContentType | str | None = None) -> WorkingCopy:
+    """Throw a working copy away (editors and up); the adopted version stays."""
+    if not workflow.may(role, "editor"):
+        raise ForbiddenError("alleen redacteuren en hoger", "only editors and up")
+    with content.writing():
+        current = content.get(iri, role=role, ctype=ctype)
+        copy = _require(content, current.iri)
+        _store(content, current.iri, None)
+        return copy
+
+
+def forget(content: _Content, iri: URIRef | str) -> None:
+    """Remove the working copy of a resource that is gone (called by a delete, under its lock)."""
+    _store(content, URIRef(str(iri)), None)
+
+
+# --------------------------------------------------------------------------- storage
+
+
+def _require(content: _Content, iri: URIRef) -> WorkingCopy:
+    copy = read(content.store, iri)
+    if copy is None:
+        raise NotFoundError(f"<{iri}> heeft geen werkkopie", f"<{iri}> has no working copy")
+    return copy
+
+
+def _store(content: _Content, iri: URIRef, copy: WorkingCopy | None) -> None:
+    """Replace the stored working copy of ``iri`` with ``copy`` (``None``: remove it), in
+    one transaction, under the write lock the caller holds; the listeners (caches) hear
+    of it, as of every change to the store."""
+    node = node_for(iri)
+    old = list(content.store.quads(node, None, None, graph=WORKING_COPY_GRAPH))
+    if not old and copy is None:
+        return
+    with content.store.transaction() as tx:
+        for q in old:
+            tx.remove(q)
+        if copy is not None:
+            g = WORKING_COPY_GRAPH
+            tx.add_many([
+                (node, RDF.type, CMS.WorkingCopy, g),
+                (node, CMS.workingCopyOf, Literal(str(iri), datatype=XSD.anyURI), g),
+                (node, CMS.proposal, Literal(_ntriples(copy.triples)), g),
+                (node, CMS.basedOn, Literal(copy.based_on), g),
+                (node, PROV.wasAttributedTo, agent_iri(copy.agent), g),
+                (node, DCTERMS.modified, Literal(copy.saved, datatype=XSD.dateTime), g),
+            ])
+    content.pipeline.notify([iri], "")
+
+
+def _copy(values: dict[Any, Any]) -> WorkingCopy:
+    agent = agent_name(values.get(PROV.wasAttributedTo)) or ""
+    return WorkingCopy(
+        URIRef(str(values[CMS.workingCopyOf])),
+        parse_rdf(str(values[CMS.proposal]), "ntriples"),
+        str(values.get(CMS.basedOn, "")),
+        agent,
+        str(values.get(DCTERMS.modified, "")).replace("+00:00", "Z"),
+    )
+
+
+def _rooted(iri: URIRef, triples: list[Triple]) -> list[Triple]:
+    """The proposal with its root named ``iri`` (a document may leave out its id)."""
+    root = single_root(triples) if triples else iri
+    return _rename(triples, {root: iri}) if root != iri else triples
+
+
+def _ntriples(triples: Iterable[Triple]) -> str:
+    graph = Graph()
+    for t in triples:
+        graph.add(t)
+    return "\n".join(sorted(line for line in graph.serialize(format="nt").splitlines() if line.strip()))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
