@@ -66,6 +66,7 @@ from mag_graph.sparql.formats import (
     format_by_name,
 )
 from mag_graph.sparql.pool import QueryPool
+from mag_graph.sparql.remote import execute_remote
 from mag_graph.sparql.text import (
     VOLATILE_KEYWORDS,
     dataset_clauses,
@@ -126,7 +127,8 @@ class ServiceStats:
 
 
 class SparqlService:
-    """The SPARQL 1.1 Protocol and Graph Store Protocol operations on a :class:`Store`.
+    """The SPARQL 1.1 Protocol and Graph Store Protocol operations on a :class:`Store`
+    (or a :class:`~mag_graph.store.RemoteStore`, whose server runs the queries).
 
     ``timeout`` (seconds) bounds each query; ``max_rows`` / ``max_bytes`` bound each
     answer; ``workers`` sets the number of query processes for an on-disk store (0 runs
@@ -165,7 +167,10 @@ class SparqlService:
         self.pool: QueryPool | None = None
         self._snapshots: Path | None = None
         self._snapshot_number = 0
-        if not store.in_memory and size > 0:
+        # A remote store runs queries on its own server (mag_graph.sparql.remote): no
+        # worker processes, no snapshots.
+        self.remote = not isinstance(store, Store)
+        if not self.remote and not store.in_memory and size > 0:
             self._snapshots = _snapshot_root(Path(store.location))
             self.pool = QueryPool(store.location, size, self.cache.generation, self._snapshot())
 
@@ -173,8 +178,9 @@ class SparqlService:
 
     @property
     def hard_timeout(self) -> bool:
-        """Whether queries run in worker processes that are killed on timeout."""
-        return self.pool is not None
+        """Whether queries run in worker processes that are killed on timeout (or on a
+        remote server whose answer is not waited for past the timeout)."""
+        return self.pool is not None or self.remote
 
     @property
     def generation(self) -> int:
@@ -291,7 +297,10 @@ class SparqlService:
         if "SERVICE" in found and not self._service_allowed(sparql):
             raise ServiceNotAllowedError()
         generation = self.generation
-        if self.pool is not None:
+        if self.remote:
+            with self._read_lock:
+                outcome = execute_remote(self.store, task, self.timeout)
+        elif self.pool is not None:
             outcome = self.pool.run(task, self.timeout)
         else:
             deadline = time.monotonic() + self.timeout

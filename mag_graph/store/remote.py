@@ -178,7 +178,7 @@ class RemoteStore(_RemoteLoading):
         its default graph then)."""
         params: list[tuple[str, str]] = []
         if default_graphs is not None:
-            names = [self._protocol_graph(g, "default") for g in default_graphs]
+            names = [self._protocol_graph(g, "default") for g in self._without_empty_default(default_graphs)]
             params += [("default-graph-uri", name) for name in names or [_NO_GRAPH]]
         if named_graphs is not None:
             names = [self._protocol_graph(g, "named") for g in named_graphs if g is not None]
@@ -191,6 +191,17 @@ class RemoteStore(_RemoteLoading):
         if not union_default_graph and backend.default_graph is not None:
             return [("default-graph-uri", backend.default_graph)]
         return []
+
+    def _without_empty_default(self, graphs: Sequence[GraphArg]) -> list[GraphArg]:
+        """A query's default graphs without the store's default graph where the protocol
+        cannot name it (Oxigraph server) and it holds nothing, so leaving it out changes
+        no answer (mag-graph keeps its data in named graphs)."""
+        if self._dialect.default_iri is not None:
+            return list(graphs)
+        rest = [g for g in graphs if not isinstance(_graph_name(g), ox.DefaultGraph)]
+        if len(rest) < len(graphs) and not self._is_empty(ox.DefaultGraph()):
+            return list(graphs)  # refused by _protocol_graph with a clear message
+        return rest
 
     def _protocol_graph(self, graph: GraphArg, role: str) -> str:
         name = _graph_name(graph)
@@ -209,6 +220,7 @@ class RemoteStore(_RemoteLoading):
         sparql: str,
         bindings: Mapping[str, Any] | None = None,
         params: list[tuple[str, str]] | None = None,
+        timeout: float | None = None,
     ) -> Any:
         """The parsed answer: pyoxigraph solutions or boolean, or a list of triples."""
         client = self._require()
@@ -219,8 +231,25 @@ class RemoteStore(_RemoteLoading):
         # Ask for the type that fits the form: Virtuoso answers a CONSTRUCT asked for
         # SPARQL JSON with a table of ?s ?p ?o.
         accept = N_TRIPLES if form in ("construct", "describe") else RESULTS_JSON if form else QUERY_ACCEPT
-        data, media = client.query(text, line_offset=offset, params=params, accept=accept)
+        data, media = client.query(text, line_offset=offset, params=params, accept=accept, timeout=timeout)
         return _parse_answer(self._dialect.fix_results(data), media)
+
+    def raw_query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[GraphArg] | None = None,
+        named_graphs: Sequence[GraphArg] | None = None,
+        union_default_graph: bool = True,
+        own_dataset: bool = False,
+        timeout: float | None = None,
+    ) -> Any:
+        """A query's answer as pyoxigraph objects (solutions, boolean or a list of
+        triples), for the SPARQL service, which serialises it within its limits.
+        ``own_dataset``: the query names its dataset itself (``FROM``), so no protocol
+        dataset is sent; ``timeout``: seconds for this request."""
+        params = [] if own_dataset else self._dataset_parameters(union_default_graph, default_graphs, named_graphs)
+        return self._run(sparql, None, params, timeout)
 
     def _select(self, sparql: str, **kwargs: Any) -> Any:
         """A query of the store itself (no prefixes needed, default graph as stored)."""
