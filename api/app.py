@@ -193,6 +193,10 @@ def create_app(store: Store | GraphStore | None = None, *, config: Mapping[str, 
     # Listings (the CMS's queries built from request parameters) run like /sparql's
     # queries: in the worker processes, under the same timeout, holding no CMS lock.
     content.use_query_service(service)
+    if not isinstance(store, Store):
+        # A remote store is shared with other mag-graph processes: their CMS writes move
+        # its generation, which empties this process's caches and updates its search index.
+        service.watch_generation(content.generation, content.reindex_later)
 
     problems.register(app)
     app.register_blueprint(sparql.bp)

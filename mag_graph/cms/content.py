@@ -77,7 +77,7 @@ from mag_graph.cms.pipeline import (
 )
 from mag_graph.cms.resource import Resource, read_resource, referrers
 from mag_graph.cms.schema import json_schema
-from mag_graph.cms.search import SearchIndex
+from mag_graph.cms.search import SearchIndex, latest_revision
 from mag_graph.cms.types import (
     API_BASE,
     CONTEXT_URL,
@@ -223,6 +223,12 @@ class Content:
     def recover(self) -> list[str]:
         """Undo the writes a killed process left half-done (pending revisions)."""
         return self.pipeline.recover()
+
+    def generation(self) -> str:
+        """The store's generation as read from the store (the latest committed revision),
+        which every process writing through the CMS moves on: for caches of processes
+        that share a remote store."""
+        return latest_revision(self.store) or ""
 
     def reindex_later(self) -> None:
         """Bring the search index up to date in the background after the store was

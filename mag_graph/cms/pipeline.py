@@ -35,6 +35,7 @@ search (:mod:`mag_graph.cms.search`) plug into this module; none of them imports
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -167,7 +168,7 @@ class WritePipeline:
     def write(self, write: Write[R]) -> R:
         """Run one write, top to bottom (see the module's docstring)."""
         triples = write.parse()                                                  # 1. parse
-        with _Writing(self.lock):
+        with _Writing(self.lock), _one_copy(self.store):
             drafts = write.settle(triples)                                       # 2. settle identifiers
             _require_labels(drafts)
             changes = diff(drafts)                                               # 3. diff
@@ -207,9 +208,10 @@ class WritePipeline:
 
     def _apply(self, record: list[Quad], added: list[Quad], removed: list[Quad]) -> None:
         """Write the pending record and the change (tentatively: until the flag is removed)."""
-        if any(isinstance(t, BNode) for q in removed for t in (q[0], q[2])):
-            # Removing stored blank nodes is not one SPARQL update: record first (one
-            # atomic extend), so a crash during the data step is found and undone.
+        if any(isinstance(t, BNode) for q in removed for t in (q[0], q[2])) or not getattr(self.store, "atomic_writes", True):
+            # Removing stored blank nodes is not one SPARQL update, and a store that does
+            # not apply a request atomically (Virtuoso) may keep half of one: record first
+            # (one atomic step), so a crash or failure in the data step is found and undone.
             with self.store.transaction() as tx:
                 tx.add_many(record)
             with self.store.transaction() as tx:
@@ -331,6 +333,13 @@ class WritePipeline:
 
 
 _LABELS = (RDFS.label, DCTERMS.title, SKOS.prefLabel)
+
+
+def _one_copy(store: Any) -> Any:
+    """On a remote store, the write's validation reads one in-memory copy, pulled once
+    and kept in step with the write's own changes (:meth:`RemoteStore.mirrored`)."""
+    mirrored = getattr(store, "mirrored", None)
+    return mirrored() if mirrored is not None else contextlib.nullcontext()
 
 
 def _require_labels(drafts: Sequence[Draft]) -> None:

@@ -51,7 +51,7 @@ from mag_graph.cms.workflow import (
 from mag_graph.namespaces import MAG, MUNICIPALITIES, TOOI
 from mag_graph.store import GraphStore, MagGraphError, Store, state_directory
 
-__all__ = ["SEARCH_FILE", "SearchError", "SearchIndex", "search_path_for_store"]
+__all__ = ["SEARCH_FILE", "SearchError", "SearchIndex", "latest_revision", "search_path_for_store"]
 
 log = logging.getLogger(__name__)
 
@@ -424,6 +424,12 @@ def _subjects_in(store: GraphStore | Store, graph: URIRef, wanted: set[URIRef]) 
     if len(wanted) <= 200:
         return {iri for iri in wanted if next(store.quads(iri, graph=graph), None) is not None}
     return {s for s, _, _, _ in store.quads(None, RDF.type, None, graph) if s in wanted}  # type: ignore[misc]
+
+
+def latest_revision(store: GraphStore | Store) -> str | None:
+    """The id of the latest committed revision (``None``: none yet): the store's
+    generation as every mag-graph process sees it."""
+    return _latest_revision(store)
 
 
 def _latest_revision(store: GraphStore | Store) -> str | None:

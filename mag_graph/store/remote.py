@@ -81,6 +81,7 @@ from mag_graph.store.terms import (
     _graph_label,
     _graph_name,
     _graph_out,
+    _has_blank_node,
     from_rdflib_term,
 )
 
@@ -104,6 +105,10 @@ class RemoteStore(_RemoteLoading):
         self._client: SparqlClient | None = SparqlClient(endpoints)
         self._dialect = Dialect(endpoints.backend)
         self.read_only = read_only
+        # The in-memory copy shared by the reads of one ``mirrored()`` block (see there).
+        self._mirror: Store | None = None
+        self._mirror_depth = 0
+        self._mirror_hold = False
 
     # -- opening and closing
 
@@ -127,6 +132,11 @@ class RemoteStore(_RemoteLoading):
     def backend(self) -> str:
         """The kind of triplestore: ``oxigraph``, ``virtuoso`` or ``generic``."""
         return self._endpoints.backend.name
+
+    @property
+    def atomic_writes(self) -> bool:
+        """Whether the server applies one update request all or nothing (per backend)."""
+        return self._endpoints.backend.atomic_requests
 
     @property
     def endpoints(self) -> Endpoints:
@@ -259,6 +269,7 @@ class RemoteStore(_RemoteLoading):
 
     def _write(self, update: str) -> None:
         """Send an update request written by the store itself."""
+        self._forget_mirror()
         self._writable().update(update)
 
     def _write_ops(self, ops: list[str]) -> None:
@@ -277,6 +288,7 @@ class RemoteStore(_RemoteLoading):
         """Add statements without blank nodes through Graph Store POSTs of N-Triples, per
         graph, ``chunk`` statements per request."""
         client = self._writable()
+        self._forget_mirror()
         by_graph: dict[OxGraphName, list[ox.Triple]] = {}
         for q in quads:
             by_graph.setdefault(q.graph_name, []).append(ox.Triple(q.subject, q.predicate, q.object))
@@ -318,6 +330,7 @@ class RemoteStore(_RemoteLoading):
         if isinstance(name, ox.BlankNode):
             raise QueryError("een externe store kan geen blanco graaf aanmaken",
                              "a remote store cannot create a blank-node graph")
+        self._forget_mirror()
         self._writable().update(f"CREATE SILENT GRAPH <{name.value}>", line_offset=0)
         return True
 
@@ -437,6 +450,7 @@ class RemoteStore(_RemoteLoading):
         """Run a SPARQL update as one request (atomic where the backend makes a request
         one transaction; see :mod:`mag_graph.store.remote_transaction`)."""
         client = self._writable()
+        self._forget_mirror()
         text, offset = with_prefixes(sparql)
         text, extra = self._dialect.user_update(text)
         client.update(text, line_offset=offset + extra)
@@ -541,6 +555,62 @@ class RemoteStore(_RemoteLoading):
                 if graph is not None and not isinstance(graph, ox.DefaultGraph):
                     quads = (ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
                 db.bulk_extend(quads)
+
+    # -- one in-memory copy for the reads of a block
+
+    @contextlib.contextmanager
+    def mirrored(self) -> Iterator[None]:
+        """Within the block, :meth:`local_view` answers one in-memory copy of the store,
+        pulled on first use and kept in step with this store's own transactions (a
+        transaction that adds blank nodes, or any other write, drops it: the next use
+        pulls it again). The CMS runs each write in such a block, so validating before
+        and after the change pulls the store once, not three times. Changes other
+        processes make meanwhile are not seen by the copy."""
+        self._mirror_depth += 1
+        try:
+            yield
+        finally:
+            self._mirror_depth -= 1
+            if not self._mirror_depth:
+                self._forget_mirror(force=True)
+
+    def local_view(self) -> Store:
+        """An in-memory copy of the store to read (not to close): the block's copy inside
+        :meth:`mirrored`, else a fresh one."""
+        if not self._mirror_depth:
+            return self.local_copy()
+        if self._mirror is None:
+            self._mirror = self.local_copy()
+        return self._mirror
+
+    def _forget_mirror(self, *, force: bool = False) -> None:
+        if self._mirror is not None and (force or not self._mirror_hold):
+            self._mirror = None  # not closed: a reader may still hold it
+
+    def _mirror_applied(self, clear_all: bool, dropped: Iterable[OxGraphName],
+                        removes: list[ox.Quad], adds: list[ox.Quad]) -> None:
+        """A committed transaction, applied to the block's copy too (or the copy
+        dropped, when it added blank nodes: the server gave them labels of its own)."""
+        mirror = self._mirror
+        if mirror is None:
+            return
+        if any(_has_blank_node(q) for q in adds):
+            self._forget_mirror(force=True)
+            return
+        db = mirror.oxigraph
+        if clear_all:
+            db.clear()
+        for graph in dropped:
+            if isinstance(graph, ox.DefaultGraph):
+                db.clear_graph(graph)
+            else:
+                db.remove_graph(graph)
+        for q in removes:
+            db.remove(q)
+        for q in adds:
+            if not isinstance(q.graph_name, ox.DefaultGraph):
+                db.add_graph(q.graph_name)
+            db.add(q)
 
     def to_dataset(self) -> Dataset:
         """Every graph as an rdflib Dataset (blank nodes shared across graphs stay shared)."""

@@ -81,6 +81,18 @@ class RemoteTransaction(Transaction):
                     "(SPARQL cannot name a stored blank node; remove all of them)",
                 )
             ops.append(delete)
+        store._mirror_hold = True
+        try:
+            self._send(store, dialect, ops, adds)
+        except BaseException:
+            store._mirror_hold = False
+            store._forget_mirror()
+            raise
+        store._mirror_hold = False
+        store._mirror_applied(self._clear_all, list(self._dropped), removes, adds)
+
+    @staticmethod
+    def _send(store: Any, dialect: Dialect, ops: list[str], adds: list[ox.Quad]) -> None:
         if dialect.backend.atomic_requests:
             store._write(" ;\n".join([*ops, *dialect.insert(adds)]))
             return
