@@ -5,7 +5,7 @@ temporary directory), with ratios to the embedded store.
     python -m benchmarks store --backend embedded --backend oxigraph --backend virtuoso
     python -m benchmarks store --backend oxigraph --size 100k
 
-Per backend: loading the synthetic national data (after the ontology and shapes), the
+Per backend: loading the synthetic national data (after the ontology), the
 role-matrix question (q01's query, median of several runs), one CMS write (a patch through
 :class:`mag_graph.cms.content.Content`, median of several: incremental validation, which
 on a remote store reads an in-memory copy pulled once per write) and full validation
@@ -148,10 +148,7 @@ def measure(store: Any, data: Path, municipalities: int) -> dict[str, float]:
     from mag_graph.resources import resource_files
 
     out: dict[str, float] = {}
-    for path in resource_files("ontology", "*.ttl"):
-        store.load(path, graph=Graphs.ONTOLOGY)
-    for path in resource_files("shapes", "*.ttl"):
-        store.load(path, graph=Graphs.SHAPES)
+    store.load(list(resource_files("ontology", "*.ttl")), graph=Graphs.ONTOLOGY)
     started = time.perf_counter()
     store.load(data)
     out["load_s"] = time.perf_counter() - started
