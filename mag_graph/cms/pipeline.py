@@ -450,10 +450,16 @@ def mint(store: GraphStore | Store, kind: ContentType, root: Node, triples: Sequ
     return candidate
 
 
-def settle_identifiers(root: URIRef, triples: list[Triple], current: Sequence[Quad]) -> list[Triple]:
+def settle_identifiers(root: URIRef, triples: list[Triple], current: Sequence[Quad], *,
+                       nested_reuse: bool = True) -> list[Triple]:
     """The new description ready to store: only what the root owns (anything else
     is refused), blank nodes equal to stored ones kept, other blank nodes given hash
-    IRIs under the root (the CMS never writes blank nodes; see docs/cms.md)."""
+    IRIs under the root (the CMS never writes blank nodes; see docs/cms.md).
+
+    ``nested_reuse=False`` (a remote store, which cannot name a stored blank node): a
+    stored blank node is kept only when its parent is kept too (or is the root), so a
+    write never links a new node to a stored blank node, nor removes some of a blank
+    node's statements but not all."""
     reached = _reachable(root, triples)
     strays = sorted({str(s) for s, _, _ in triples if s not in reached})
     if strays:
@@ -493,7 +499,8 @@ def settle_identifiers(root: URIRef, triples: list[Triple], current: Sequence[Qu
         if not isinstance(node, BNode):
             continue
         digest = _merkle(node, new_by, new_memo)
-        candidates = [b for b in old_hashes.get(digest, []) if b not in used]
+        parent_kept = parent == root or isinstance(mapping.get(parent), BNode)  # type: ignore[arg-type]
+        candidates = [b for b in old_hashes.get(digest, []) if b not in used] if nested_reuse or parent_kept else []
         if candidates:
             mapping[node] = candidates[0]
             used.add(candidates[0])

@@ -99,6 +99,9 @@ class RemoteStore(_RemoteLoading):
     """
 
     in_memory = False
+    # SPARQL cannot name a stored blank node (see remote_transaction): writers keep a
+    # stored blank node only together with its parent.
+    names_blank_nodes = False
 
     def __init__(self, endpoints: Endpoints, *, read_only: bool = False) -> None:
         self._endpoints = endpoints
