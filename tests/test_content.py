@@ -303,7 +303,7 @@ def test_warnings_are_stored_and_returned(cms: C.Content) -> None:
     assert next(cms.store.quads(SPORTS_CLUB, MAG.participatesIn), None) is None
 
 
-@pytest.mark.parametrize("cms_kind", ["memory", "oxigraph", "virtuoso"])
+@REMOTE_TOO
 def test_rejected_blank_node_edit_restores_the_very_same_blank_nodes(cms: C.Content) -> None:
     before = snapshot(cms.store)
     document, resource = cms.document(BUDGET)

@@ -175,15 +175,17 @@ def blank_node_deletes(removes: list[ox.Quad], dialect: Dialect) -> list[tuple[s
 
 def _same(var: str, text: str, term: Any) -> str:
     """``var`` is ``term`` (written as ``text``): ``sameTerm`` for IRIs and variables; for
-    a literal its lexical form and language (Virtuoso answers ``sameTerm(?o, "x")`` false
-    for a stored plain literal "x", and ``DATATYPE`` and ``LANG`` of a constant are no use
-    there; so two literals that differ only in datatype count as the same here, which
-    only matters for a blank node holding both)."""
+    a literal its lexical form and, for a language-tagged one, its language (Virtuoso
+    answers ``sameTerm(?o, "x")`` false for a stored plain literal "x", and ``DATATYPE``
+    and ``LANG`` of a constant or a typed literal are no use there; so two literals that
+    differ only in datatype count as the same here, which only matters for a blank node
+    holding both)."""
     if not isinstance(term, ox.Literal):
         return f"sameTerm({var}, {text})"
     lexical = ox.Literal(term.value)
-    language = ox.Literal(term.language or "")
-    return f"(isLiteral({var}) && STR({var}) = {lexical} && LANG({var}) = {language})"
+    if not term.language:  # Virtuoso's LANG() of a typed literal is no use either
+        return f"(isLiteral({var}) && STR({var}) = {lexical})"
+    return f"(isLiteral({var}) && STR({var}) = {lexical} && LANG({var}) = {ox.Literal(term.language)})"
 
 
 def _variables(names: dict[str, str]) -> Any:
