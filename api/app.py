@@ -24,7 +24,7 @@ from mag_graph.sparql import (
     DEFAULT_TIMEOUT,
     SparqlService,
 )
-from mag_graph.store import Store, default_store_path
+from mag_graph.store import GraphStore, Store, default_store_path, open_graph_store
 from mag_graph.validation import warm_up
 
 from . import (
@@ -175,7 +175,7 @@ def _allow_service(setting: Any) -> bool | list[str]:
     return bool(setting)
 
 
-def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(store: Store | GraphStore | None = None, *, config: Mapping[str, Any] | None = None) -> Flask:
     """The mag-graph web application around ``store`` (opened from ``MAG_GRAPH_STORE``
     when not given). ``config``: the :data:`SETTINGS` and any Flask setting."""
     settings = _settings(config)
@@ -184,7 +184,7 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     owns = store is None
     if store is None:
         path = settings["MAG_GRAPH_STORE"] or os.environ.get("MAG_GRAPH_STORE") or str(default_store_path())
-        store = Store.open(path, create=True)
+        store = open_graph_store(path, create=True)
     auth = settings["MAG_GRAPH_AUTH"]
     if auth is None:
         auth = AuthRegistry.for_store(store.location)
@@ -224,6 +224,10 @@ def create_app(store: Store | None = None, *, config: Mapping[str, Any] | None =
     # done now, in the background (mag_graph.validation.warm_up); a write meanwhile waits.
     if _flag(settings["MAG_GRAPH_WARM_UP"]):
         app.extensions["mag_graph_warm_up"] = warm_up.start(content.date)
+    if not isinstance(store, Store):
+        # A remote store is shared with other mag-graph processes: their CMS writes move
+        # its generation, which empties this process's caches and updates its search index.
+        service.watch_generation(content.generation, content.reindex_later)
 
     problems.register(app)
     app.register_blueprint(sparql.bp)

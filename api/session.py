@@ -31,7 +31,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, request, session
@@ -44,7 +43,7 @@ from rdflib.namespace import RDF
 
 from mag_graph.access.auth import Principal
 from mag_graph.cms import workflow
-from mag_graph.store import MEMORY
+from mag_graph.store import state_directory
 
 from .i18n import request_language, t
 
@@ -64,9 +63,10 @@ def secret_key(setting: str | bytes | None, store_location: str | None) -> bytes
     value = setting or os.environ.get("MAG_GRAPH_SECRET_KEY")
     if value:
         return value.encode("utf-8") if isinstance(value, str) else value
-    if store_location is None or str(store_location) == MEMORY:
+    directory = state_directory(store_location)
+    if directory is None:
         return secrets.token_bytes(32)
-    path = Path(store_location).resolve().parent / SECRET_FILE
+    path = directory / SECRET_FILE
     try:
         return bytes.fromhex(path.read_text(encoding="ascii").strip())
     except (OSError, ValueError):

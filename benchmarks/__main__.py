@@ -6,6 +6,8 @@
     python -m benchmarks --quick         # smaller sizes (a few minutes instead of ~15)
     python -m benchmarks report          # the readable report: actors, spreadsheet uploads, PDF
     python -m benchmarks workbench       # form render and save p50 (benchmarks/workbench.py)
+    python -m benchmarks store --backend oxigraph --backend virtuoso --size 100k
+                                         # the store on each backend, ratios to embedded
 
 Synthetic national-scale data comes from benchmarks/generate.py and is cached in
 benchmarks/out/ (not committed).
@@ -39,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("which", nargs="?", choices=["all", "store", "validation", "incremental", "report"], default="all")
     parser.add_argument("--quick", action="store_true", help="skip the 1M-triple size")
     parser.add_argument("--no-pyshacl", action="store_true", help="skip plain pySHACL (slow at 1M)")
+    parser.add_argument("--backend", action="append", choices=["embedded", "oxigraph", "virtuoso"],
+                        help="store: load, q01, a CMS write and full validation on this backend "
+                             "(repeatable; the embedded store is the reference) - see benchmarks/backends.py")
+    parser.add_argument("--size", choices=list(SIZES), help="with --backend: the one size to run (default 100k)")
     if argv is None:
         import sys
 
@@ -48,6 +54,14 @@ def main(argv: list[str] | None = None) -> int:
 
         return workbench.main(argv[1:])
     args = parser.parse_args(argv)
+    if args.backend:
+        from . import backends
+
+        label = args.size or "100k"
+        path, quads = dataset(label, SIZES[label])
+        print(f"{label}: {quads:,} quads in {path.name}")
+        backends.report(path, SIZES[label], args.backend)
+        return 0
     if args.which == "report":  # on the example graph: no synthetic data needed
         from . import report
 

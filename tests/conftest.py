@@ -460,6 +460,59 @@ def each_store(request: pytest.FixtureRequest, store_of_kind: Callable[[str], Gr
     return store_of_kind(request.param)
 
 
+# The kinds of store the CMS test modules run on (history, workflow, content, visibility):
+# the embedded store and the remote store on `oxigraph serve`; Virtuoso runs a core
+# subset of them (VIRTUOSO_CORE in those modules), to keep the suite's time in bounds.
+CMS_KINDS = ["memory", "oxigraph"]
+
+
+def _example_nquads() -> bytes:
+    import pyoxigraph as ox
+
+    from mag_graph import validation
+
+    global _EXAMPLE_NQUADS
+    if _EXAMPLE_NQUADS is None:
+        _EXAMPLE_NQUADS = ox.serialize(validation.example_store(), format=ox.RdfFormat.N_QUADS)
+    return _EXAMPLE_NQUADS
+
+
+_EXAMPLE_NQUADS: bytes | None = None
+
+
+@pytest.fixture(params=CMS_KINDS)
+def cms_kind(request: pytest.FixtureRequest) -> str:
+    """The kind of store a CMS test runs on (each of CMS_KINDS; a test parametrises it
+    with ``indirect=True`` to add Virtuoso)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def example_of_kind(triplestores: Triplestores, tmp_path: Path,
+                    monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], GraphStore]]:
+    """A function opening a store holding the ontology and the example graph (as
+    :func:`mag_graph.validation.example_store`) of one kind: "memory" (embedded) or a
+    remote backend ("oxigraph", "virtuoso"), emptied and loaded for this test. The local
+    state of a remote store (search index, users) goes to this test's directory."""
+    from mag_graph import validation
+
+    monkeypatch.setenv("MAG_GRAPH_STATE_DIR", str(tmp_path / "state"))
+    opened: list[GraphStore] = []
+
+    def open_kind(kind: str) -> GraphStore:
+        if kind == "memory":
+            store: GraphStore = Store(validation.example_store(), ":memory:", in_memory=True)
+        else:
+            store = triplestores.open(kind)
+            store.load(_example_nquads(), format="nquads")
+        opened.append(store)
+        return store
+
+    yield open_kind
+    for store in opened:
+        store.close()
+
+
 @pytest.fixture
 def remote_store(triplestores: Triplestores) -> Iterator[RemoteStore]:
     """An empty remote store on `oxigraph serve`."""

@@ -456,9 +456,9 @@ def test_a_wrong_store_url_is_one_line_without_the_secret(runner: CliRunner, url
     assert "secret" not in result.output
 
 
-def test_serve_refuses_a_remote_store(runner: CliRunner) -> None:
+def test_serve_on_an_unreachable_remote_store_is_one_line(runner: CliRunner) -> None:
     result = run(runner, "serve", "--store", "sparql+http://127.0.0.1:1/?backend=oxigraph")
-    assert_clean_failure(result, "remote triplestore")
+    assert_clean_failure(result, "kan de triplestore", "cannot reach the triplestore")
 
 
 def test_console_script_on_a_remote_store(tmp_path: Path, fixtures_dir: Path, triplestores: Any) -> None:
@@ -488,8 +488,19 @@ def test_a_query_on_virtuoso_also_sees_its_own_graphs(runner: CliRunner, fixture
     assert json.loads(run(runner, "stats", "-f", "json", "--store", url).stdout)["total"] == 9
 
 
-def test_the_cms_commands_refuse_a_remote_store(runner: CliRunner, triplestores: Any) -> None:
+def test_the_cms_commands_on_a_remote_store(runner: CliRunner, triplestores: Any, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Search, history and reindex on a remote store: the search index is local (in
+    $MAG_GRAPH_STATE_DIR) and built from the store."""
+    monkeypatch.setenv("MAG_GRAPH_STATE_DIR", str(tmp_path / "state"))
+    triplestores.open("oxigraph").close()
     url = triplestores.url("oxigraph")
-    for args in [["search", "budget"], ["history", "magid:x"], ["reindex"]]:
-        result = run(runner, *args, "--store", url)
-        assert_clean_failure(result, "remote triplestore")
+    assert run(runner, "init", "--store", url).exit_code == 0
+    found = run(runner, "search", "budget", "--format", "json", "--store", url)
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.stdout)["total"] > 0
+    assert (tmp_path / "state" / "search.sqlite").exists()
+    reindex = run(runner, "reindex", "--store", url)
+    assert reindex.exit_code == 0, reindex.output
+    history = run(runner, "history", "magid:budget/hg-mag-totaal", "--store", url)
+    assert history.exit_code == 0, history.output

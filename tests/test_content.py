@@ -13,7 +13,9 @@ import random
 import threading
 from collections.abc import Iterator
 from functools import cache, lru_cache
+from typing import Any
 
+import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -26,7 +28,7 @@ from mag_graph.cms import history, workflow
 from mag_graph.cms.concurrency import _canonical_lines
 from mag_graph.cms.types import _curie, _owned
 from mag_graph.namespaces import MAG, MAGB
-from mag_graph.store import MEMORY, Store
+from mag_graph.store import MEMORY, RemoteStore, Store
 
 DATE = dt.date(2026, 11, 1)
 ID = "https://data.mag-graph.nl/id/"
@@ -41,15 +43,31 @@ def _store() -> Store:
 
 
 @pytest.fixture
-def cms() -> Iterator[C.Content]:
-    store = _store()
-    yield C.Content(store, date=DATE, search=False)
-    store.close()
+def cms_kind() -> str:
+    """The embedded store; the core write tests add the remote store on `oxigraph serve`
+    (``REMOTE_TOO``; every kind is in tests/conftest.py)."""
+    return "memory"
+
+
+# The write tests that also run on a remote store (the others read, or repeat these).
+REMOTE_TOO = pytest.mark.parametrize("cms_kind", ["memory", "oxigraph"], indirect=False)
+
+
+@pytest.fixture
+def cms(cms_kind: str, example_of_kind: Any) -> Iterator[C.Content]:
+    yield C.Content(example_of_kind(cms_kind), date=DATE, search=False)
 
 
 def snapshot(store: Store) -> list[str]:
     """The store's exact content (blank node labels included) and its graph names."""
-    lines = (store.export(format="nquads") or b"").decode("utf-8").splitlines()
+    data = store.export(format="nquads") or b""
+    if isinstance(store, RemoteStore):
+        # Documented difference (mag_graph/store/remote_transaction.py): a blank node put
+        # back on a remote store has the same statements under a new label.
+        dataset = ox.Dataset(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        data = "".join(f"{q} .\n" for q in dataset).encode("utf-8")
+    lines = data.decode("utf-8").splitlines()
     return sorted([line for line in lines if line.strip()] + [f"GRAPH {g.n3()}" for g in store.graphs()])
 
 
@@ -176,6 +194,7 @@ def test_turtle_representation(cms: C.Content) -> None:
     assert set(_canonical_lines(list(graph))) == set(_canonical_lines(resource.triples))
 
 
+@REMOTE_TOO
 def test_put_back_unchanged_is_a_no_op(cms: C.Content) -> None:
     before = snapshot(cms.store)
     for iri in (BUDGET, RESPONSIBILITY, SPORTS_CLUB):
@@ -188,6 +207,7 @@ def test_put_back_unchanged_is_a_no_op(cms: C.Content) -> None:
 # --------------------------------------------------------------------------- create
 
 
+@REMOTE_TOO
 def test_create_mints_an_iri_on_the_id_pattern_as_a_concept(cms: C.Content) -> None:
     result = cms.create("responsibility", new_responsibility(), agent="bob", role="editor")
     assert result.created and result.revision
@@ -237,6 +257,7 @@ def test_remote_contexts_are_never_fetched(cms: C.Content) -> None:
 # --------------------------------------------------------------------------- validation on write
 
 
+@REMOTE_TOO
 def test_invalid_create_is_422_with_the_findings_and_stores_nothing(cms: C.Content) -> None:
     before = snapshot(cms.store)
     doc = new_responsibility()
@@ -282,6 +303,7 @@ def test_warnings_are_stored_and_returned(cms: C.Content) -> None:
     assert next(cms.store.quads(SPORTS_CLUB, MAG.participatesIn), None) is None
 
 
+@REMOTE_TOO
 def test_rejected_blank_node_edit_restores_the_very_same_blank_nodes(cms: C.Content) -> None:
     before = snapshot(cms.store)
     document, resource = cms.document(BUDGET)
@@ -292,6 +314,7 @@ def test_rejected_blank_node_edit_restores_the_very_same_blank_nodes(cms: C.Cont
     assert snapshot(cms.store) == before
 
 
+@REMOTE_TOO
 def test_accepted_blank_node_edit_gets_hash_iris_and_keeps_unchanged_blank_nodes(cms: C.Content) -> None:
     document, resource = cms.document(BUDGET)
     old_period = next(o for s, p, o in resource.triples if s == BUDGET and p == MAG.period)
@@ -310,6 +333,7 @@ def test_accepted_blank_node_edit_gets_hash_iris_and_keeps_unchanged_blank_nodes
 # --------------------------------------------------------------------------- ETags
 
 
+@REMOTE_TOO
 def test_if_match_is_required_and_checked(cms: C.Content) -> None:
     document, resource = cms.document(RESPONSIBILITY)
     document["label"]["en"] = "changed"
@@ -373,6 +397,7 @@ def test_delete_with_referrers_is_409_listing_them(cms: C.Content) -> None:
         cms.delete(BUDGET, agent="a", role="reviewer", if_match=resource.etag, force=True)
 
 
+@REMOTE_TOO
 def test_forced_delete_removes_the_links_too(cms: C.Content) -> None:
     resource = cms.get(BUDGET)
     result = cms.delete(BUDGET, agent="root", role="admin", if_match=resource.etag, force=True)
@@ -418,6 +443,7 @@ def test_import_creates_many_in_one_revision(cms: C.Content) -> None:
     assert set(again.unchanged) == {ID + "thema/x-een", ID + "thema/hg-thema-twee"} and again.revision is None
 
 
+@REMOTE_TOO
 def test_import_is_all_or_nothing(cms: C.Content) -> None:
     before = snapshot(cms.store)
     bad = TURTLE + b"""

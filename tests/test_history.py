@@ -8,17 +8,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS
 
-from mag_graph import validation
 from mag_graph.cms import content as C
 from mag_graph.cms import history, workflow
 from mag_graph.cms.concurrency import _canonical_lines
 from mag_graph.namespaces import MAG
-from mag_graph.store import MEMORY, Store
+from mag_graph.store import RemoteStore, Store
 from mag_graph.store.bootstrap import initialise
 
 DATE = dt.date(2026, 11, 1)
@@ -28,12 +29,20 @@ RESPONSIBILITY = URIRef(ID + "verantwoordelijkheid/hg-uitvoering-penvoerder-1")
 
 
 @pytest.fixture
-def cms() -> C.Content:
-    return C.Content(Store(validation.example_store(), MEMORY, in_memory=True), date=DATE, search=False)
+def cms(cms_kind: str, example_of_kind: Any) -> C.Content:
+    """The CMS on the example graph, on each kind of store (tests/conftest.py: CMS_KINDS)."""
+    return C.Content(example_of_kind(cms_kind), date=DATE, search=False)
 
 
 def snapshot(store: Store) -> list[str]:
-    lines = (store.export(format="nquads") or b"").decode("utf-8").splitlines()
+    data = store.export(format="nquads") or b""
+    if isinstance(store, RemoteStore):
+        # Documented difference (mag_graph/store/remote_transaction.py): a blank node put
+        # back on a remote store has the same statements under a new label.
+        dataset = ox.Dataset(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        data = "".join(f"{q} .\n" for q in dataset).encode("utf-8")
+    lines = data.decode("utf-8").splitlines()
     return sorted([line for line in lines if line.strip()] + [f"GRAPH {g.n3()}" for g in store.graphs()])
 
 
@@ -179,6 +188,11 @@ def test_a_write_interrupted_after_the_data_step_is_undone_on_start(cms: C.Conte
     resource = cms.resource(BUDGET)  # has blank nodes: the two-step path
     rev_id, stamp = history.new_revision_id()
     removed = [q for q in resource.quads if q[1] in (MAG.amount, RDFS.label)]
+    if isinstance(cms.store, RemoteStore):
+        # A remote store removes a blank node with all its statements or not at all
+        # (mag_graph/store/remote_transaction.py): the amounts go whole.
+        amounts = {q[2] for q in removed if q[1] == MAG.amount}
+        removed += [q for q in resource.quads if q[0] in amounts]
     added = [(BUDGET, RDFS.comment, Literal("half-done"), workflow.CONCEPT_GRAPH)]
     change = history.ChangeSet(BUDGET, added, removed, "vastgesteld", "vastgesteld")
     record = history.record_quads(rev_id, stamp, agent="crash", role="admin", action="update", changes=[change])

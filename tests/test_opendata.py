@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -41,20 +41,21 @@ STROOM = MAGID["samenwerking/stroomopwaarts-mvs"]
 REFERENCE_DATE = dt.date(2026, 11, 1)
 
 
-@pytest.fixture
-def store() -> Iterator[Store]:
-    s = Store.open(":memory:")
-    yield s
-    s.close()
+# The imports run on the embedded store and on a remote store on `oxigraph serve`.
+KINDS = ["memory", "oxigraph"]
 
 
-@pytest.fixture
-def example() -> Iterator[Store]:
+@pytest.fixture(params=KINDS)
+def store(request: pytest.FixtureRequest, store_of_kind: Any) -> Store:
+    return store_of_kind(request.param)
+
+
+@pytest.fixture(params=KINDS)
+def example(request: pytest.FixtureRequest, store_of_kind: Any) -> Store:
     """The shipped ontology, shapes and example data."""
-    s = Store.open(":memory:")
+    s = store_of_kind(request.param)
     initialise(s)
-    yield s
-    s.close()
+    return s
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import socket
 import threading
 import urllib.error
@@ -66,7 +67,7 @@ class Live:
             sent.setdefault("Content-Type", "application/ld+json")
         request = urllib.request.Request(self.base + path, data=data, method=method, headers=sent)
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:
+            with urllib.request.urlopen(request, timeout=300) as response:  # a first write warms pySHACL up
                 return Reply(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
         except urllib.error.HTTPError as error:
             return Reply(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
@@ -90,12 +91,19 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+@pytest.fixture(scope="module", params=["disk", "oxigraph"])
+def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, triplestores: Any) -> Iterator[Live]:
+    """The server on an on-disk store (query processes on snapshots) and on a remote
+    store on `oxigraph serve` (queries run by that server, with the caller's dataset)."""
     import waitress
     from mag_graph.api import create_app
 
-    store = Store.open(tmp_path_factory.mktemp("store") / "store")
+    state = os.environ.get("MAG_GRAPH_STATE_DIR")
+    if request.param == "disk":
+        store: Any = Store.open(tmp_path_factory.mktemp("store") / "store")
+    else:
+        os.environ["MAG_GRAPH_STATE_DIR"] = str(tmp_path_factory.mktemp("state"))
+        store = triplestores.open("oxigraph", "visibility")
     initialise(store)
     app = create_app(store)
     for name, role in USERS.items():
@@ -110,6 +118,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         thread.join(timeout=5)
         app.extensions["mag_graph"].close()
         store.close()
+        if state is None:
+            os.environ.pop("MAG_GRAPH_STATE_DIR", None)
+        else:
+            os.environ["MAG_GRAPH_STATE_DIR"] = state
 
 
 @pytest.fixture(scope="module")

@@ -6,15 +6,15 @@ the public graphs, not through the pages' view of the store."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from rdflib import URIRef
 
-from mag_graph import validation
 from mag_graph.cms import content as C
 from mag_graph.cms import workflow
 from mag_graph.questions import describe
-from mag_graph.store import DEFAULT_GRAPH, MEMORY, Store
+from mag_graph.store import DEFAULT_GRAPH
 
 DATE = dt.date(2026, 11, 1)
 ID = "https://data.mag-graph.nl/id/"
@@ -24,8 +24,9 @@ SECRET = "Geheimzinnig concept"
 
 
 @pytest.fixture
-def cms() -> C.Content:
-    return C.Content(Store(validation.example_store(), MEMORY, in_memory=True), date=DATE)
+def cms(cms_kind: str, example_of_kind: Any) -> C.Content:
+    """The CMS on the example graph, on each kind of store (tests/conftest.py: CMS_KINDS)."""
+    return C.Content(example_of_kind(cms_kind), date=DATE)
 
 
 def _draft(cms: C.Content, label: str = SECRET) -> C.WriteResult:
@@ -41,6 +42,7 @@ def test_the_example_data_counts_as_adopted(cms: C.Content) -> None:
     assert workflow.state_of(cms.store, URIRef(ID + "thema/bestaat-niet")) is None
 
 
+@pytest.mark.parametrize("cms_kind", ["memory", "oxigraph", "virtuoso"], indirect=True)
 def test_adopt_archive_reopen(cms: C.Content) -> None:
     draft = _draft(cms)
     iri = URIRef(draft.iri)

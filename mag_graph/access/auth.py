@@ -41,7 +41,7 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from mag_graph.store import MEMORY, MagGraphError
+from mag_graph.store import MEMORY, MagGraphError, state_directory
 
 __all__ = [
     "AUTH_FILE",
@@ -183,10 +183,10 @@ class TokenInfo:
 def auth_path_for_store(store_location: str | os.PathLike[str] | None) -> Path | None:
     """Where the credentials of a store live (``None``: an in-memory store, an in-memory
     registry). The file sits beside the store directory, not in it, because Oxigraph
-    owns everything inside that directory."""
-    if store_location is None or str(store_location) == MEMORY:
-        return None
-    return Path(store_location).resolve().parent / AUTH_FILE
+    owns everything inside that directory; for a remote store in its local state
+    directory (:func:`mag_graph.store.state_directory`)."""
+    directory = state_directory(store_location)
+    return None if directory is None else directory / AUTH_FILE
 
 
 def _now() -> str:

@@ -88,7 +88,12 @@ def has_private_content(store: GraphStore | Store) -> bool:
     draft, archive, history or inference graph)? When it does not, the public view is
     the whole store and reads can skip the (slower) restricted dataset."""
     inner = store.store if isinstance(store, PublicView) else store
-    return any(next(iter(inner.quads(graph=g)), None) is not None for g in NON_PUBLIC_GRAPHS)
+    if isinstance(inner, Store):
+        return any(next(iter(inner.quads(graph=g)), None) is not None for g in NON_PUBLIC_GRAPHS)
+    # A remote store: one ASK (its quads() would fetch a whole graph); graph names from
+    # the constant list above.
+    values = " ".join(f"<{g}>" for g in sorted(NON_PUBLIC_GRAPHS))
+    return bool(inner.query(f"ASK {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}", union_default_graph=False))
 
 
 def visible_graphs(store: GraphStore | Store, role: str | None) -> list[URIRef] | None:
@@ -121,11 +126,14 @@ def restrict_dataset(
 
 def copy_of_graphs(store: GraphStore | Store, graphs: Iterable[URIRef | str]) -> Any:
     """An in-memory pyoxigraph store holding just ``graphs`` of ``store`` (an Oxigraph
-    store or a :class:`PublicView` of one; the default graph is
-    :data:`~mag_graph.store.DEFAULT_GRAPH`)."""
+    store, a remote store - pulled with Graph Store GETs - or a :class:`PublicView` of
+    either; the default graph is :data:`~mag_graph.store.DEFAULT_GRAPH`)."""
     import pyoxigraph as ox
 
     inner = store.store if isinstance(store, PublicView) else store
+    if not isinstance(inner, Store):
+        present = {str(g) for g in inner.graphs()} | {str(DEFAULT_GRAPH)}
+        return inner.local_copy([g for g in graphs if str(g) in present]).oxigraph  # type: ignore[attr-defined]
     raw = inner.oxigraph  # type: ignore[union-attr]
     wanted = {str(g) for g in graphs}
     keep_default = str(DEFAULT_GRAPH) in wanted
@@ -142,8 +150,8 @@ def public_copy(store: GraphStore | Store) -> Any:
     private, else an in-memory copy): what validation reads for anonymous callers, whose
     report must not mention drafts."""
     inner = store.store if isinstance(store, PublicView) else store
-    if not has_private_content(inner):
-        return inner.oxigraph  # type: ignore[union-attr]
+    if isinstance(inner, Store) and not has_private_content(inner):
+        return inner.oxigraph
     return copy_of_graphs(inner, public_graphs(inner))
 
 

@@ -83,7 +83,7 @@ from mag_graph.cms.pipeline import (
 )
 from mag_graph.cms.resource import Resource, read_resource, referrers
 from mag_graph.cms.schema import json_schema
-from mag_graph.cms.search import SearchIndex
+from mag_graph.cms.search import SearchIndex, latest_revision
 from mag_graph.cms.types import (
     API_BASE,
     CONTEXT_URL,
@@ -229,6 +229,18 @@ class Content:
     def recover(self) -> list[str]:
         """Undo the writes a killed process left half-done (pending revisions)."""
         return self.pipeline.recover()
+
+    @property
+    def _nested_reuse(self) -> bool:
+        """Whether a write may keep a stored blank node under a changed parent (not on a
+        remote store, which removes blank nodes by their shape)."""
+        return getattr(self.store, "names_blank_nodes", True)
+
+    def generation(self) -> str:
+        """The store's generation as read from the store (the latest committed revision),
+        which every process writing through the CMS moves on: for caches of processes
+        that share a remote store."""
+        return latest_revision(self.store) or ""
 
     def reindex_later(self) -> None:
         """Bring the search index up to date in the background after the store was
@@ -486,7 +498,7 @@ class Content:
                 triples = _rename(triples, {root: subject})
             triples = with_type(triples, subject, kind, current)
             return [Draft(subject, current.quads, current.state, current.state or CONCEPT,
-                          settle_identifiers(subject, triples, current.quads),
+                          settle_identifiers(subject, triples, current.quads, nested_reuse=self._nested_reuse),
                           workflow.home_graph(subject, current.state, current.quads))]
 
         def finish(outcome: Outcome) -> WriteResult:
@@ -721,7 +733,8 @@ class Content:
                 workflow.require_edit(role, current.state if current.exists else None)
                 kind = current.type or type_for_classes([o for s, p, o in mine if s == iri and p == RDF.type])
                 assert kind is not None
-                new = settle_identifiers(iri, with_type(mine, iri, kind, current if current.exists else None), current.quads)
+                new = settle_identifiers(iri, with_type(mine, iri, kind, current if current.exists else None), current.quads,
+                                         nested_reuse=self._nested_reuse)
                 drafts.append(Draft(iri, current.quads, current.state, current.state or CONCEPT, new,
                                     workflow.home_graph(iri, current.state, current.quads)))
             return drafts

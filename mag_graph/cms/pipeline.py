@@ -35,6 +35,7 @@ search (:mod:`mag_graph.cms.search`) plug into this module; none of them imports
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -169,7 +170,7 @@ class WritePipeline:
     def write(self, write: Write[R]) -> R:
         """Run one write, top to bottom (see the module's docstring)."""
         triples = write.parse()                                                  # 1. parse
-        with _Writing(self.lock):
+        with _Writing(self.lock), _one_copy(self.store):
             drafts = write.settle(triples)                                       # 2. settle identifiers
             _require_labels(drafts)
             changes = diff(drafts)                                               # 3. diff
@@ -239,9 +240,10 @@ class WritePipeline:
 
     def _apply(self, record: list[Quad], added: list[Quad], removed: list[Quad]) -> None:
         """Write the pending record and the change (tentatively: until the flag is removed)."""
-        if any(isinstance(t, BNode) for q in removed for t in (q[0], q[2])):
-            # Removing stored blank nodes is not one SPARQL update: record first (one
-            # atomic extend), so a crash during the data step is found and undone.
+        if any(isinstance(t, BNode) for q in removed for t in (q[0], q[2])) or not getattr(self.store, "atomic_writes", True):
+            # Removing stored blank nodes is not one SPARQL update, and a store that does
+            # not apply a request atomically (Virtuoso) may keep half of one: record first
+            # (one atomic step), so a crash or failure in the data step is found and undone.
             with self.store.transaction() as tx:
                 tx.add_many(record)
             with self.store.transaction() as tx:
@@ -370,6 +372,13 @@ class WritePipeline:
 _LABELS = (RDFS.label, DCTERMS.title, SKOS.prefLabel)
 
 
+def _one_copy(store: Any) -> Any:
+    """On a remote store, the write's validation reads one in-memory copy, pulled once
+    and kept in step with the write's own changes (:meth:`RemoteStore.mirrored`)."""
+    mirrored = getattr(store, "mirrored", None)
+    return mirrored() if mirrored is not None else contextlib.nullcontext()
+
+
 def _require_labels(drafts: Sequence[Draft]) -> None:
     """Every content resource keeps a name: listings, search, titles and the role matrix
     show resources by their label, and one without is found by nobody. So a write may
@@ -478,10 +487,16 @@ def mint(store: GraphStore | Store, kind: ContentType, root: Node, triples: Sequ
     return candidate
 
 
-def settle_identifiers(root: URIRef, triples: list[Triple], current: Sequence[Quad]) -> list[Triple]:
+def settle_identifiers(root: URIRef, triples: list[Triple], current: Sequence[Quad], *,
+                       nested_reuse: bool = True) -> list[Triple]:
     """The new description ready to store: only what the root owns (anything else
     is refused), blank nodes equal to stored ones kept, other blank nodes given hash
-    IRIs under the root (the CMS never writes blank nodes; see docs/cms.md)."""
+    IRIs under the root (the CMS never writes blank nodes; see docs/cms.md).
+
+    ``nested_reuse=False`` (a remote store, which cannot name a stored blank node): a
+    stored blank node is kept only when its parent is kept too (or is the root), so a
+    write never links a new node to a stored blank node, nor removes some of a blank
+    node's statements but not all."""
     reached = _reachable(root, triples)
     strays = sorted({str(s) for s, _, _ in triples if s not in reached})
     if strays:
@@ -521,7 +536,8 @@ def settle_identifiers(root: URIRef, triples: list[Triple], current: Sequence[Qu
         if not isinstance(node, BNode):
             continue
         digest = _merkle(node, new_by, new_memo)
-        candidates = [b for b in old_hashes.get(digest, []) if b not in used]
+        parent_kept = parent == root or isinstance(mapping.get(parent), BNode)  # type: ignore[arg-type]
+        candidates = [b for b in old_hashes.get(digest, []) if b not in used] if nested_reuse or parent_kept else []
         if candidates:
             mapping[node] = candidates[0]
             used.add(candidates[0])

@@ -49,9 +49,9 @@ from mag_graph.cms.workflow import (
     may,
 )
 from mag_graph.namespaces import MAG, MUNICIPALITIES, TOOI
-from mag_graph.store import MEMORY, GraphStore, MagGraphError, Store
+from mag_graph.store import GraphStore, MagGraphError, Store, state_directory
 
-__all__ = ["SEARCH_FILE", "SearchError", "SearchIndex", "search_path_for_store"]
+__all__ = ["SEARCH_FILE", "SearchError", "SearchIndex", "latest_revision", "search_path_for_store"]
 
 log = logging.getLogger(__name__)
 
@@ -99,10 +99,11 @@ class _Source(Protocol):
 
 def search_path_for_store(store_location: str | None) -> Path | None:
     """Where a store's search index lives (``None``: in memory). Beside the store
-    directory, never in it: Oxigraph owns that directory."""
-    if store_location is None or str(store_location) == MEMORY:
-        return None
-    return Path(store_location).resolve().parent / SEARCH_FILE
+    directory, never in it: Oxigraph owns that directory; for a remote store in its local
+    state directory (:func:`mag_graph.store.state_directory`), rebuilt from the store
+    when it is behind."""
+    directory = state_directory(store_location)
+    return None if directory is None else directory / SEARCH_FILE
 
 
 def _private(path: Path, *, create: bool = True) -> None:
@@ -423,6 +424,12 @@ def _subjects_in(store: GraphStore | Store, graph: URIRef, wanted: set[URIRef]) 
     if len(wanted) <= 200:
         return {iri for iri in wanted if next(store.quads(iri, graph=graph), None) is not None}
     return {s for s, _, _, _ in store.quads(None, RDF.type, None, graph) if s in wanted}  # type: ignore[misc]
+
+
+def latest_revision(store: GraphStore | Store) -> str | None:
+    """The id of the latest committed revision (``None``: none yet): the store's
+    generation as every mag-graph process sees it."""
+    return _latest_revision(store)
 
 
 def _latest_revision(store: GraphStore | Store) -> str | None:

@@ -22,7 +22,7 @@ from mag_graph.commands.common import (
     shorten,
     store_option,
 )
-from mag_graph.store import MagGraphError, RemoteStore
+from mag_graph.store import MagGraphError
 
 
 def _fail(exc: MagGraphError) -> CommandFailed:
@@ -42,11 +42,6 @@ def _user(value: str | None) -> str:
 def _content(store: object, *, search: bool = True) -> object:
     from mag_graph.cms import Content
 
-    if isinstance(store, RemoteStore):
-        raise CommandFailed(
-            "het CMS (zoeken, geschiedenis, workflow) draait nog niet op een externe triplestore / "
-            "the CMS (search, history, workflow) does not run on a remote triplestore yet"
-        )
     return Content(store, search=search)  # type: ignore[arg-type]
 
 

@@ -1,4 +1,6 @@
-"""``mag-graph serve``: the web application under waitress, on the embedded store.
+"""``mag-graph serve``: the web application under waitress, on the embedded store or a
+remote triplestore (``--store sparql+http://...``; README, "Running on an existing
+triplestore").
 
 The command only wires things together: it opens the store, loads the shipped ontology,
 shapes and example data the first time (a store without the ontology graph), builds the
@@ -20,7 +22,14 @@ import click
 from mag_graph.commands.common import CommandFailed, store_option
 from mag_graph.namespaces import Graphs
 from mag_graph.sparql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
-from mag_graph.store import MEMORY, Store, default_store_path, is_remote
+from mag_graph.store import (
+    MEMORY,
+    MagGraphError,
+    default_store_path,
+    is_remote,
+    open_graph_store,
+    state_directory,
+)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
@@ -84,12 +93,10 @@ def serve(
     from mag_graph.store.bootstrap import initialise
 
     path = store_path or str(default_store_path())
-    if is_remote(path):
-        raise CommandFailed(
-            "`mag-graph serve` draait nog niet op een externe triplestore; gebruik een lokale store / "
-            "`mag-graph serve` does not run on a remote triplestore yet; use a local store"
-        )
-    store = Store.open(path, create=True)
+    try:
+        store = open_graph_store(path, create=True)
+    except MagGraphError as exc:
+        raise CommandFailed(str(exc.with_traceback(None))) from None
     app = None
     try:
         if not store.has_graph(Graphs.ONTOLOGY):
@@ -125,6 +132,8 @@ def serve(
         click.echo(f"store: {store.location} ({len(store)} triples)")
         if store.location == MEMORY:
             click.echo("let op / note: in-memory store, queries are not stopped hard at the time limit")
+        if is_remote(path):
+            click.echo(f"lokale toestand / local state: {state_directory(path)} (zoekindex, gebruikers / search index, users)")
         if not any(p.may("editor") for p in _writers(state.auth)):
             click.echo(
                 "nog niemand mag schrijven; maak een gebruiker met `mag-graph users add NAAM --role editor` / "

@@ -66,6 +66,7 @@ from mag_graph.sparql.formats import (
     format_by_name,
 )
 from mag_graph.sparql.pool import QueryPool
+from mag_graph.sparql.remote import execute_remote
 from mag_graph.sparql.text import (
     VOLATILE_KEYWORDS,
     dataset_clauses,
@@ -83,6 +84,8 @@ from mag_graph.store import (
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 30.0
+# How stale a process's caches of a store other processes write may be, at most (seconds).
+GENERATION_CHECK_SECONDS = 1.0
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 _FORMATS_NS = "http://www.w3.org/ns/formats/"
@@ -126,7 +129,8 @@ class ServiceStats:
 
 
 class SparqlService:
-    """The SPARQL 1.1 Protocol and Graph Store Protocol operations on a :class:`Store`.
+    """The SPARQL 1.1 Protocol and Graph Store Protocol operations on a :class:`Store`
+    (or a :class:`~mag_graph.store.RemoteStore`, whose server runs the queries).
 
     ``timeout`` (seconds) bounds each query; ``max_rows`` / ``max_bytes`` bound each
     answer; ``workers`` sets the number of query processes for an on-disk store (0 runs
@@ -165,7 +169,16 @@ class SparqlService:
         self.pool: QueryPool | None = None
         self._snapshots: Path | None = None
         self._snapshot_number = 0
-        if not store.in_memory and size > 0:
+        # A remote store runs queries on its own server (mag_graph.sparql.remote): no
+        # worker processes, no snapshots.
+        self.remote = not isinstance(store, Store)
+        # Other processes may write a remote store: its generation is read from the store
+        # (at most every GENERATION_CHECK_SECONDS) before a cached answer is given.
+        self._generation_source: Callable[[], Hashable] | None = None
+        self._generation_changed: Callable[[], None] | None = None
+        self._seen_generation: Hashable = None
+        self._checked_at = 0.0
+        if not self.remote and not store.in_memory and size > 0:
             self._snapshots = _snapshot_root(Path(store.location))
             self.pool = QueryPool(store.location, size, self.cache.generation, self._snapshot())
 
@@ -173,16 +186,44 @@ class SparqlService:
 
     @property
     def hard_timeout(self) -> bool:
-        """Whether queries run in worker processes that are killed on timeout."""
-        return self.pool is not None
+        """Whether queries run in worker processes that are killed on timeout (or on a
+        remote server whose answer is not waited for past the timeout)."""
+        return self.pool is not None or self.remote
 
     @property
     def generation(self) -> int:
         return self.cache.generation
 
+    def watch_generation(self, source: Callable[[], Hashable], on_change: Callable[[], None] | None = None) -> None:
+        """Read the store's generation with ``source`` (a cheap query) before cached
+        answers are used, at most every :data:`GENERATION_CHECK_SECONDS`; when another
+        process moved it on, the caches are emptied and ``on_change`` is called (the
+        search index catching up). For a store other processes write too (remote)."""
+        self._generation_source = source
+        self._generation_changed = on_change
+        self._seen_generation = source()
+        self._checked_at = time.monotonic()
+
+    def _check_generation(self) -> None:
+        source = self._generation_source
+        if source is None or time.monotonic() - self._checked_at < GENERATION_CHECK_SECONDS:
+            return
+        self._checked_at = time.monotonic()
+        seen = source()
+        if seen == self._seen_generation:
+            return
+        self._seen_generation = seen
+        self.cache.invalidate()
+        self._description.clear()
+        if self._generation_changed is not None:
+            self._generation_changed()
+
     def changed(self) -> int:
         """Tell the service the store was written: drop cached answers and give the
         query processes a new snapshot. Every write in the server must call this."""
+        if self._generation_source is not None:  # our own write: not another process's
+            self._seen_generation = self._generation_source()
+            self._checked_at = time.monotonic()
         with self._write_lock:
             snapshot = self._snapshot() if self.pool is not None else None
             generation = self.cache.invalidate()
@@ -284,6 +325,7 @@ class SparqlService:
         key = ("sparql", task)
         volatile = not VOLATILE_KEYWORDS.isdisjoint(found)
         use_cache = use_cache and not volatile
+        self._check_generation()
         if use_cache:
             hit = self.cache.get(key)
             if hit is not None:
@@ -291,7 +333,10 @@ class SparqlService:
         if "SERVICE" in found and not self._service_allowed(sparql):
             raise ServiceNotAllowedError()
         generation = self.generation
-        if self.pool is not None:
+        if self.remote:
+            with self._read_lock:
+                outcome = execute_remote(self.store, task, self.timeout)
+        elif self.pool is not None:
             outcome = self.pool.run(task, self.timeout)
         else:
             deadline = time.monotonic() + self.timeout
@@ -336,6 +381,7 @@ class SparqlService:
         """A value from the result cache, or computed and remembered until the next
         write (for answers other than raw SPARQL: questions, validation reports)."""
         full_key = ("value", key)
+        self._check_generation()
         hit = self.cache.get(full_key)
         if hit is not None:
             return hit
@@ -381,6 +427,7 @@ class SparqlService:
         if graph is not None and (hidden or not self.store.has_graph(graph)):
             raise UnknownGraphError(graph)
         key = ("graph", graph, fmt.name)
+        self._check_generation()
         hit = self.cache.get(key)
         if hit is not None:
             return hit

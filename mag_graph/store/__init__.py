@@ -56,7 +56,12 @@ from mag_graph.store.errors import (  # noqa: F401
 from mag_graph.store.formats import FORMAT_NAMES, UnknownFormatError, rdf_format  # noqa: F401
 from mag_graph.store.interface import GraphStore  # noqa: F401
 from mag_graph.store.loading import BULK_CHUNK, LINE_BLOCK_BYTES, SMALL_LOAD_BYTES  # noqa: F401
-from mag_graph.store.opening import local_store, open_graph_store  # noqa: F401
+from mag_graph.store.opening import (  # noqa: F401
+    ENV_STATE_DIR,
+    local_store,
+    open_graph_store,
+    state_directory,
+)
 from mag_graph.store.querytext import _SKIP_TOKEN, bind_values  # noqa: F401
 from mag_graph.store.remote import RemoteStore  # noqa: F401
 from mag_graph.store.results import LoadResult, QueryResult, Stats  # noqa: F401

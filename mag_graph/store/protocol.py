@@ -73,13 +73,14 @@ class SparqlClient:
 
     def query(
         self, text: str, *, line_offset: int = 0, params: list[tuple[str, str]] | None = None,
-        accept: str = QUERY_ACCEPT,
+        accept: str = QUERY_ACCEPT, timeout: float | None = None,
     ) -> tuple[bytes, str]:
-        """Run a query; the response body and its media type (without parameters)."""
+        """Run a query; the response body and its media type (without parameters).
+        ``timeout``: seconds instead of the store URL's."""
         body = urllib.parse.urlencode([("query", text), *(params or [])]).encode("utf-8")
         response = self._send(
             "POST", self.endpoints.query_url, body=body, content_type=FORM, accept=accept,
-            what="query", line_offset=line_offset,
+            what="query", line_offset=line_offset, timeout=timeout,
         )
         with response:
             data = self._read(response, "query")
@@ -132,17 +133,18 @@ class SparqlClient:
         accept: str,
         what: str,
         line_offset: int = 0,
+        timeout: float | None = None,
     ) -> HTTPResponse:
         headers = {"Accept": accept, "User-Agent": "mag-graph"}
         if content_type is not None:
             headers["Content-Type"] = content_type
         request = urllib.request.Request(url, data=body, headers=headers, method=method)
         try:
-            return self._opener.open(request, timeout=self.endpoints.timeout)
+            return self._opener.open(request, timeout=timeout or self.endpoints.timeout)
         except urllib.error.HTTPError as exc:
             raise self._http_error(exc, what, line_offset) from None
         except (urllib.error.URLError, OSError, HTTPException) as exc:
-            raise self._connection_error(exc) from None
+            raise self._connection_error(exc, timeout) from None
 
     def _read(self, response: HTTPResponse, what: str) -> bytes:
         try:
@@ -150,11 +152,11 @@ class SparqlClient:
         except (OSError, HTTPException) as exc:
             raise self._connection_error(exc) from None
 
-    def _connection_error(self, exc: BaseException) -> StoreError:
+    def _connection_error(self, exc: BaseException, timeout: float | None = None) -> StoreError:
         where = self.endpoints.location
         reason = getattr(exc, "reason", exc)
         if isinstance(reason, (socket.timeout, TimeoutError)):
-            seconds = f"{self.endpoints.timeout:g}"
+            seconds = f"{timeout or self.endpoints.timeout:g}"
             return StoreTimeoutError(
                 f"de triplestore {where} antwoordde niet binnen {seconds} s",
                 f"the triplestore {where} did not answer within {seconds} s",

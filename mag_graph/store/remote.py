@@ -81,6 +81,7 @@ from mag_graph.store.terms import (
     _graph_label,
     _graph_name,
     _graph_out,
+    _has_blank_node,
     from_rdflib_term,
 )
 
@@ -98,12 +99,19 @@ class RemoteStore(_RemoteLoading):
     """
 
     in_memory = False
+    # SPARQL cannot name a stored blank node (see remote_transaction): writers keep a
+    # stored blank node only together with its parent.
+    names_blank_nodes = False
 
     def __init__(self, endpoints: Endpoints, *, read_only: bool = False) -> None:
         self._endpoints = endpoints
         self._client: SparqlClient | None = SparqlClient(endpoints)
         self._dialect = Dialect(endpoints.backend)
         self.read_only = read_only
+        # The in-memory copy shared by the reads of one ``mirrored()`` block (see there).
+        self._mirror: Store | None = None
+        self._mirror_depth = 0
+        self._mirror_hold = False
 
     # -- opening and closing
 
@@ -127,6 +135,11 @@ class RemoteStore(_RemoteLoading):
     def backend(self) -> str:
         """The kind of triplestore: ``oxigraph``, ``virtuoso`` or ``generic``."""
         return self._endpoints.backend.name
+
+    @property
+    def atomic_writes(self) -> bool:
+        """Whether the server applies one update request all or nothing (per backend)."""
+        return self._endpoints.backend.atomic_requests
 
     @property
     def endpoints(self) -> Endpoints:
@@ -178,7 +191,7 @@ class RemoteStore(_RemoteLoading):
         its default graph then)."""
         params: list[tuple[str, str]] = []
         if default_graphs is not None:
-            names = [self._protocol_graph(g, "default") for g in default_graphs]
+            names = [self._protocol_graph(g, "default") for g in self._without_empty_default(default_graphs)]
             params += [("default-graph-uri", name) for name in names or [_NO_GRAPH]]
         if named_graphs is not None:
             names = [self._protocol_graph(g, "named") for g in named_graphs if g is not None]
@@ -191,6 +204,17 @@ class RemoteStore(_RemoteLoading):
         if not union_default_graph and backend.default_graph is not None:
             return [("default-graph-uri", backend.default_graph)]
         return []
+
+    def _without_empty_default(self, graphs: Sequence[GraphArg]) -> list[GraphArg]:
+        """A query's default graphs without the store's default graph where the protocol
+        cannot name it (Oxigraph server) and it holds nothing, so leaving it out changes
+        no answer (mag-graph keeps its data in named graphs)."""
+        if self._dialect.default_iri is not None:
+            return list(graphs)
+        rest = [g for g in graphs if not isinstance(_graph_name(g), ox.DefaultGraph)]
+        if len(rest) < len(graphs) and not self._is_empty(ox.DefaultGraph()):
+            return list(graphs)  # refused by _protocol_graph with a clear message
+        return rest
 
     def _protocol_graph(self, graph: GraphArg, role: str) -> str:
         name = _graph_name(graph)
@@ -209,6 +233,7 @@ class RemoteStore(_RemoteLoading):
         sparql: str,
         bindings: Mapping[str, Any] | None = None,
         params: list[tuple[str, str]] | None = None,
+        timeout: float | None = None,
     ) -> Any:
         """The parsed answer: pyoxigraph solutions or boolean, or a list of triples."""
         client = self._require()
@@ -219,8 +244,25 @@ class RemoteStore(_RemoteLoading):
         # Ask for the type that fits the form: Virtuoso answers a CONSTRUCT asked for
         # SPARQL JSON with a table of ?s ?p ?o.
         accept = N_TRIPLES if form in ("construct", "describe") else RESULTS_JSON if form else QUERY_ACCEPT
-        data, media = client.query(text, line_offset=offset, params=params, accept=accept)
+        data, media = client.query(text, line_offset=offset, params=params, accept=accept, timeout=timeout)
         return _parse_answer(self._dialect.fix_results(data), media)
+
+    def raw_query(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[GraphArg] | None = None,
+        named_graphs: Sequence[GraphArg] | None = None,
+        union_default_graph: bool = True,
+        own_dataset: bool = False,
+        timeout: float | None = None,
+    ) -> Any:
+        """A query's answer as pyoxigraph objects (solutions, boolean or a list of
+        triples), for the SPARQL service, which serialises it within its limits.
+        ``own_dataset``: the query names its dataset itself (``FROM``), so no protocol
+        dataset is sent; ``timeout``: seconds for this request."""
+        params = [] if own_dataset else self._dataset_parameters(union_default_graph, default_graphs, named_graphs)
+        return self._run(sparql, None, params, timeout)
 
     def _select(self, sparql: str, **kwargs: Any) -> Any:
         """A query of the store itself (no prefixes needed, default graph as stored)."""
@@ -230,6 +272,7 @@ class RemoteStore(_RemoteLoading):
 
     def _write(self, update: str) -> None:
         """Send an update request written by the store itself."""
+        self._forget_mirror()
         self._writable().update(update)
 
     def _write_ops(self, ops: list[str]) -> None:
@@ -248,6 +291,7 @@ class RemoteStore(_RemoteLoading):
         """Add statements without blank nodes through Graph Store POSTs of N-Triples, per
         graph, ``chunk`` statements per request."""
         client = self._writable()
+        self._forget_mirror()
         by_graph: dict[OxGraphName, list[ox.Triple]] = {}
         for q in quads:
             by_graph.setdefault(q.graph_name, []).append(ox.Triple(q.subject, q.predicate, q.object))
@@ -289,6 +333,7 @@ class RemoteStore(_RemoteLoading):
         if isinstance(name, ox.BlankNode):
             raise QueryError("een externe store kan geen blanco graaf aanmaken",
                              "a remote store cannot create a blank-node graph")
+        self._forget_mirror()
         self._writable().update(f"CREATE SILENT GRAPH <{name.value}>", line_offset=0)
         return True
 
@@ -408,6 +453,7 @@ class RemoteStore(_RemoteLoading):
         """Run a SPARQL update as one request (atomic where the backend makes a request
         one transaction; see :mod:`mag_graph.store.remote_transaction`)."""
         client = self._writable()
+        self._forget_mirror()
         text, offset = with_prefixes(sparql)
         text, extra = self._dialect.user_update(text)
         client.update(text, line_offset=offset + extra)
@@ -512,6 +558,62 @@ class RemoteStore(_RemoteLoading):
                 if graph is not None and not isinstance(graph, ox.DefaultGraph):
                     quads = (ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
                 db.bulk_extend(quads)
+
+    # -- one in-memory copy for the reads of a block
+
+    @contextlib.contextmanager
+    def mirrored(self) -> Iterator[None]:
+        """Within the block, :meth:`local_view` answers one in-memory copy of the store,
+        pulled on first use and kept in step with this store's own transactions (a
+        transaction that adds blank nodes, or any other write, drops it: the next use
+        pulls it again). The CMS runs each write in such a block, so validating before
+        and after the change pulls the store once, not three times. Changes other
+        processes make meanwhile are not seen by the copy."""
+        self._mirror_depth += 1
+        try:
+            yield
+        finally:
+            self._mirror_depth -= 1
+            if not self._mirror_depth:
+                self._forget_mirror(force=True)
+
+    def local_view(self) -> Store:
+        """An in-memory copy of the store to read (not to close): the block's copy inside
+        :meth:`mirrored`, else a fresh one."""
+        if not self._mirror_depth:
+            return self.local_copy()
+        if self._mirror is None:
+            self._mirror = self.local_copy()
+        return self._mirror
+
+    def _forget_mirror(self, *, force: bool = False) -> None:
+        if self._mirror is not None and (force or not self._mirror_hold):
+            self._mirror = None  # not closed: a reader may still hold it
+
+    def _mirror_applied(self, clear_all: bool, dropped: Iterable[OxGraphName],
+                        removes: list[ox.Quad], adds: list[ox.Quad]) -> None:
+        """A committed transaction, applied to the block's copy too (or the copy
+        dropped, when it added blank nodes: the server gave them labels of its own)."""
+        mirror = self._mirror
+        if mirror is None:
+            return
+        if any(_has_blank_node(q) for q in adds):
+            self._forget_mirror(force=True)
+            return
+        db = mirror.oxigraph
+        if clear_all:
+            db.clear()
+        for graph in dropped:
+            if isinstance(graph, ox.DefaultGraph):
+                db.clear_graph(graph)
+            else:
+                db.remove_graph(graph)
+        for q in removes:
+            db.remove(q)
+        for q in adds:
+            if not isinstance(q.graph_name, ox.DefaultGraph):
+                db.add_graph(q.graph_name)
+            db.add(q)
 
     def to_dataset(self) -> Dataset:
         """Every graph as an rdflib Dataset (blank nodes shared across graphs stay shared)."""

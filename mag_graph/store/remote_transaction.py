@@ -19,12 +19,21 @@ Whether that is atomic is the server's business, per backend (``Backend.atomic_r
 Differences from the embedded :class:`~mag_graph.store.transaction.Transaction`, both
 because SPARQL cannot name a blank node that is already in the store:
 
-* removing a statement that involves a blank node, or dropping a graph named by a blank
-  node, is refused with a :class:`~mag_graph.store.errors.StoreError` before anything is
-  sent (the embedded store does it step by step);
+* removing statements that involve blank nodes is done by their shape, not their label
+  (:func:`blank_node_deletes`): each set of removed statements connected through blank
+  nodes becomes one ``DELETE { ... } WHERE { ... }`` with the blank nodes as variables,
+  where every blank node must have no other statements in that graph (in or out) than
+  the removed ones; removing only some of them is refused. So it removes exactly the stored nodes described, up to nodes that are
+  indistinguishable (two blank nodes with the same statements under the same parent are
+  both removed; the embedded store removes the one named). The CMS removes blank nodes
+  only like that: a nested node with all its statements;
+* dropping a graph named by a blank node is refused with a
+  :class:`~mag_graph.store.errors.StoreError` before anything is sent;
 * blank nodes in added statements are new nodes (``INSERT DATA`` semantics), also when
   they carry the label of a node the store holds; within one transaction one label is
-  one node (on Virtuoso within one graph, see :mod:`mag_graph.store.remote_sparql`).
+  one node (on Virtuoso within one graph, see :mod:`mag_graph.store.remote_sparql`). So
+  a blank node put back (a refused CMS write undone) is the same statements under a new
+  label.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ import pyoxigraph as ox
 
 from mag_graph.store import loading as _limits
 from mag_graph.store.errors import MagGraphError, StoreError
+from mag_graph.store.remote_sparql import BlankNodeSets, Dialect
 from mag_graph.store.terms import _has_blank_node
 from mag_graph.store.transaction import Transaction
 
@@ -61,7 +71,28 @@ class RemoteTransaction(Transaction):
         if self._clear_all:
             ops += dialect.clear_all(store.graphs())
         ops += [dialect.drop(g) for g in self._dropped]
-        ops += dialect.delete(removes)
+        ops += dialect.delete([q for q in removes if not _has_blank_node(q)])
+        for delete, exact, loose in blank_node_deletes([q for q in removes if _has_blank_node(q)], dialect):
+            if not store._select(exact) and store._select(loose):
+                raise StoreError(
+                    "een externe store kan niet een deel van de uitspraken van een blanco knoop verwijderen "
+                    "(SPARQL kan een opgeslagen blanco knoop niet aanwijzen; verwijder ze alle)",
+                    "a remote store cannot remove some of a blank node's statements "
+                    "(SPARQL cannot name a stored blank node; remove all of them)",
+                )
+            ops.append(delete)
+        store._mirror_hold = True
+        try:
+            self._send(store, dialect, ops, adds)
+        except BaseException:
+            store._mirror_hold = False
+            store._forget_mirror()
+            raise
+        store._mirror_hold = False
+        store._mirror_applied(self._clear_all, list(self._dropped), removes, adds)
+
+    @staticmethod
+    def _send(store: Any, dialect: Dialect, ops: list[str], adds: list[ox.Quad]) -> None:
         if dialect.backend.atomic_requests:
             store._write(" ;\n".join([*ops, *dialect.insert(adds)]))
             return
@@ -80,19 +111,92 @@ class RemoteTransaction(Transaction):
 
 
 def refuse_blank_nodes(removes: list[ox.Quad], dropped: Any, adds: list[ox.Quad]) -> None:
-    """Raise when a change cannot be said in SPARQL: removing a statement with a blank
-    node, or a graph named by a blank node."""
-    if any(map(_has_blank_node, removes)):
-        raise StoreError(
-            "een externe store kan geen uitspraken met blanco knopen verwijderen "
-            "(SPARQL kan een opgeslagen blanco knoop niet aanwijzen)",
-            "a remote store cannot remove statements with blank nodes "
-            "(SPARQL cannot name a stored blank node)",
-        )
-    if any(isinstance(g, ox.BlankNode) for g in dropped) or any(
+    """Raise when a change cannot be said in SPARQL: a graph named by a blank node
+    (removed statements with blank nodes are said by :func:`blank_node_deletes`)."""
+    if any(isinstance(q.graph_name, ox.BlankNode) for q in removes) or any(isinstance(g, ox.BlankNode) for g in dropped) or any(
         isinstance(q.graph_name, ox.BlankNode) for q in adds
     ):
         raise StoreError(
             "een externe store kan geen graaf met een blanco knoop als naam schrijven of verwijderen",
             "a remote store cannot write or drop a graph named by a blank node",
         )
+
+
+def blank_node_deletes(removes: list[ox.Quad], dialect: Dialect) -> list[tuple[str, str, str]]:
+    """How to remove statements with blank nodes, by their shape: per set of statements
+    connected through blank nodes (the blank nodes as variables) the ``DELETE { ... }
+    WHERE { ... }`` operation, in which each blank node must have no other statements in
+    that graph, as subject or object, than the removed ones (``FILTER NOT EXISTS``, so
+    another node with the same statements and more is not taken for it), and two ``ASK`` queries: with and
+    without that condition (:meth:`RemoteTransaction.commit` refuses the removal of some
+    of a blank node's statements, which the first finds and the second does not). Terms
+    are written from the quads (N-Triples syntax); graph names are IRIs or the backend's
+    default graph."""
+    if any(isinstance(q.graph_name, ox.BlankNode) for q in removes):
+        raise StoreError(
+            "een externe store kan geen graaf met een blanco knoop als naam aanwijzen",
+            "a remote store cannot address a graph named by a blank node",
+        )
+    sets = BlankNodeSets()
+    for q in removes:
+        sets.add(q)
+    out = []
+    for connected in sets.sets():
+        names: dict[str, str] = {}
+        term = _variables(names)
+
+        def in_graph(graph: Any, body: str) -> str:
+            iri = dialect.graph_iri(graph)
+            return body if iri is None else f"GRAPH <{iri}> {{ {body} }}"
+
+        patterns = [in_graph(q.graph_name, f"{term(q.subject)} {term(q.predicate)} {term(q.object)} .") for q in connected]
+        outgoing: dict[tuple[str, Any], list[tuple[str, str, Any]]] = {}
+        incoming: dict[tuple[str, Any], list[tuple[str, str]]] = {}
+        for q in connected:
+            s_, p_, o_ = term(q.subject), term(q.predicate), term(q.object)
+            if isinstance(q.subject, ox.BlankNode):
+                outgoing.setdefault((s_, q.graph_name), []).append((p_, o_, q.object))
+                incoming.setdefault((s_, q.graph_name), [])
+            if isinstance(q.object, ox.BlankNode):
+                incoming.setdefault((o_, q.graph_name), []).append((s_, p_))
+                outgoing.setdefault((o_, q.graph_name), [])
+        filters = []
+        for (var, graph), pairs in outgoing.items():
+            known = " || ".join(f"(sameTerm(?p_, {p}) && {_same('?o_', o, t)})" for p, o, t in pairs) or "false"
+            filters.append(f"FILTER NOT EXISTS {{ {in_graph(graph, f'{var} ?p_ ?o_ .')} FILTER(!({known})) }}")
+        for (var, graph), pairs in incoming.items():
+            known = " || ".join(f"(sameTerm(?s_, {x}) && sameTerm(?p_, {p}))" for x, p in pairs) or "false"
+            filters.append(f"FILTER NOT EXISTS {{ {in_graph(graph, f'?s_ ?p_ {var} .')} FILTER(!({known})) }}")
+        template = "\n".join(patterns)
+        exact = f"{template}\n" + "\n".join(filters)
+        out.append((f"DELETE {{\n{template}\n}} WHERE {{\n{exact}\n}}", f"ASK {{\n{exact}\n}}", f"ASK {{\n{template}\n}}"))
+    return out
+
+
+def _same(var: str, text: str, term: Any) -> str:
+    """``var`` is ``term`` (written as ``text``): ``sameTerm`` for IRIs and variables; for
+    a literal its lexical form and, for a language-tagged one, its language (Virtuoso
+    answers ``sameTerm(?o, "x")`` false for a stored plain literal "x", and ``DATATYPE``
+    and ``LANG`` of a constant or a typed literal are no use there; so two literals that
+    differ only in datatype count as the same here, which only matters for a blank node
+    holding both)."""
+    if not isinstance(term, ox.Literal):
+        return f"sameTerm({var}, {text})"
+    lexical = ox.Literal(term.value)
+    if not term.language:  # Virtuoso's LANG() of a typed literal is no use either
+        return f"(isLiteral({var}) && STR({var}) = {lexical})"
+    return f"(isLiteral({var}) && STR({var}) = {lexical} && LANG({var}) = {ox.Literal(term.language)})"
+
+
+def _variables(names: dict[str, str]) -> Any:
+    """A term in SPARQL syntax, each blank node label a variable of its own."""
+
+    def term(t: Any) -> str:
+        if isinstance(t, ox.BlankNode):
+            return names.setdefault(t.value, f"?b{len(names)}")
+        if isinstance(t, ox.Triple):
+            raise StoreError("een externe store verwijdert geen RDF 1.2-tripletermen met blanco knopen",
+                             "a remote store does not remove RDF 1.2 triple terms with blank nodes")
+        return str(t)
+
+    return term

@@ -16,7 +16,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from mag_graph.namespaces import MAGG, Graphs
 from mag_graph.resources import resource_files
-from mag_graph.store import MEMORY, RemoteStore, Store, from_rdflib_term, local_store
+from mag_graph.store import MEMORY, RemoteStore, Store, from_rdflib_term
 from mag_graph.validation.errors import ValidationInputError
 
 INFERENCE_GRAPH = MAGG["inferentie"]
@@ -162,5 +162,5 @@ def _coerce(data: Any) -> ox.Store:
     if isinstance(data, (list, tuple)) and all(isinstance(p, (str, Path)) for p in data):
         return load_files(data)
     if isinstance(data, RemoteStore):  # pySHACL runs on Oxigraph: validate an in-memory copy
-        return local_store(data).oxigraph
+        return data.local_view().oxigraph
     raise ValidationInputError(f"kan niet valideren / cannot validate: {type(data).__name__}")

@@ -1,0 +1,223 @@
+"""The store on each backend, in one run: the embedded store against the remote store on
+`oxigraph serve` and on Virtuoso (both started here on 127.0.0.1, with their data in a
+temporary directory), with ratios to the embedded store.
+
+    python -m benchmarks store --backend embedded --backend oxigraph --backend virtuoso
+    python -m benchmarks store --backend oxigraph --size 100k
+
+Per backend: loading the synthetic national data (after the ontology), the
+role-matrix question (q01's query, median of several runs), one CMS write (a patch through
+:class:`mag_graph.cms.content.Content`, median of several: incremental validation, which
+on a remote store reads an in-memory copy pulled once per write) and full validation
+(on a remote store: the copy pulled with Graph Store GETs, then pySHACL).
+The embedded store is always measured too (it is the reference of the ratios).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+REFERENCE_DATE = dt.date(2026, 11, 1)
+BACKENDS = ("embedded", "oxigraph", "virtuoso")
+QUERY_RUNS = 10
+WRITE_RUNS = 5
+RESPONSIBILITY = "https://data.mag-graph.nl/id/verantwoordelijkheid/s{:03d}-uitvoering-penvoerder-{}"
+MUNICIPALITY = "https://identifier.overheid.nl/tooi/id/gemeente/gm9000"
+VIRTUOSO = os.environ.get("MAG_GRAPH_VIRTUOSO", "/usr/bin/virtuoso-t")
+VIRTUOSO_ISQL = os.environ.get("MAG_GRAPH_VIRTUOSO_ISQL", "/usr/bin/isql-vt")
+# As in tests/conftest.py: Virtuoso with its own database and ports; results up to 1M rows,
+# no refusal of queries by estimated cost.
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {dir}/virtuoso.db
+ErrorLogFile = {dir}/virtuoso.log
+LockFile = {dir}/virtuoso.lck
+TransactionFile = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+FileExtend = 200
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+CheckpointInterval = 60
+NumberOfBuffers = 100000
+MaxDirtyBuffers = 60000
+DirsAllowed = .
+CaseMode = 2
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {dir}
+ServerThreads = 10
+MaxKeepAlives = 10
+KeepAliveTimeout = 10
+Charset = UTF-8
+
+[SPARQL]
+ResultSetMaxRows = 10000000
+MaxQueryExecutionTime = 600
+MaxQueryCostEstimationTime = 0
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(process: subprocess.Popen[bytes], probe: str) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server stopped at start ({process.args})")
+        try:
+            with urllib.request.urlopen(probe, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not answer within 120 s") from None
+            time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def server(backend: str, directory: Path) -> Iterator[str]:
+    """A triplestore of ``backend`` on 127.0.0.1 with its data in ``directory``: its store URL."""
+    port = _free_port()
+    log = (directory / "log").open("wb")
+    if backend == "oxigraph":
+        binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or shutil.which("oxigraph")
+        if binary is None:
+            raise RuntimeError("the oxigraph server is not installed (pip install -e '.[test]')")
+        command = [binary, "serve", "--location", str(directory / "data"), "--bind", f"127.0.0.1:{port}"]
+        probe = f"http://127.0.0.1:{port}/query?query=ASK%7B%7D"
+    elif backend == "virtuoso":
+        sql_port = _free_port()
+        ini = directory / "virtuoso.ini"
+        ini.write_text(VIRTUOSO_INI.format(dir=directory, sql_port=sql_port, http_port=port))
+        command = [VIRTUOSO, "-c", str(ini), "+foreground"]
+        probe = f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D"
+    else:
+        raise ValueError(backend)
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait(process, probe)
+        if backend == "virtuoso":
+            grants = 'GRANT SPARQL_UPDATE TO "SPARQL"; DB.DBA.RDF_DEFAULT_USER_PERMS_SET (\'nobody\', 7);'
+            subprocess.run([VIRTUOSO_ISQL, str(sql_port), "dba", "dba", f"exec={grants}"],
+                           check=True, capture_output=True, timeout=60)
+        yield f"sparql+http://127.0.0.1:{port}/?backend={backend}&timeout=600"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def measure(store: Any, data: Path, municipalities: int) -> dict[str, float]:
+    """Load, the role matrix, a CMS write and full validation on one opened store."""
+    from rdflib import URIRef
+
+    from benchmarks.store import ROLE_MATRIX
+    from mag_graph import validation
+    from mag_graph.cms import Content
+    from mag_graph.namespaces import Graphs
+    from mag_graph.resources import resource_files
+
+    out: dict[str, float] = {}
+    store.load(list(resource_files("ontology", "*.ttl")), graph=Graphs.ONTOLOGY)
+    started = time.perf_counter()
+    store.load(data)
+    out["load_s"] = time.perf_counter() - started
+    out["quads"] = len(store)
+
+    municipality = URIRef(MUNICIPALITY)
+    rows = len(store.query(ROLE_MATRIX, bindings={"municipality": municipality}).rows)
+    timings = []
+    for _ in range(QUERY_RUNS):
+        t0 = time.perf_counter()
+        store.query(ROLE_MATRIX, bindings={"municipality": municipality})
+        timings.append(time.perf_counter() - t0)
+    out["q01_ms"] = statistics.median(timings) * 1000
+    out["q01_rows"] = rows
+
+    cms = Content(store, date=REFERENCE_DATE, search=False)
+    writes = []
+    for n in range(WRITE_RUNS + 1):
+        iri = RESPONSIBILITY.format(n % municipalities, 1 + n % 9)
+        etag = cms.get(iri, role="admin").etag
+        t0 = time.perf_counter()
+        cms.patch(iri, {"label": {"en": f"Patched responsibility {n}"}}, agent="bench", role="admin", if_match=etag)
+        if n:  # the first write warms the shapes up
+            writes.append(time.perf_counter() - t0)
+    out["write_ms"] = statistics.median(writes) * 1000
+
+    t0 = time.perf_counter()
+    report = validation.validate(store, date=REFERENCE_DATE)
+    out["validate_s"] = time.perf_counter() - t0
+    out["results"] = len(report.results)
+    return out
+
+
+def run_backend(backend: str, data: Path, municipalities: int) -> dict[str, float]:
+    from mag_graph.store import RemoteStore, Store
+
+    with tempfile.TemporaryDirectory(prefix=f"mag-graph-bench-{backend}-") as work:
+        directory = Path(work)
+        if backend == "embedded":
+            store: Any = Store.open(directory / "store")
+            try:
+                return measure(store, data, municipalities)
+            finally:
+                store.close()
+        with server(backend, directory) as url:
+            store = RemoteStore.open(url)
+            try:
+                return measure(store, data, municipalities)
+            finally:
+                store.close()
+
+
+def report(data: Path, municipalities: int, backends: list[str]) -> dict[str, dict[str, float]]:
+    """Every backend asked for (and the embedded store), one after the other."""
+    wanted = ["embedded", *[b for b in backends if b != "embedded"]]
+    results = {}
+    for backend in wanted:
+        print(f"... {backend}", flush=True)
+        results[backend] = run_backend(backend, data, municipalities)
+    base = results["embedded"]
+    print(f"\nStore backends: {data.name}")
+    print(f"{'backend':<10} {'quads':>9} {'load s':>8} {'x emb':>6} {'q01 ms':>8} {'x emb':>6} "
+          f"{'write ms':>9} {'x emb':>6} {'validate s':>10} {'x emb':>6}")
+    for backend, r in results.items():
+        print(
+            f"{backend:<10} {int(r['quads']):9d} {r['load_s']:8.2f} {r['load_s'] / base['load_s']:6.2f} "
+            f"{r['q01_ms']:8.1f} {r['q01_ms'] / base['q01_ms']:6.2f} {r['write_ms']:9.0f} "
+            f"{r['write_ms'] / base['write_ms']:6.2f} {r['validate_s']:10.2f} {r['validate_s'] / base['validate_s']:6.2f}"
+        )
+    same = {(int(r["q01_rows"]), int(r["results"])) for r in results.values()}
+    print(f"same answers on every backend (q01 rows, validation results): {'yes' if len(same) == 1 else same}")
+    return results
