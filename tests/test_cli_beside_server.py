@@ -54,7 +54,7 @@ EXPORT = ["export", "--format", "nquads"]
 
 def cli(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "MAG_GRAPH_STORE"}
-    return subprocess.run([str(SCRIPT), *args, "--store", str(store)], capture_output=True, text=True,
+    return subprocess.run([str(SCRIPT), *args, "--store", str(store)], check=False, capture_output=True, text=True,
                           env=env, timeout=300)
 
 
