@@ -6,7 +6,8 @@ private, ``init`` that keeps edits, and URLs behind a TLS proxy.
 Every test talks HTTP (``http.client``, nothing in between) to a real server on 127.0.0.1
 over an on-disk store, so the query processes and their timeouts are the real ones:
 waitress in the test process (conftest's ``serving``), or ``mag-graph serve`` in a
-subprocess where the command's own wiring is under test (``--proxy-hops``).
+subprocess where the command's own wiring is under test (``--proxy-hops``) or the order
+of concurrent answers is (the slow listing).
 """
 
 from __future__ import annotations
@@ -366,13 +367,16 @@ def test_too_many_values_for_one_key_are_refused(server: Server) -> None:
 
 
 @pytest.fixture(scope="module")
-def slow_server(serving: Callable[[Any], Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def slow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server whose anonymous theme listings take seconds (60,000 extra themes; 30,000
     took about 8 s on a loaded machine and 3-4 s on a quiet one) and whose queries may
     take 2 s."""
+    # A subprocess: the test measures which answer comes first, and a server in the test
+    # process would share its interpreter lock with the clients' threads.
     store = make_store(tmp_path_factory.mktemp("slow") / "store", extra_themes=60_000)
-    with in_process(serving, store, MAG_GRAPH_QUERY_WORKERS=2, MAG_GRAPH_QUERY_TIMEOUT=2) as running:
-        yield running
+    running = start(store, "--workers", "2", "--threads", "8", "--query-timeout", "2")
+    yield running
+    stop(running)
 
 
 def _patch_theme(server: Server, text: str) -> Reply:
