@@ -383,6 +383,7 @@ def run(total: int, seed: int, concurrency: int = 4) -> int:
                         problem = judge(request, answer)
                         if problem is not None:
                             wrong.append(f"{problem}\n    {request.describe()}")
+                            print(f"WRONG {wrong[-1]}", file=sys.stderr, flush=True)
                     slow = sorted(slow, reverse=True)[:5]
                     if sent // 1000 != (sent - len(drawn)) // 1000:
                         print(f"... {sent} requests, {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
