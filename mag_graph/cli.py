@@ -164,7 +164,7 @@ def export(graph: str | None, fmt: str | None, output: str | None, store_path: s
     N-Triples or RDF/XML.
     """
     target = expand_iri(graph) if graph else None
-    with open_store(store_path, create=False) as store:
+    with open_store(store_path, create=False, reading=True) as store:
         data = store.export(graph=target, format=fmt, destination=output)
         if output is None:
             echo_bytes(data)
@@ -193,7 +193,7 @@ def query(sparql: str | None, query_file: str | None, fmt: str, store_path: str 
         sparql = path.read_text(encoding="utf-8")
     assert sparql is not None
     fmt = fmt.lower()
-    with open_store(store_path, create=False) as store:
+    with open_store(store_path, create=False, reading=True) as store:
         if fmt == "table":
             _print_result(store.query(sparql))
         else:
@@ -221,7 +221,7 @@ def stats(fmt: str, store_path: str | None) -> None:
 
     Triples per named graph (and the default graph) and instances per class.
     """
-    with open_store(store_path, create=False) as store:
+    with open_store(store_path, create=False, reading=True) as store:
         result = store.stats()
     if fmt.lower() == "json":
         click.echo(json.dumps(result.to_json(shorten), indent=2, ensure_ascii=False))
@@ -261,7 +261,7 @@ def matrix(ctx: click.Context, municipalities: tuple[str, ...], lang: str, fmt: 
         return
     from mag_graph import questions
     answers = []
-    with open_store(store_path, create=False) as store:
+    with open_store(store_path, create=False, reading=True) as store:
         for municipality in municipalities or (None,):
             params = {"municipality": str(municipality_iri(municipality))} if municipality else {}
             answers.extend(questions.ask(store, "q01", params, lang=lang).rows)

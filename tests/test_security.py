@@ -3,14 +3,17 @@ injection through the CMS listings, listings under the query timeout, bad input 
 without a 500 and without a trace in the store, no cross-site writes, files created
 private, ``init`` that keeps edits, and URLs behind a TLS proxy.
 
-Every test talks HTTP to a server in a subprocess on 127.0.0.1 (``http.client``, nothing
-in between) over an on-disk store, so the query processes and their timeouts are the
-real ones.
+Every test talks HTTP (``http.client``, nothing in between) to a real server on 127.0.0.1
+over an on-disk store, so the query processes and their timeouts are the real ones:
+waitress in the test process (conftest's ``serving``), or ``mag-graph serve`` in a
+subprocess where the command's own wiring is under test (``--proxy-hops``) or the order
+of concurrent answers is (the slow listing).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import gc
 import http.client
 import json
@@ -22,7 +25,7 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,7 +75,7 @@ class Server:
     host: str
     port: int
     store: Path
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[str] | None  # None: served in the test process
     output: list[str]
 
     def call(self, method: str, path: str, body: bytes | str | None = None, *, user: str | None = None,
@@ -130,6 +133,7 @@ def start(store: Path, *extra: str, env: dict[str, str] | None = None) -> Server
 
 
 def stop(server: Server) -> None:
+    assert server.process is not None
     server.process.terminate()
     try:
         server.process.wait(timeout=30)
@@ -159,13 +163,32 @@ def make_store(path: Path, *, extra_themes: int = 0) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def in_process(serving: Callable[[Any], Any], path: Path, **settings: Any) -> Iterator[Server]:
+    """The application on the store at ``path`` under conftest's ``serving`` (waitress on
+    127.0.0.1, as ``mag-graph serve`` runs it), with ``settings`` as its configuration."""
+    from mag_graph.api import create_app
+
+    store = Store.open(path)
+    app = None
+    try:
+        app = create_app(store, config=settings)
+        with serving(app) as url:
+            host, port = url.removeprefix("http://").rsplit(":", 1)
+            yield Server(host, int(port), path, None, [])
+    finally:
+        if app is not None:
+            app.extensions["mag_graph"].close()
+            app.extensions["mag_graph"].auth.close()
+        store.close()
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(serving: Callable[[Any], Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     store = make_store(tmp_path_factory.mktemp("security") / "store")
-    running = start(store, "--workers", "2", "--threads", "8", "--query-timeout", "10",
-                    "--cors-edit-origin", EDIT_ORIGIN)
-    yield running
-    stop(running)
+    with in_process(serving, store, MAG_GRAPH_QUERY_WORKERS=2, MAG_GRAPH_QUERY_TIMEOUT=10,
+                    MAG_GRAPH_CORS_EDIT_ORIGINS=[EDIT_ORIGIN]) as running:
+        yield running
 
 
 def assert_problem(reply: Reply, status: int, *words: str) -> dict[str, Any]:
@@ -348,6 +371,8 @@ def slow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server whose anonymous theme listings take seconds (60,000 extra themes; 30,000
     took about 8 s on a loaded machine and 3-4 s on a quiet one) and whose queries may
     take 2 s."""
+    # A subprocess: the test measures which answer comes first, and a server in the test
+    # process would share its interpreter lock with the clients' threads.
     store = make_store(tmp_path_factory.mktemp("slow") / "store", extra_themes=60_000)
     running = start(store, "--workers", "2", "--threads", "8", "--query-timeout", "2")
     yield running

@@ -21,6 +21,7 @@ from mag_graph.store import (
     InvalidIRIError,
     RemoteStore,
     Store,
+    StoreLockedError,
     default_store_path,
     open_graph_store,
 )
@@ -58,11 +59,25 @@ def store_option(func: F) -> F:
     )(func)
 
 
-def open_store(store_path: str | None, *, create: bool = False) -> Store | RemoteStore:
+def open_store(store_path: str | None, *, create: bool = False, reading: bool = False) -> Store | RemoteStore:
     """The store at ``--store`` (or the default), opened for one command: the embedded
-    store in a directory, or a remote triplestore for a ``sparql+http(s)://`` URL."""
+    store in a directory, or a remote triplestore for a ``sparql+http(s)://`` URL.
+
+    When a server has the store open (locked): a command that only reads
+    (``reading=True``) gets a read-only view of the server's newest snapshot, a writing
+    one a message saying how to write instead (:mod:`mag_graph.commands.running`)."""
+    from mag_graph.commands import running
+
     path = store_path or str(default_store_path())
-    return open_graph_store(path, create=create)
+    try:
+        return open_graph_store(path, create=create)
+    except StoreLockedError:
+        if not reading:
+            raise CommandFailed(running.locked_for_writing(path)) from None
+        view = running.view_beside_server(path)
+        if view is None:
+            raise CommandFailed(running.locked_for_reading(path)) from None
+        return view
 
 
 def expand_iri(text: str) -> URIRef:

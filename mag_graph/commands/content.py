@@ -59,7 +59,7 @@ def search_command(store_path: str | None, query: tuple[str, ...], ctype: str | 
                    drafts: bool, limit: int, lang: str, fmt: str) -> None:
     """Zoek in labels en beschrijvingen / full-text search over labels and descriptions."""
     try:
-        with open_store(store_path) as store:
+        with open_store(store_path, reading=True) as store:
             cms = _content(store)
             found = cms.search_text(" ".join(query), role="editor" if drafts else None, ctype=ctype,  # type: ignore[attr-defined]
                                     municipality=municipality, limit=limit, lang=lang)
@@ -88,7 +88,7 @@ def shorten_iri(iri: str) -> str:
 def history_command(store_path: str | None, iri: str, fmt: str) -> None:
     """Revisies van een resource / the revisions of a resource, newest first."""
     try:
-        with open_store(store_path) as store:
+        with open_store(store_path, reading=True) as store:
             cms = _content(store, search=False)
             revisions = cms.history(expand_iri(iri), role="admin")  # type: ignore[attr-defined]
     except MagGraphError as exc:

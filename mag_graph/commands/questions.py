@@ -125,7 +125,7 @@ def ask(question_id: str, pairs: tuple[str, ...], lang: str, fmt: str, store_pat
     params = _params(pairs)
     try:
         core.get_question(question_id)  # an unknown question needs no store
-        with open_store(store_path, create=False) as store:
+        with open_store(store_path, create=False, reading=True) as store:
             answer = core.ask(store, question_id, params, lang=lang)
     except MagGraphError as exc:
         raise _fail(exc) from None

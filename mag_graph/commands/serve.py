@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from mag_graph.commands import running
 from mag_graph.commands.common import CommandFailed, store_option
 from mag_graph.namespaces import Graphs
 from mag_graph.sparql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
@@ -139,7 +140,10 @@ def serve(
                 "nog niemand mag schrijven; maak een gebruiker met `mag-graph users add NAAM --role editor` / "
                 "nobody may write yet; create a user with `mag-graph users add NAME --role editor`"
             )
-        click.echo(f"serving on http://{shown}:{bound_port}/  (SPARQL: /sparql, API: /api/v1)")
+        url = f"http://{shown}:{bound_port}/"
+        if not store.in_memory:  # commands beside the server read its snapshots (running.py)
+            running.write_mark(store.location, url)
+        click.echo(f"serving on {url}  (SPARQL: /sparql, API: /api/v1)")
         sys.stdout.flush()
         previous = signal.signal(signal.SIGTERM, _stop)
         try:
@@ -149,6 +153,8 @@ def serve(
         finally:
             signal.signal(signal.SIGTERM, previous)
             server.close()
+            if not store.in_memory:
+                running.remove_mark(store.location)
     finally:
         if app is not None:
             app.extensions["mag_graph"].close()

@@ -38,7 +38,7 @@ def export_matrix(store_path: str | None, fmt: str, output: str | None, municipa
     if fmt == "xlsx" and output is None and sys.stdout.isatty():
         raise CommandFailed("geef een bestand met -o voor XLSX / give a file with -o for XLSX")
     wanted = [municipality_iri(m) for m in municipalities] or None
-    with open_store(store_path, create=False) as store:
+    with open_store(store_path, create=False, reading=True) as store:
         vocabulary = sheets.Vocabulary(store)
         groups = sheets.matrix_rows(store, wanted, lang, vocabulary=vocabulary)
         data = sheets.to_xlsx(groups, vocabulary, lang) if fmt == "xlsx" else sheets.to_csv(groups, lang)
@@ -101,7 +101,7 @@ def matrix_import(file: Path, output: Path | None, check: bool, into_cms: bool, 
             raise CommandFailed(f"geen datum (JJJJ-MM-DD) / not a date (YYYY-MM-DD): {date_text}") from None
     data = file.read_bytes()
     try:
-        with open_store(store_path, create=False) as store:
+        with open_store(store_path, create=False, reading=not into_cms) as store:
             if into_cms:
                 _import(store, data, media_type, file.name, lang, text_lang, fmt, _user(user), role, date)
                 return

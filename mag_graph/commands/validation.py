@@ -101,7 +101,7 @@ def validate_command(
                 raise CommandFailed("--municipality met bestanden vraagt --with-store / "
                                     "--municipality with files needs --with-store")
             if with_store:
-                with open_store(store_path) as store:
+                with open_store(store_path, reading=True) as store:
                     quads = read_files(files, names=store, lang=lang)
                     report = check_quads(quads, date=reference_date, lang=lang, rules=rules or None,
                                          context=store, municipality=municipality)
@@ -113,7 +113,7 @@ def validate_command(
         else:
             if with_store:
                 raise CommandFailed("--with-store hoort bij bestanden / --with-store goes with files")
-            with open_store(store_path) as store, _embedded(store) as data:
+            with open_store(store_path, reading=True) as store, _embedded(store) as data:
                 report = validate(data, date=reference_date, lang=lang, rules=rules or None,
                                   graph=str(expand_iri(graph)) if graph else None, municipality=municipality,
                                   inference=inference, engine=engine)
@@ -211,7 +211,7 @@ def reason_command(mode: str, materialise_graph: bool, check: bool, store_path: 
     data stays clean; (b) checks ontology + data for consistency with HermiT and names
     unsatisfiable classes in plain words. Exit code 1 when inconsistent.
     """
-    with open_store(store_path) as store:
+    with open_store(store_path, reading=not materialise_graph) as store:
         if materialise_graph:
             count = materialise(store, mode=mode)
             click.echo(f"{count} afgeleide triples in magg:inferentie / inferred triples written ({mode})")

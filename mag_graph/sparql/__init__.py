@@ -4,8 +4,9 @@ queries under a timeout on a snapshot of the store, and the result cache.
 
 Modules, from the bottom up: ``errors``, ``formats`` and ``negotiation`` (the
 protocol's media types), ``text`` (reading SPARQL text), ``execute`` (one query within
-its limits), ``pool`` (worker processes), ``cache`` (the result cache) and ``service``
-(:class:`SparqlService`, which puts them together).
+its limits), ``pool`` (worker processes), ``cache`` (the result cache), ``views``
+(read-only views of the service's snapshots, for commands beside a running server) and
+``service`` (:class:`SparqlService`, which puts them together).
 
 May import: :mod:`mag_graph.store`, :mod:`mag_graph.access`, :mod:`mag_graph.namespaces`.
 Never the web layer (:mod:`mag_graph.api`).

@@ -73,6 +73,7 @@ from mag_graph.sparql.text import (
     keywords,
     service_endpoints,
 )
+from mag_graph.sparql.views import snapshot_prefix
 from mag_graph.store import (
     DEFAULT_GRAPH,
     Store,
@@ -108,7 +109,7 @@ def _snapshot_root(store: Path) -> Path:
     links need the same file system). Snapshot directories of this store left by a
     server that did not stop cleanly are removed: whoever has the store open (we do)
     is the only one that can have made them."""
-    prefix = f".{store.name}-query-snapshots-"
+    prefix = snapshot_prefix(store)  # where commands beside the server find them (views)
     for stale in store.parent.glob(prefix + "*"):
         shutil.rmtree(stale, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=prefix, dir=store.parent))
