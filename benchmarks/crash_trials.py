@@ -36,7 +36,14 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.served import RDFS_LABEL, Served, copy_store, make_store, public_label, start
+from benchmarks.served import (
+    RDFS_LABEL,
+    Served,
+    copy_store,
+    make_store,
+    public_label,
+    start,
+)
 
 THEMES = ["hg-gezond-en-vitaal", "hg-meedoen-en-ontmoeten"]
 THEME_BASE = "https://data.mag-graph.nl/id/thema/"
