@@ -8,7 +8,7 @@ no half-written one?
 Each trial runs a real ``mag-graph serve`` on a copy of a store with the example data.
 
 * **Step trials**: the server runs with ``MAG_GRAPH_CRASH_AT=<step>``
-  (:mod:`mag_graph.cms.crashpoints`) and kills itself with SIGKILL when one reviewer's
+  (:mod:`mag_graph.store.crashpoints`) and kills itself with SIGKILL when one reviewer's
   merge patch of a theme's label reaches that step of the write pipeline. Before the
   commit nothing of the write may be left; after it, all of it.
 * **Random-time trials**: two writers patch the labels of two adopted themes in a loop
@@ -246,7 +246,7 @@ def random_trial(template: Path, workdir: Path, trial: int, rng: random.Random) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    from mag_graph.cms.crashpoints import STEPS
+    from mag_graph.store.crashpoints import STEPS
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.crash_trials", description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=100, help="random-time kill -9 trials (default 100)")

@@ -1,7 +1,7 @@
 """Crash recovery of CMS writes, with a real server process killed with SIGKILL.
 
 * at each step of the write pipeline (``MAG_GRAPH_CRASH_AT``, see
-  :mod:`mag_graph.cms.crashpoints`): killed before the commit, the restarted server shows
+  :mod:`mag_graph.store.crashpoints`): killed before the commit, the restarted server shows
   nothing of the write; killed after it, all of it; on every face (anonymous SPARQL, the
   CMS item, the resource page, search, history) and in the store itself (no pending
   revision left);
@@ -20,7 +20,7 @@ import pytest
 
 from benchmarks.crash_trials import random_trial, step_trial
 from benchmarks.served import make_store
-from mag_graph.cms.crashpoints import STEPS
+from mag_graph.store.crashpoints import STEPS
 
 pytest.importorskip("waitress")
 

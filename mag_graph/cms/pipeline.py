@@ -26,7 +26,7 @@ the write-ahead log. A process killed between 4 and 6 leaves a pending revision,
 good exactly when its revision is committed. A process killed after 6 and before 7 leaves
 a committed write the listeners never heard of: the search index notices on the next start
 (its last revision is behind), and the server takes its first query snapshot only after
-recovery. ``MAG_GRAPH_CRASH_AT`` (:mod:`mag_graph.cms.crashpoints`, test-only) kills the
+recovery. ``MAG_GRAPH_CRASH_AT`` (:mod:`mag_graph.store.crashpoints`, test-only) kills the
 process at each of these steps.
 
 Violations that were already there before the write (on the nodes it touches) do not
@@ -56,7 +56,6 @@ from rdflib.term import Node
 from mag_graph import validation
 from mag_graph.cms import history, workflow
 from mag_graph.cms.concurrency import _merkle, _ReadWriteLock, _Writing
-from mag_graph.cms.crashpoints import crash_point
 from mag_graph.cms.errors import (
     InvalidDocumentError,
     InvalidValueError,
@@ -81,6 +80,7 @@ from mag_graph.cms.types import (
 )
 from mag_graph.namespaces import MAG, MAGID, MUNICIPALITIES
 from mag_graph.store import GraphStore, Store
+from mag_graph.store.crashpoints import crash_point
 
 __all__ = [
     "Draft",

@@ -122,6 +122,8 @@ def serve(
         bound_host, bound_port = server.getsockname()[:2]  # type: ignore[union-attr]
         shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
         click.echo(f"store: {store.location} ({len(store)} triples)")
+        for line in store.recovery.lines():  # loads or imports a crash left unfinished
+            click.echo(line)
         if store.location == MEMORY:
             click.echo("let op / note: in-memory store, queries are not stopped hard at the time limit")
         if not any(p.may("editor") for p in _writers(state.auth)):

@@ -49,6 +49,7 @@ __all__ = [
     "described_as",
     "marker_dir",
     "markers",
+    "name_command",
     "recover",
     "started",
 ]
@@ -69,6 +70,12 @@ def described_as(command: str) -> Iterator[None]:
         yield
     finally:
         _COMMAND.reset(token)
+
+
+def name_command(command: str) -> None:
+    """Name the command this process runs (the CLI does, once): the repair advice of a
+    marker it leaves behind."""
+    _COMMAND.set(command)
 
 
 def marker_dir(location: str) -> Path | None:
@@ -103,6 +110,13 @@ class UnfinishedLoad:
     def advice(self) -> tuple[str, str]:
         """What to tell the user (Dutch, English) about a marker that stays."""
         graphs = ", ".join(self.graphs) or "?"
+        if self.undoable:
+            return (
+                (f"{self.kind} van {self.started} is niet afgemaakt; de volgende keer dat de store schrijvend wordt "
+                f"geopend (bv. mag-graph serve) wordt het teruggedraaid (grafen {graphs}); daarna opnieuw: {self.command}"),
+                (f"the {self.kind} started {self.started} did not finish; the next time the store is opened for writing "
+                f"(e.g. mag-graph serve) it is rolled back (graphs {graphs}); then run again: {self.command}"),
+            )
         return (
             (f"{self.kind} van {self.started} is niet afgemaakt; de grafen {graphs} bevatten mogelijk een deel "
             f"van de data. Herstel: voer opnieuw uit: {self.command}"),
@@ -293,7 +307,7 @@ def recover(store: Any, *, writable: bool = True) -> Recovery:
             ))
         _remove(marker)
     for nl, en in found.notices:
-        log.warning("%s / %s", nl, en)
+        log.info("%s / %s", nl, en)
     return found
 
 

@@ -1,4 +1,5 @@
-"""Test-only crash points in the write pipeline: ``MAG_GRAPH_CRASH_AT=<step>``.
+"""Test-only crash points: ``MAG_GRAPH_CRASH_AT=<step>``, in the CMS write pipeline and
+in imports.
 
 The crash-recovery tests (``tests/test_crash_recovery.py``) start a real server with
 this environment variable set and make one CMS write; when the write reaches the named
@@ -20,6 +21,13 @@ The steps, in the order a write passes them (see :mod:`mag_graph.cms.pipeline`):
 ``notifying``
     the first listener (the search index) has run, the others have not.
 
+And in an import (:func:`mag_graph.opendata.common.commit_import`; ``tests/test_unfinished_loads.py``):
+
+``import``
+    the import's marker is written and its transaction staged, not committed.
+
+Kept in the store layer (the lowest that both the CMS and the importers use).
+
 Unset (the normal case) or set to anything else, :func:`crash_point` does nothing but
 read one environment variable.
 """
@@ -29,10 +37,11 @@ from __future__ import annotations
 import os
 import signal
 
-__all__ = ["CRASH_ENV", "STEPS", "crash_point"]
+__all__ = ["CRASH_ENV", "IMPORT_STEP", "STEPS", "crash_point"]
 
 CRASH_ENV = "MAG_GRAPH_CRASH_AT"
-STEPS = ("recorded", "validated", "committing", "committed", "notifying")
+STEPS = ("recorded", "validated", "committing", "committed", "notifying")  # the write pipeline's
+IMPORT_STEP = "import"
 
 
 def crash_point(step: str) -> None:
