@@ -278,8 +278,9 @@ def recover(store: Any, *, writable: bool = True) -> Recovery:
     (only when ``writable``), list the rest."""
     found = Recovery()
     for marker in markers(store.location):
-        if marker.pid != os.getpid() and _alive(marker.pid) and "://" in store.location:
-            continue  # a load from another process on this machine is still running (remote store)
+        shared = "://" in store.location or not writable  # others may write meanwhile
+        if shared and marker.pid != os.getpid() and _alive(marker.pid):
+            continue  # still running in another process (a writable embedded store is ours alone)
         if not writable or not marker.undoable:
             found.unfinished.append(marker)
             continue
