@@ -273,8 +273,10 @@ def main(argv: list[str] | None = None) -> int:
             if outcome.problems:
                 failed += 1
                 print(f"trial {trial}: FAILED: {'; '.join(outcome.problems)}", flush=True)
-            elif trial % 10 == 0:
-                print(f"{trial} trials, {acknowledged} acknowledged writes, no failure so far", flush=True)
+            else:
+                print(f"trial {trial}: OK ({outcome.acknowledged} acknowledged, in-flight write found complete: "
+                      f"{outcome.in_flight_applied}); {trial} trials, {acknowledged} acknowledged writes, "
+                      f"{failed} failed so far", flush=True)
         failures += failed
         if args.trials:
             print(f"random-time kill -9: {args.trials} trials, {acknowledged} acknowledged writes, "
