@@ -190,6 +190,11 @@ def create_app(store: Store | GraphStore | None = None, *, config: Mapping[str, 
         auth = AuthRegistry.for_store(store.location)
     elif not isinstance(auth, AuthRegistry):
         auth = AuthRegistry(auth)
+    # The CMS of this store (one per store), made before anything reads the store: a
+    # crashed write is recovered and the search index brought up to date before the
+    # SPARQL service takes the query processes' first snapshot and before the first
+    # request (a snapshot taken before recovery showed a write never acknowledged).
+    content = Content.for_store(store)
     service = SparqlService(
         store,
         timeout=float(settings["MAG_GRAPH_QUERY_TIMEOUT"]),
@@ -208,11 +213,8 @@ def create_app(store: Store | GraphStore | None = None, *, config: Mapping[str, 
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["mag_graph"] = MagGraph(store, service, auth, settings, owns)
 
-    # The CMS of this store (one per store; made now, so a crashed write is recovered
-    # and the search index is brought up to date before the first request). SPARQL
-    # updates and Graph Store writes take the CMS's write lock, so they never interleave
-    # with a CMS write that is being validated; queries in this process its read lock.
-    content = Content.for_store(store)
+    # SPARQL updates and Graph Store writes take the CMS's write lock, so they never
+    # interleave with a CMS write that is being validated; queries in this process its read lock.
     service.share_locks(content.writing(), content.reading())
     # Every committed CMS write renews the caches and the query processes' snapshot while
     # it still holds the write lock, so no reader sees the new state with old caches.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,7 @@ from mag_graph.commands.common import (
 from mag_graph.store import (
     MagGraphError,
     QueryResult,
+    unfinished,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -77,6 +79,8 @@ def main() -> None:
     Agenda, samenwerkingsverbanden, projecten) in een RDF-store.
     A knowledge graph of municipal roles and responsibilities in an RDF store.
     """
+    # The command line as typed: a load or import a crash leaves unfinished says how to repeat it.
+    unfinished.name_command(shlex.join(["mag-graph", *sys.argv[1:]]))
 
 
 @main.command()
@@ -223,6 +227,8 @@ def stats(fmt: str, store_path: str | None) -> None:
     """
     with open_store(store_path, create=False, reading=True) as store:
         result = store.stats()
+        for line in store.recovery.lines():  # loads or imports a crash left unfinished
+            click.echo(line, err=True)
     if fmt.lower() == "json":
         click.echo(json.dumps(result.to_json(shorten), indent=2, ensure_ascii=False))
         return

@@ -23,7 +23,11 @@
 The revision is recorded before the change is validated, not after: the pending record is
 the write-ahead log. A process killed between 4 and 6 leaves a pending revision, which
 :meth:`WritePipeline.recover` undoes on the next start; so a change is in the store for
-good exactly when its revision is committed.
+good exactly when its revision is committed. A process killed after 6 and before 7 leaves
+a committed write the listeners never heard of: the search index notices on the next start
+(its last revision is behind), and the server takes its first query snapshot only after
+recovery. ``MAG_GRAPH_CRASH_AT`` (:mod:`mag_graph.store.crashpoints`, test-only) kills the
+process at each of these steps.
 
 Violations that were already there before the write (on the nodes it touches) do not
 block it; they come back as warnings, so a store with old problems can still be edited,
@@ -78,6 +82,7 @@ from mag_graph.cms.types import (
 from mag_graph.namespaces import MAG, MAGID, MUNICIPALITIES
 from mag_graph.store import GraphStore, Store
 from mag_graph.validation import warm_up
+from mag_graph.store.crashpoints import crash_point
 
 __all__ = [
     "Draft",
@@ -191,15 +196,18 @@ class WritePipeline:
             before = self._affected(revision) if write.validate else set()
             new_graphs = self._new_graphs(revision)
             self._apply(revision.record, revision.added, revision.removed)       #    written pending, with the change
+            crash_point("recorded")
             try:
                 warnings = (self._validate(revision, touched, before, new_graphs, write.lang)
                             if write.validate else [])                           # 5. validate the change
+                crash_point("validated")
                 self._commit(revision)                                           # 6. commit
             except ValidationFailedError:
                 raise  # already undone
             except BaseException:
                 self._undo(revision.record, revision.added, revision.removed, new_graphs)
                 raise
+            crash_point("committed")
             self._notify(touched, revision.id)                                   # 7. notify listeners
             return write.finish(Outcome(revision.id, warnings, drafts, changes))
 
@@ -290,6 +298,7 @@ class WritePipeline:
         """Remove the pending flag: from here on the change is in the store for good."""
         with self.store.transaction() as tx:
             tx.remove(revision.flag)
+            crash_point("committing")
 
     def notify(self, resources: Sequence[URIRef], revision: str) -> None:
         """Tell the listeners of a change made under the write lock outside a revision
@@ -300,7 +309,9 @@ class WritePipeline:
         """Tell every listener what the committed write touched; a failing listener is
         logged and does not stop the others (the write stands)."""
         resources = [c.resource for c in changes]
-        for listener in list(self.listeners):
+        for number, listener in enumerate(list(self.listeners)):
+            if number == 1:
+                crash_point("notifying")
             try:
                 listener(resources, revision)
             except Exception:

@@ -34,7 +34,12 @@ from mag_graph.store import (
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
-DEFAULT_THREADS = 4
+# Request threads. Queries run in worker processes and CMS writes one at a time under the
+# CMS write lock, so a thread is mostly waiting; but a writer waiting for the lock holds its
+# thread, and with 4 threads a few queued writes left cheap queries waiting for a free
+# thread for seconds (benchmarks/mixed_load.py: a ~150 ms COUNT up to 3.6 s with 4 writers,
+# longer the slower the writes; issue 14). 16 keeps threads free for readers.
+DEFAULT_THREADS = 16
 
 
 def _stop(signum: int, frame: Any) -> None:
@@ -131,6 +136,8 @@ def serve(
         bound_host, bound_port = server.getsockname()[:2]  # type: ignore[union-attr]
         shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
         click.echo(f"store: {store.location} ({len(store)} triples)")
+        for line in store.recovery.lines():  # loads or imports a crash left unfinished
+            click.echo(line)
         if store.location == MEMORY:
             click.echo("let op / note: in-memory store, queries are not stopped hard at the time limit")
         if is_remote(path):

@@ -42,7 +42,8 @@ import pyoxigraph as ox
 from rdflib import URIRef
 
 from mag_graph.namespaces import DCTERMS, MAG, MAGG, MAGID, RDF, RDFS, XSD
-from mag_graph.store import GraphStore, MagGraphError, Store
+from mag_graph.store import GraphStore, MagGraphError, Store, unfinished
+from mag_graph.store.crashpoints import IMPORT_STEP, crash_point
 
 __all__ = [
     "EXAMPLE_SHORT_CODES",
@@ -409,7 +410,10 @@ def commit_import(store: GraphStore | Store, staging: Staging, *, strict: bool, 
             f"{len(report.skipped)} unreadable record(s), nothing was imported: {shown}{more}",
         )
     staged = set(staging.quads())
-    with store.transaction() as tx:
+    # One transaction: a killed import writes nothing, and its marker tells the next open
+    # (mag_graph.store.unfinished) so stats and serve can say it did not happen.
+    with unfinished.started(store.location, "import", [_short_graph(g.value) for g in staging.graphs], atomic=True), \
+            store.transaction() as tx:
         for graph in staging.graphs:
             for quad in _graph_content(store, graph):
                 if quad in staged:
@@ -420,6 +424,7 @@ def commit_import(store: GraphStore | Store, staging: Staging, *, strict: bool, 
         for quad in staged:
             tx.add(quad)
         report.added = len(staged)
+        crash_point(IMPORT_STEP)  # test-only (MAG_GRAPH_CRASH_AT=import)
     report.graphs = [_short_graph(g.value) for g in staging.graphs]
     report.triples = len(staging)
     report.seconds = time.perf_counter() - started

@@ -21,6 +21,7 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.term import Node
 
 from mag_graph.namespaces import PREFIXES
+from mag_graph.store import unfinished
 from mag_graph.store.errors import (
     QueryError,
     QuerySyntaxError,
@@ -84,6 +85,8 @@ class Store(_Loading):
         self._ox: ox.Store | None = ox_store
         self._location = location
         self.in_memory = in_memory
+        # What opening did about loads and imports a crash left unfinished (filled by open).
+        self.recovery = unfinished.Recovery()
 
     # -- opening and closing
 
@@ -133,7 +136,10 @@ class Store(_Loading):
                 f"kan de store in {location} niet openen: {text}",
                 f"cannot open the store at {location}: {text}",
             ) from None
-        return cls(handle, str(location), in_memory=False)
+        store = cls(handle, str(location), in_memory=False)
+        # A load or import killed half-way: rolled back now, or reported (stats, serve).
+        store.recovery = unfinished.recover(store, writable=not read_only)
+        return store
 
     @property
     def location(self) -> str:

@@ -59,6 +59,7 @@ from typing import IO, TYPE_CHECKING, Any
 import pyoxigraph as ox
 from rdflib import BNode, URIRef
 
+from mag_graph.store import unfinished
 from mag_graph.store.errors import LoadError, MagGraphError
 from mag_graph.store.results import LoadResult
 from mag_graph.store.sources import (
@@ -79,6 +80,7 @@ from mag_graph.store.terms import (
     _sorted_graphs,
 )
 from mag_graph.store.transaction import Transaction
+from mag_graph.store.unfinished import Marker
 
 # Inputs up to this size are parsed into one transaction (atomic, memory is no concern).
 SMALL_LOAD_BYTES = 8 * 1024 * 1024
@@ -88,23 +90,31 @@ BULK_CHUNK = 100_000
 LINE_BLOCK_BYTES = 32 * 1024 * 1024
 
 
-class _Loading:
-    """The load strategies of :class:`~mag_graph.store.embedded.Store` (a mixin: it
-    writes through the store's pyoxigraph handle and asks the store for graph sizes)."""
+class _LoadDriver:
+    """The one load driver of both stores (:class:`_Loading` for the embedded store,
+    :class:`~mag_graph.store.remote_loading._RemoteLoading` for a remote one): resolve the
+    sources, load small inputs as one transaction, and for large ones check them (with
+    the progress bar) unless a failed write can be undone, then write them, with a marker
+    (:mod:`mag_graph.store.unfinished`) that a killed load leaves behind for the next open.
+    The stores differ only in the steps below the driver: how a transaction is made, and
+    the final write (:meth:`_write_all`)."""
 
     if TYPE_CHECKING:  # provided by the store class this is mixed into
-        in_memory: bool
 
         @property
-        def _db(self) -> ox.Store: ...
+        def location(self) -> str: ...
+
+        def __len__(self) -> int: ...
 
         def count(self, graph: GraphArg = None) -> int: ...
 
         def has_graph(self, graph: GraphArg) -> bool: ...
 
-        def graph_sizes(self) -> dict[URIRef | BNode | None, int]: ...
+        def _is_empty(self, graph: OxGraphName) -> bool: ...
 
-        def _require(self) -> ox.Store: ...
+    # Whether a large load into graphs that are empty or replaced may skip the checking
+    # pass (a failed write is undone instead).
+    _undo_instead_of_checking = False
 
     def load(
         self,
@@ -124,17 +134,38 @@ class _Loading:
         graph); quads keep their graph unless ``graph`` is given. ``replace`` empties the
         graphs the sources write into first, in the same all-or-nothing step.
         """
+        self._before_load()
         items = [source] if isinstance(source, (str, bytes, bytearray, memoryview, os.PathLike)) else list(source)
         sources = [_resolve_source(s, format) for s in items]
         target = None if graph is None else _graph_name(graph)
-        total = sum(s.size for s in sources)
-
-        if total <= SMALL_LOAD_BYTES:
+        if sum(s.size for s in sources) <= SMALL_LOAD_BYTES:
             return self._load_small(sources, target, replace, base_iri)
-        remap = target is not None and sources[0].format.supports_datasets
-        if self.in_memory and len(sources) == 1 and not replace and not remap:
-            return self._load_transactional(sources[0], target, progress, base_iri)
+        whole = self._load_whole(sources, target, replace, progress, base_iri)
+        if whole is not None:
+            return whole
         return self._load_large(sources, target, replace, progress, base_iri)
+
+    # -- the steps each store supplies
+
+    def _before_load(self) -> None:
+        """Refuse to load at all (a read-only store)."""
+
+    def _load_transaction(self) -> Any:
+        """A transaction of this store, to stage small loads in."""
+        raise NotImplementedError
+
+    def _load_whole(self, sources: list[_Source], target: OxGraphName | None, replace: bool, progress: bool,
+                    base_iri: str | None) -> LoadResult | None:
+        """A large load the store can do in one transaction of its own (``None``: it cannot)."""
+        return None
+
+    def _write_all(self, sources: list[_Source], target: OxGraphName | None, graphs: list[OxGraphName],
+                   replace: bool, bar: Any, base_iri: str | None, marker: Marker) -> LoadResult:
+        """Write checked sources without a transaction (the final step), undoing a failure
+        where it can, and telling ``marker`` how (:meth:`Marker.can_undo`)."""
+        raise NotImplementedError
+
+    # -- the driver
 
     def _load_small(
         self,
@@ -143,7 +174,7 @@ class _Loading:
         replace: bool,
         base_iri: str | None,
     ) -> LoadResult:
-        tx = Transaction(self)
+        tx = self._load_transaction()
         graphs: set[OxGraphName] = set()
         for src in sources:
             graphs |= tx._stage(
@@ -153,14 +184,97 @@ class _Loading:
                 replace=False,
                 base_iri=base_iri,
             )
-        before = len(self._db)
+        before = len(self)
         removed = 0
         if replace:
             for g in graphs:
                 removed += self.count(_graph_out(g)) if self.has_graph(_graph_out(g)) else 0
                 tx._drop_before_adds(g)
         tx.commit()
-        return LoadResult(len(self._db) - before + removed, _sorted_graphs(graphs))
+        return LoadResult(len(self) - before + removed, _sorted_graphs(graphs))
+
+    def _load_large(
+        self,
+        sources: list[_Source],
+        target: OxGraphName | None,
+        replace: bool,
+        progress: bool,
+        base_iri: str | None,
+    ) -> LoadResult:
+        """Big inputs: written without a transaction, so all-or-nothing comes from either
+        undoing the write (when every graph it writes into was empty or is replaced) or
+        a checking pass first (otherwise, whenever the graphs are only known by parsing:
+        quad formats without ``graph``, and always for a store that cannot skip it)."""
+        total = sum(s.size for s in sources)
+        known = target is not None or not any(s.format.supports_datasets for s in sources)
+        graphs: set[OxGraphName] = {target if target is not None else ox.DefaultGraph()} if known else set()
+        undoable = (self._undo_instead_of_checking and known
+                    and (replace or all(self._is_empty(g) for g in graphs)))
+        bar = _progress_bar(
+            progress,
+            total if undoable else 2 * total,
+            "laden / loading" if undoable else "controleren / checking",
+        )
+        try:
+            if not undoable:
+                for src in sources:
+                    graphs |= _validate(src, target, bar, base_iri)
+            if bar is not None:
+                bar.set_description("laden / loading")
+            ordered = sorted(graphs, key=_graph_label)
+            paths = [str(s.path) for s in sources if s.path is not None]
+            with unfinished.started(self.location, "load", [_graph_label(g) for g in ordered],
+                                    sources=paths, replace=replace) as marker:
+                return self._write_all(sources, target, ordered, replace, bar, base_iri, marker)
+        finally:
+            if bar is not None:
+                bar.close()
+
+
+def undo_plan(graphs: list[OxGraphName], existed: dict[OxGraphName, bool], empty: dict[OxGraphName, bool],
+              replace: bool, backup_dir: Path | None) -> list[dict[str, Any]] | None:
+    """How the next open undoes a write killed half-way (:meth:`Marker.can_undo`): per
+    graph its IRI (``None``: the default graph), whether it existed and the file with its
+    replaced content; ``None`` when a graph already held data that stays (not undoable)."""
+    plan = []
+    for i, g in enumerate(graphs):
+        if not (replace or empty[g]):
+            return None
+        saved = backup_dir / f"{i}.nt" if backup_dir is not None else None
+        plan.append({
+            "graph": None if isinstance(g, ox.DefaultGraph) else str(_graph_out(g)),
+            "existed": existed[g],
+            "backup": saved.name if saved is not None and saved.exists() else None,
+        })
+    return plan
+
+
+class _Loading(_LoadDriver):
+    """The load strategies of :class:`~mag_graph.store.embedded.Store` (a mixin: it
+    writes through the store's pyoxigraph handle and asks the store for graph sizes)."""
+
+    if TYPE_CHECKING:  # provided by the store class this is mixed into
+        in_memory: bool
+
+        @property
+        def _db(self) -> ox.Store: ...
+
+        def graph_sizes(self) -> dict[URIRef | BNode | None, int]: ...
+
+        def _require(self) -> ox.Store: ...
+
+    _undo_instead_of_checking = True
+
+    def _load_transaction(self) -> Transaction:
+        return Transaction(self)
+
+    def _load_whole(self, sources: list[_Source], target: OxGraphName | None, replace: bool, progress: bool,
+                    base_iri: str | None) -> LoadResult | None:
+        """One large source into an in-memory store: ``Store.load`` (transactional, fastest)."""
+        remap = target is not None and sources[0].format.supports_datasets
+        if self.in_memory and len(sources) == 1 and not replace and not remap:
+            return self._load_transactional(sources[0], target, progress, base_iri)
+        return None
 
     def _load_transactional(
         self,
@@ -201,38 +315,6 @@ class _Loading:
             self._db.query("ASK { GRAPH ?g { ?s ?p ?o } }", named_graphs=[graph])
         )
 
-    def _load_large(
-        self,
-        sources: list[_Source],
-        target: OxGraphName | None,
-        replace: bool,
-        progress: bool,
-        base_iri: str | None,
-    ) -> LoadResult:
-        """Big inputs: written without a transaction, so all-or-nothing comes from either
-        undoing the write (when every graph it writes into was empty or is replaced) or
-        a validation pass first (otherwise, and whenever the graphs are only known by
-        parsing: quad formats without ``graph``)."""
-        total = sum(s.size for s in sources)
-        known = target is not None or not any(s.format.supports_datasets for s in sources)
-        graphs: set[OxGraphName] = {target if target is not None else ox.DefaultGraph()} if known else set()
-        undoable = known and (replace or all(self._is_empty(g) for g in graphs))
-        bar = _progress_bar(
-            progress,
-            total if undoable else 2 * total,
-            "laden / loading" if undoable else "controleren / checking",
-        )
-        try:
-            if not undoable:
-                for src in sources:
-                    graphs |= _validate(src, target, bar, base_iri)
-            if bar is not None:
-                bar.set_description("laden / loading")
-            return self._write_all(sources, target, sorted(graphs, key=_graph_label), replace, bar, base_iri)
-        finally:
-            if bar is not None:
-                bar.close()
-
     def _write_all(
         self,
         sources: list[_Source],
@@ -241,18 +323,24 @@ class _Loading:
         replace: bool,
         bar: Any,
         base_iri: str | None,
+        marker: Marker,
     ) -> LoadResult:
         existed = {g: isinstance(g, ox.DefaultGraph) or self._db.contains_named_graph(g) for g in graphs}
         empty = {g: self._is_empty(g) for g in graphs}
         backup_dir: Path | None = None
+        owned_backup = False
         removed = 0
         if replace and not all(empty.values()):
-            # Keep what is replaced until the new content is in, to restore it on failure.
-            backup_dir = Path(tempfile.mkdtemp(prefix="mag-graph-replace-"))
+            # Keep what is replaced until the new content is in, to restore it on failure
+            # (beside the store, so the next open can restore it after a crash).
+            backup_dir = marker.backup_dir()
+            if backup_dir is None:
+                backup_dir, owned_backup = Path(tempfile.mkdtemp(prefix="mag-graph-replace-")), True
             for i, g in enumerate(graphs):
                 if not empty[g]:
                     self._db.dump(str(backup_dir / f"{i}.nt"), format=ox.RdfFormat.N_TRIPLES, from_graph=g)
                     removed += self.count(_graph_out(g))
+        marker.can_undo(undo_plan(graphs, existed, empty, replace, backup_dir))
         before = len(self._db) - removed
         current = sources[0]
         try:
@@ -263,10 +351,11 @@ class _Loading:
             for current in sources:
                 self._write_source(current, target, bar, base_iri)
         except BaseException as exc:
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                self._undo_write(graphs, existed, empty, replace, backup_dir)
-                raise
             restored = self._undo_write(graphs, existed, empty, replace, backup_dir)
+            if restored:
+                marker.finish()  # undone: nothing left to report
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
             if isinstance(exc, SyntaxError):
                 err: MagGraphError = _parse_error(current, exc)
             elif isinstance(exc, MagGraphError):
@@ -281,7 +370,7 @@ class _Loading:
                 )
             raise err.with_traceback(None) from None
         finally:
-            if backup_dir is not None:
+            if owned_backup and backup_dir is not None:
                 shutil.rmtree(backup_dir, ignore_errors=True)
         return LoadResult(len(self._db) - before, _sorted_graphs(graphs))
 

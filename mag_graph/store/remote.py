@@ -42,6 +42,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.term import Node
 
+from mag_graph.store import unfinished
 from mag_graph.store.embedded import MEMORY, Store, _export_format
 from mag_graph.store.endpoints import Endpoints, parse_store_url
 from mag_graph.store.errors import (
@@ -112,6 +113,7 @@ class RemoteStore(_RemoteLoading):
         self._mirror: Store | None = None
         self._mirror_depth = 0
         self._mirror_hold = False
+        self.recovery = unfinished.Recovery()
 
     # -- opening and closing
 
@@ -124,6 +126,8 @@ class RemoteStore(_RemoteLoading):
         del create
         store = cls(parse_store_url(location), read_only=read_only)
         store._select("ASK { }")
+        # A load from this machine killed half-way: rolled back now, or reported.
+        store.recovery = unfinished.recover(store, writable=not read_only)
         return store
 
     @property

@@ -26,7 +26,6 @@ sets connected through their blank nodes, and sent as update requests of whole s
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -36,44 +35,35 @@ import pyoxigraph as ox
 
 from mag_graph.store import loading as _limits
 from mag_graph.store.errors import LoadError, MagGraphError
+from mag_graph.store.loading import undo_plan
 from mag_graph.store.protocol import N_TRIPLES
 from mag_graph.store.remote_sparql import BlankNodeSets
 from mag_graph.store.remote_transaction import RemoteTransaction, refuse_blank_nodes
 from mag_graph.store.results import LoadResult
 from mag_graph.store.sources import (
     _parse_error,
-    _progress_bar,
-    _resolve_source,
     _Source,
-    _validate,
 )
 from mag_graph.store.terms import (
-    GraphArg,
     OxGraphName,
     _graph_label,
-    _graph_name,
     _graph_out,
     _has_blank_node,
     _sorted_graphs,
 )
+from mag_graph.store.unfinished import Marker
 
 if TYPE_CHECKING:
     from mag_graph.store.protocol import SparqlClient
     from mag_graph.store.remote_sparql import Dialect
 
 
-class _RemoteLoading:
-    """The load strategies of :class:`~mag_graph.store.remote.RemoteStore` (a mixin)."""
+class _RemoteLoading(_limits._LoadDriver):
+    """The load steps of :class:`~mag_graph.store.remote.RemoteStore` (a mixin); the
+    driver itself is :class:`~mag_graph.store.loading._LoadDriver`, shared with the
+    embedded store: sources are always checked by a full parse before anything is sent."""
 
     if TYPE_CHECKING:  # provided by the store class this is mixed into
-
-        def __len__(self) -> int: ...
-
-        def count(self, graph: GraphArg = None) -> int: ...
-
-        def has_graph(self, graph: GraphArg) -> bool: ...
-
-        def _is_empty(self, graph: OxGraphName) -> bool: ...
 
         def _writable(self) -> SparqlClient: ...
 
@@ -85,70 +75,13 @@ class _RemoteLoading:
 
         _dialect: Dialect
 
-    def load(
-        self,
-        source: Any,
-        *,
-        format: str | None = None,
-        graph: GraphArg = None,
-        replace: bool = False,
-        progress: bool = False,
-        base_iri: str | None = None,
-    ) -> LoadResult:
-        """Load one source or a list of sources (see :meth:`GraphStore.load`): parsed
-        here, then sent in one update request (small) or in Graph Store chunks (large)."""
+    def _before_load(self) -> None:
         self._writable()
-        items = [source] if isinstance(source, (str, bytes, bytearray, memoryview, os.PathLike)) else list(source)
-        sources = [_resolve_source(s, format) for s in items]
-        target = None if graph is None else _graph_name(graph)
-        if sum(s.size for s in sources) <= _limits.SMALL_LOAD_BYTES:
-            return self._load_small(sources, target, replace, base_iri)
-        return self._load_chunked(sources, target, replace, progress, base_iri)
 
-    def _load_small(
-        self, sources: list[_Source], target: OxGraphName | None, replace: bool, base_iri: str | None
-    ) -> LoadResult:
-        tx = RemoteTransaction(self)
-        graphs: set[OxGraphName] = set()
-        for src in sources:
-            graphs |= tx._stage(
-                src.path if src.path is not None else src.data,
-                format=src.format.file_extension,
-                graph=target,
-                replace=False,
-                base_iri=base_iri,
-            )
-        before = len(self)
-        removed = 0
-        if replace:
-            for g in graphs:
-                removed += self.count(_graph_out(g)) if self.has_graph(_graph_out(g)) else 0
-                tx._drop_before_adds(g)
-        tx.commit()
-        return LoadResult(len(self) - before + removed, _sorted_graphs(graphs))
+    def _load_transaction(self) -> RemoteTransaction:
+        return RemoteTransaction(self)
 
-    def _load_chunked(
-        self,
-        sources: list[_Source],
-        target: OxGraphName | None,
-        replace: bool,
-        progress: bool,
-        base_iri: str | None,
-    ) -> LoadResult:
-        total = sum(s.size for s in sources)
-        bar = _progress_bar(progress, 2 * total, "controleren / checking")
-        try:
-            graphs: set[OxGraphName] = set()
-            for src in sources:
-                graphs |= _validate(src, target, bar, base_iri)
-            if bar is not None:
-                bar.set_description("laden / loading")
-            return self._send_all(sources, target, sorted(graphs, key=_graph_label), replace, bar, base_iri)
-        finally:
-            if bar is not None:
-                bar.close()
-
-    def _send_all(
+    def _write_all(
         self,
         sources: list[_Source],
         target: OxGraphName | None,
@@ -156,19 +89,25 @@ class _RemoteLoading:
         replace: bool,
         bar: Any,
         base_iri: str | None,
+        marker: Marker,
     ) -> LoadResult:
         refuse_blank_nodes([], graphs, [])
         existed = {g: self.has_graph(_graph_out(g)) for g in graphs}
         empty = {g: not existed[g] or self._is_empty(g) for g in graphs}
         backup_dir: Path | None = None
+        owned_backup = False
         removed = 0
         if replace and not all(empty.values()):
-            # Keep what is replaced until the new content is in, to restore it on failure.
-            backup_dir = Path(tempfile.mkdtemp(prefix="mag-graph-replace-"))
+            # Keep what is replaced until the new content is in, to restore it on failure
+            # (in the marker's folder, so the next open can restore it after a crash).
+            backup_dir = marker.backup_dir()
+            if backup_dir is None:
+                backup_dir, owned_backup = Path(tempfile.mkdtemp(prefix="mag-graph-replace-")), True
             for i, g in enumerate(graphs):
                 if not empty[g]:
                     _backup(self, g, backup_dir / f"{i}.nt")
                     removed += self.count(_graph_out(g))
+        marker.can_undo(undo_plan(graphs, existed, empty, replace, backup_dir))
         before = len(self) - removed
         current = sources[0]
         try:
@@ -180,6 +119,8 @@ class _RemoteLoading:
             sender.finish()
         except BaseException as exc:
             restored = self._undo_send(graphs, existed, empty, replace, backup_dir)
+            if restored:
+                marker.finish()  # undone: nothing left to report
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
             if isinstance(exc, SyntaxError):
@@ -196,7 +137,7 @@ class _RemoteLoading:
                 )
             raise err.with_traceback(None) from None
         finally:
-            if backup_dir is not None:
+            if owned_backup and backup_dir is not None:
                 shutil.rmtree(backup_dir, ignore_errors=True)
         return LoadResult(len(self) - before, _sorted_graphs(graphs))
 

@@ -1,0 +1,289 @@
+"""kill -9 during CMS writes: does the restarted server show every acknowledged write and
+no half-written one?
+
+    python -m benchmarks.crash_trials                 # every pipeline step + 100 random-time trials
+    python -m benchmarks.crash_trials --trials 20     # fewer random trials
+    python -m benchmarks.crash_trials --no-steps      # random-time trials only
+
+Each trial runs a real ``mag-graph serve`` on a copy of a store with the example data.
+
+* **Step trials**: the server runs with ``MAG_GRAPH_CRASH_AT=<step>``
+  (:mod:`mag_graph.store.crashpoints`) and kills itself with SIGKILL when one reviewer's
+  merge patch of a theme's label reaches that step of the write pipeline. Before the
+  commit nothing of the write may be left; after it, all of it.
+* **Random-time trials**: two writers patch the labels of two adopted themes in a loop
+  over HTTP; a random 0.2-2 s after the first acknowledged write the server gets SIGKILL.
+
+After each kill the server is started again and every face is read: anonymous SPARQL,
+the CMS item (``/api/v1/themes/...``), the resource page (``/doc/...``), search
+(``/api/v1/search``), the history (``.../history``); then the server is stopped and the
+store itself is opened (pending revisions, the label statements). A trial fails when a
+face disagrees with another, when an acknowledged write is missing, when a pending
+revision is left, or when the label is neither the last acknowledged one nor the one
+that was in flight. The figures: trials, acknowledged writes, writes lost, half-written
+states, failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import random
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks.served import (
+    RDFS_LABEL,
+    Served,
+    copy_store,
+    make_store,
+    public_label,
+    start,
+)
+
+THEMES = ["hg-gezond-en-vitaal", "hg-meedoen-en-ontmoeten"]
+THEME_BASE = "https://data.mag-graph.nl/id/thema/"
+
+
+@dataclass
+class Faces:
+    """What each face of the restarted server says about one theme's Dutch label."""
+
+    api: str | None
+    sparql: set[str]
+    page: str
+    revisions: int
+
+    def shows(self, label: str) -> bool:
+        return html.escape(label) in self.page or label in self.page
+
+
+def faces(served: Served, ref: str) -> Faces:
+    iri = THEME_BASE + ref
+    item = served.call("GET", f"/api/v1/themes/{ref}")
+    assert item.status == 200, item.body[:300]
+    label = item.json().get("label", {})
+    api = label.get("nl") if isinstance(label, dict) else None
+    if isinstance(api, list):
+        api = api[0] if len(api) == 1 else repr(sorted(api))
+    page = served.call("GET", f"/doc/thema/{ref}", headers={"Accept": "text/html"})
+    assert page.status == 200, page.body[:300]
+    history = served.call("GET", f"/api/v1/themes/{ref}/history", user="vaststeller")
+    assert history.status == 200, history.body[:300]
+    return Faces(api, public_label(served, iri), page.body.decode("utf-8"), len(history.json()["revisions"]))
+
+
+def search_finds(served: Served, word: str, ref: str) -> bool:
+    reply = served.call("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": word}))
+    assert reply.status == 200, reply.body[:300]
+    return any(item["id"] == THEME_BASE + ref for item in reply.json()["items"])
+
+
+def pending_in_store(store: Path) -> tuple[list[str], set[str]]:
+    """After the server stopped: pending revisions and the theme labels in the store itself."""
+    from mag_graph.cms import history
+    from mag_graph.store import Store
+
+    with Store.open(store, create=False) as opened:
+        pending = history.pending_revisions(opened)
+        rows = opened.query(
+            f'SELECT ?l WHERE {{ GRAPH ?g {{ <{THEME_BASE}{THEMES[0]}> <{RDFS_LABEL}> ?l FILTER(LANG(?l) = "nl") }} }}'
+        ).rows
+    return pending, {str(r[0]) for r in rows}
+
+
+# --------------------------------------------------------------------------- one pipeline step
+
+
+@dataclass
+class StepOutcome:
+    step: str
+    acknowledged: bool
+    applied: bool
+    problems: list[str] = field(default_factory=list)
+
+
+def step_trial(template: Path, workdir: Path, step: str) -> StepOutcome:
+    """Kill the server at ``step`` of one write; restart; the write is all there or not at all."""
+    store = copy_store(template, workdir)
+    ref = THEMES[0]
+    word = f"herstelwoord{step}"
+    new_label = f"Hersteltoets {word}"
+    served = start(store, "--workers", "2", env={"MAG_GRAPH_CRASH_AT": step})
+    try:
+        before = faces(served, ref)
+        try:
+            reply = served.patch_label(f"/api/v1/themes/{ref}", new_label)
+            acknowledged = reply.status == 200
+        except (ConnectionError, OSError):
+            acknowledged = False
+        served.process.wait(timeout=60)  # it killed itself
+    finally:
+        served.kill()
+    served = start(store, "--workers", "2")
+    problems: list[str] = []
+    try:
+        after = faces(served, ref)
+        found = search_finds(served, word, ref)
+    finally:
+        served.stop()
+    pending, stored = pending_in_store(store)
+    applied = after.api == new_label
+    expected_label = new_label if applied else before.api
+    if acknowledged and not applied:
+        problems.append("an acknowledged write was lost")
+    if pending:
+        problems.append(f"pending revisions left: {pending}")
+    if after.sparql != {expected_label}:
+        problems.append(f"anonymous SPARQL says {after.sparql}, the API {after.api!r}")
+    if not after.shows(expected_label) or (not applied and after.shows(new_label)):
+        problems.append("the resource page disagrees with the API")
+    if found != applied:
+        problems.append(f"search {'finds' if found else 'misses'} the new label, the API {'has' if applied else 'lacks'} it")
+    if after.revisions != before.revisions + (1 if applied else 0):
+        problems.append(f"history has {after.revisions} revisions, {before.revisions} before, write applied: {applied}")
+    if stored != {expected_label}:
+        problems.append(f"the store holds {stored}")
+    return StepOutcome(step, acknowledged, applied, problems)
+
+
+# --------------------------------------------------------------------------- random time
+
+
+@dataclass
+class Writer:
+    ref: str
+    acknowledged: list[str] = field(default_factory=list)
+    in_flight: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def _write_loop(served: Served, writer: Writer, trial: int, stop: threading.Event) -> None:
+    n = 0
+    while not stop.is_set():
+        n += 1
+        label = f"Proef t{trial}x{THEMES.index(writer.ref)}n{n}"
+        writer.in_flight = label
+        try:
+            reply = served.patch_label(f"/api/v1/themes/{writer.ref}", label, timeout=300)
+        except (ConnectionError, OSError):
+            return  # the server is gone; the label may or may not have been written
+        if reply.status == 200:
+            writer.acknowledged.append(label)
+            writer.in_flight = None
+        elif reply.status != 412:  # 412: the other face of a race with nobody; anything else is wrong
+            writer.errors.append(f"{reply.status}: {reply.body[:200]!r}")
+            writer.in_flight = None
+
+
+@dataclass
+class RandomOutcome:
+    acknowledged: int
+    in_flight_applied: int
+    problems: list[str]
+
+
+def random_trial(template: Path, workdir: Path, trial: int, rng: random.Random) -> RandomOutcome:
+    store = copy_store(template, workdir)
+    writers = [Writer(ref) for ref in THEMES]
+    served = start(store, "--workers", "2", "--threads", "6")
+    try:
+        before = {w.ref: faces(served, w.ref).revisions for w in writers}
+        # The first write of a fresh server process is slow (validation warms up): one
+        # write per theme first, then the writers run at full speed and the kill falls at
+        # a random time among their writes.
+        for writer in writers:
+            label = f"Proef t{trial}x{THEMES.index(writer.ref)}n0"
+            reply = served.patch_label(f"/api/v1/themes/{writer.ref}", label, timeout=600)
+            assert reply.status == 200, reply.body[:300]
+            writer.acknowledged.append(label)
+        stop = threading.Event()
+        threads = [threading.Thread(target=_write_loop, args=(served, w, trial, stop), daemon=True) for w in writers]
+        for thread in threads:
+            thread.start()
+        time.sleep(rng.uniform(0.2, 2.0))
+        served.kill()
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        served.kill()
+    problems: list[str] = []
+    applied_in_flight = 0
+    served = start(store, "--workers", "2")
+    try:
+        for writer in writers:
+            problems += [f"{writer.ref}: {e}" for e in writer.errors]
+            seen = faces(served, writer.ref)
+            last = writer.acknowledged[-1] if writer.acknowledged else None
+            allowed = {x for x in (last, writer.in_flight) if x is not None}
+            if allowed and seen.api not in allowed:
+                problems.append(f"{writer.ref}: label {seen.api!r}, last acknowledged {last!r}, in flight {writer.in_flight!r}")
+            extra = 1 if seen.api is not None and seen.api == writer.in_flight else 0
+            applied_in_flight += extra
+            if seen.revisions != before[writer.ref] + len(writer.acknowledged) + extra:
+                problems.append(f"{writer.ref}: {seen.revisions} revisions, {before[writer.ref]} before, "
+                                f"{len(writer.acknowledged)} acknowledged, in flight applied: {bool(extra)}")
+            if seen.api is not None and seen.sparql != {seen.api}:
+                problems.append(f"{writer.ref}: anonymous SPARQL says {seen.sparql}, the API {seen.api!r}")
+            if seen.api is not None and not seen.shows(seen.api):
+                problems.append(f"{writer.ref}: the resource page does not show {seen.api!r}")
+            if seen.api is not None and seen.api.startswith("Proef") and not search_finds(served, seen.api.split()[-1], writer.ref):
+                problems.append(f"{writer.ref}: search does not find {seen.api!r}")
+    finally:
+        served.stop()
+    pending, _ = pending_in_store(store)
+    if pending:
+        problems.append(f"pending revisions left: {pending}")
+    return RandomOutcome(sum(len(w.acknowledged) for w in writers), applied_in_flight, problems)
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def main(argv: list[str] | None = None) -> int:
+    from mag_graph.store.crashpoints import STEPS
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.crash_trials", description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=100, help="random-time kill -9 trials (default 100)")
+    parser.add_argument("--no-steps", action="store_true", help="skip the kill at each pipeline step")
+    parser.add_argument("--seed", type=int, default=14)
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="mag-graph-crash-") as tmp:
+        root = Path(tmp)
+        template = make_store(root / "template" / "store")
+        if not args.no_steps:
+            for step in STEPS:
+                outcome = step_trial(template, root / f"step-{step}", step)
+                failures += bool(outcome.problems)
+                print(f"step {step:<11} acknowledged={outcome.acknowledged!s:<5} applied={outcome.applied!s:<5} "
+                      f"{'OK' if not outcome.problems else 'FAILED: ' + '; '.join(outcome.problems)}", flush=True)
+        acknowledged = applied = failed = 0
+        started = time.monotonic()
+        for trial in range(1, args.trials + 1):
+            outcome = random_trial(template, root / f"trial-{trial}", trial, rng)
+            acknowledged += outcome.acknowledged
+            applied += outcome.in_flight_applied
+            if outcome.problems:
+                failed += 1
+                print(f"trial {trial}: FAILED: {'; '.join(outcome.problems)}", flush=True)
+            else:
+                print(f"trial {trial}: OK ({outcome.acknowledged} acknowledged, in-flight write found complete: "
+                      f"{outcome.in_flight_applied}); {trial} trials, {acknowledged} acknowledged writes, "
+                      f"{failed} failed so far", flush=True)
+        failures += failed
+        if args.trials:
+            print(f"random-time kill -9: {args.trials} trials, {acknowledged} acknowledged writes, "
+                  f"0 lost unless reported above, {applied} unacknowledged in-flight writes found complete, "
+                  f"{failed} failed trials ({time.monotonic() - started:.0f} s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
