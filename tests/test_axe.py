@@ -134,6 +134,9 @@ def test_reading_pages(audit: Audit) -> None:
     for path in ("/", "/?lang=en", "/vragen", "/query", "/inloggen", "/inloggen?lang=en"):
         audit.visit(path)
     audit.visit("/bestaat/niet", status=404)
+    # the header's search: results grouped by type, and suggestions when nothing matches
+    for path in ("/zoeken?q=college", "/zoeken?q=college&lang=en", "/zoeken?q=colege"):
+        audit.visit(path)
     audit.visit("/bestaat/niet?lang=en", status=404)
     for path in RESOURCES:
         audit.visit(path)
@@ -227,6 +230,8 @@ def test_workbench_as_editor(audit: Audit) -> None:
     assert tab.locator("#history .revision").count() == 2
     audit.check("theme (historie)")
     audit.visit(re.sub(r"/bewerken(\?.*)?$", "/verwijderen", edit.removeprefix(audit.base)))
+    audit.visit("/werkbank/mijn-concepten")
+    audit.visit("/werkbank/mijn-concepten?lang=en")
     assert audit.findings == {}, audit.findings
 
 
@@ -242,4 +247,6 @@ def test_workbench_as_reviewer(audit: Audit) -> None:
     assert drafts, "the reviewer's list is empty"
     audit.visit(drafts[-1])
     audit.visit("/werkbank?lang=en")
+    audit.visit("/werkbank/te-beoordelen")
+    audit.visit("/werkbank/te-beoordelen?lang=en")
     assert audit.findings == {}, audit.findings
