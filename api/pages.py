@@ -38,7 +38,7 @@ from mag_graph.namespaces import MAGB
 from mag_graph.questions import describe
 from mag_graph.questions.matrix import role_matrix as role_matrix_of
 from mag_graph.sparql import NotAcceptableError, negotiate
-from mag_graph.store import GraphStore
+from mag_graph.store import GraphStore, MagGraphError
 
 from . import display
 from .i18n import explicit_language, request_language, t
@@ -491,3 +491,10 @@ def _page_number(raw: str | None, pages_total: int) -> int:
     except ValueError:
         return 1
     return min(max(number, 1), pages_total)
+
+
+def _message(exc: BaseException, lang: str) -> str:
+    """An error's message in the page language (both languages for other errors)."""
+    if isinstance(exc, MagGraphError):
+        return exc.nl if lang == "nl" else exc.en
+    return str(exc)

@@ -27,6 +27,7 @@ from .pages import (
     _error_page,
     _known,
     _lang_args,
+    _message,
     _page,
     _problem,
     bp,
@@ -166,12 +167,6 @@ def _resolve_names(graph_store: GraphStore, qid: str, fields: list[dict[str, Any
         f["problem"] = names.problem_text(resolution, f["label"], lang)
         unresolved.append(f)
     return unresolved
-
-
-def _message(exc: BaseException, lang: str) -> str:
-    if isinstance(exc, MagGraphError):
-        return exc.nl if lang == "nl" else exc.en
-    return str(exc)
 
 
 def _download(answer: questions.Answer, qid: str, fmt: str) -> Response:

@@ -25,6 +25,7 @@ from mag_graph.namespaces import Graphs
 from mag_graph.sparql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
 from mag_graph.store import (
     MEMORY,
+    Store,
     MagGraphError,
     default_store_path,
     is_remote,
@@ -148,7 +149,10 @@ def serve(
                 "nobody may write yet; create a user with `mag-graph users add NAME --role editor`"
             )
         url = f"http://{shown}:{bound_port}/"
-        if not store.in_memory:  # commands beside the server read its snapshots (running.py)
+        # Commands beside the server read its snapshots (running.py): a store on this disk
+        # only (a remote store has no lock to share and no folder beside it).
+        local = isinstance(store, Store) and not store.in_memory
+        if local:
             running.write_mark(store.location, url)
         click.echo(f"serving on {url}  (SPARQL: /sparql, API: /api/v1)")
         sys.stdout.flush()
@@ -160,7 +164,7 @@ def serve(
         finally:
             signal.signal(signal.SIGTERM, previous)
             server.close()
-            if not store.in_memory:
+            if local:
                 running.remove_mark(store.location)
     finally:
         if app is not None:
