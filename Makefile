@@ -29,7 +29,7 @@ run: $(STAMP)
 
 ## Install everything (Python and Debian packages) and run the whole test suite.
 test: system-deps $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 ## Benchmarks (not part of the test suite).
 bench: $(STAMP)

@@ -25,8 +25,8 @@ from mag_graph.namespaces import Graphs
 from mag_graph.sparql import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
 from mag_graph.store import (
     MEMORY,
-    Store,
     MagGraphError,
+    Store,
     default_store_path,
     is_remote,
     open_graph_store,
