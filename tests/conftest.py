@@ -31,6 +31,9 @@ import pytest
 from mag_graph.store import GraphStore, RemoteStore, Store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Helper modules of the tests (serve_process, workbench_server) are imported by name.
+if str(FIXTURES.parent) not in sys.path:
+    sys.path.insert(0, str(FIXTURES.parent))
 # The browser of the page tests: Debian's Chromium (scripts/ensure-chromium.sh), driven by
 # Playwright with executable_path; Playwright never downloads a browser of its own.
 CHROMIUM = os.environ.get("MAG_GRAPH_CHROMIUM", "/usr/bin/chromium")

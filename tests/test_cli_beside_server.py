@@ -14,18 +14,15 @@ import base64
 import http.client
 import json
 import os
-import queue
-import re
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import serve_process
 
 from mag_graph.access.auth import AuthRegistry
 from mag_graph.store import Store
@@ -89,41 +86,13 @@ class Server:
             conn.close()
 
 
-def _drain(stream: Any, lines: queue.Queue[str], keep: list[str]) -> None:
-    for line in stream:
-        keep.append(line)
-        lines.put(line)
-
-
 def start(store: Path, *extra: str) -> Server:
-    env = {k: v for k, v in os.environ.items() if k != "MAG_GRAPH_STORE"}
-    command = [str(SCRIPT), "serve", "--store", str(store), "--host", "127.0.0.1", "--port", "0", *extra]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    lines: queue.Queue[str] = queue.Queue()
-    output: list[str] = []
-    threading.Thread(target=_drain, args=(process.stdout, lines, output), daemon=True).start()
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=1)
-        except queue.Empty:
-            if process.poll() is not None:
-                break
-            continue
-        match = re.search(r"serving on http://([0-9.]+):([0-9]+)/", line)
-        if match:
-            return Server(match.group(1), int(match.group(2)), store, process, output)
-    process.kill()
-    raise RuntimeError("mag-graph serve did not start:\n" + "".join(output))
+    running = serve_process.start(store, *extra, within=120)
+    return Server(running.host, running.port, store, running.process, running.output)
 
 
 def stop(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
+    serve_process.stop(server.process)
 
 
 @pytest.fixture(scope="module")

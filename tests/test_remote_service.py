@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import re
 import subprocess
 import sys
 import time
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import serve_process
 
 from mag_graph.access.auth import AuthRegistry
 
@@ -69,24 +68,9 @@ def _start(url: str, state: Path) -> Served:
     with AuthRegistry(state / "auth.sqlite") as auth:  # each machine its own users
         auth.add_user("eddie", PASSWORD, "editor")
         auth.add_user("ada", PASSWORD, "admin")
-    env = {**os.environ, "MAG_GRAPH_STATE_DIR": str(state), "MAG_GRAPH_SECRET_KEY": "same-on-every-machine"}
-    process = subprocess.Popen(
-        [str(SCRIPT), "serve", "--store", url, "--port", "0", "--query-timeout", "3"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-    )
-    output = []
-    deadline = time.monotonic() + 180
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        output.append(line)
-        match = re.search(r"serving on (http://[0-9.]+:[0-9]+)/", line)
-        if match:
-            return Served(match.group(1), process, state)
-    process.kill()
-    raise RuntimeError("mag-graph serve did not start:\n" + "".join(output))
+    env = {"MAG_GRAPH_STATE_DIR": str(state), "MAG_GRAPH_SECRET_KEY": "same-on-every-machine"}
+    running = serve_process.start(url, "--query-timeout", "3", env=env, host=None)
+    return Served(running.url, running.process, state)
 
 
 @pytest.fixture(scope="module")

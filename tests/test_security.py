@@ -18,7 +18,6 @@ import gc
 import http.client
 import json
 import os
-import queue
 import re
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import serve_process
 
 from mag_graph.access.auth import AuthRegistry
 from mag_graph.store import Store
@@ -102,44 +102,15 @@ class Server:
         return int(reply.json()["results"]["bindings"][0]["n"]["value"])
 
 
-def _drain(stream: Any, lines: queue.Queue[str], keep: list[str]) -> None:
-    for line in stream:
-        keep.append(line)
-        lines.put(line)
-
-
 def start(store: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
     """``mag-graph serve --port 0`` in a subprocess, once it says where it listens."""
-    environment = {k: v for k, v in os.environ.items() if k != "MAG_GRAPH_STORE"}
-    environment.update(env or {})
-    command = [str(SCRIPT), "serve", "--store", str(store), "--host", "127.0.0.1", "--port", "0", *extra]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment)
-    lines: queue.Queue[str] = queue.Queue()
-    output: list[str] = []
-    threading.Thread(target=_drain, args=(process.stdout, lines, output), daemon=True).start()
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=1)
-        except queue.Empty:
-            if process.poll() is not None:
-                break
-            continue
-        match = re.search(r"serving on http://([0-9.]+):([0-9]+)/", line)
-        if match:
-            return Server(match.group(1), int(match.group(2)), store, process, output)
-    process.kill()
-    raise RuntimeError("mag-graph serve did not start:\n" + "".join(output))
+    running = serve_process.start(store, *extra, env=env, within=120)
+    return Server(running.host, running.port, store, running.process, running.output)
 
 
 def stop(server: Server) -> None:
     assert server.process is not None
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
+    serve_process.stop(server.process)
 
 
 def make_store(path: Path, *, extra_themes: int = 0) -> Path:

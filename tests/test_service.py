@@ -16,7 +16,6 @@ import datetime as dt
 import http.client
 import json
 import os
-import queue
 import re
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import serve_process
 from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
@@ -86,43 +86,15 @@ class Server:
     reader_token: str
 
 
-def _reader(stream: Any, lines: queue.Queue[str], keep: list[str]) -> None:
-    for line in stream:
-        keep.append(line)
-        lines.put(line)
-
-
 def start_server(store: Path, *extra: str) -> tuple[subprocess.Popen[str], str, list[str]]:
     """``mag-graph serve --port 0`` in a subprocess; returns it with its base URL once it
     says where it listens (the output keeps being drained, so the pipe never fills)."""
-    env = {k: v for k, v in os.environ.items() if k != "MAG_GRAPH_STORE"}
-    command = [str(SCRIPT), "serve", "--store", str(store), "--host", "127.0.0.1", "--port", "0", *extra]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    lines: queue.Queue[str] = queue.Queue()
-    output: list[str] = []
-    threading.Thread(target=_reader, args=(process.stdout, lines, output), daemon=True).start()
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=1)
-        except queue.Empty:
-            if process.poll() is not None:
-                break
-            continue
-        match = re.search(r"serving on (http://[0-9.]+:[0-9]+)/", line)
-        if match:
-            return process, match.group(1), output
-    process.kill()
-    raise RuntimeError("mag-graph serve did not start:\n" + "".join(output))
+    running = serve_process.start(store, *extra, within=90)
+    return running.process, running.url, running.output
 
 
 def stop_server(process: subprocess.Popen[str]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    serve_process.stop(process, timeout=20)
 
 
 @pytest.fixture(scope="module")
