@@ -22,7 +22,9 @@ Owns the SHACL validation of the graph and what it needs, one module per concern
   by media type, size limit, parse errors with line and column);
 * :mod:`~mag_graph.validation.scope` - one municipality's whole role model (its sourced
   and illustrative graphs with the shared ones);
-* :mod:`~mag_graph.validation.errors` - the bad-input error;
+* :mod:`~mag_graph.validation.errors` - the bad-input error and the time-limit error;
+* :mod:`~mag_graph.validation.deadline` - the cooperative time limit of one validation
+  (``validate(..., deadline=...)``), checked by both engines between shapes and queries;
 * :mod:`~mag_graph.validation.impact` - what a change can affect (incremental validation
   in the CMS), built on what each shape reads
   (:mod:`~mag_graph.validation.shape_reads`, :mod:`~mag_graph.validation.sparql_reads`,
@@ -45,7 +47,8 @@ from mag_graph.validation.data import (  # noqa: F401
     load_files,
 )
 from mag_graph.validation.engine import validate  # noqa: F401
-from mag_graph.validation.errors import ValidationInputError  # noqa: F401
+from mag_graph.validation.deadline import Deadline  # noqa: F401
+from mag_graph.validation.errors import ValidationInputError, ValidationTimeoutError  # noqa: F401
 from mag_graph.validation.impact import affected_by, affected_nodes, validate_change  # noqa: F401
 from mag_graph.validation.report import ValidationReport, ValidationResult, format_text  # noqa: F401
 from mag_graph.validation.shapes import (  # noqa: F401

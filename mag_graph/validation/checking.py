@@ -34,6 +34,7 @@ from rdflib import URIRef
 from mag_graph.namespaces import MAGG, MAGID, Graphs
 from mag_graph.resources import resource_files
 from mag_graph.validation.data import _coerce
+from mag_graph.validation.deadline import Deadline
 from mag_graph.validation.engine import validate
 from mag_graph.validation.errors import ValidationInputError
 from mag_graph.validation.impact import affected_by
@@ -273,6 +274,7 @@ def check(
     municipality: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     name: str = "upload",
+    deadline: float | Deadline | None = None,
 ) -> ValidationReport:
     """Validate an upload without storing it; the :class:`~.report.ValidationReport`.
 
@@ -282,10 +284,13 @@ def check(
     or with one ``municipality``'s role model of it (:mod:`.scope`), and the report
     holds the findings about the resources the upload can affect (the incremental
     analysis of :mod:`.impact`), not the context's own findings elsewhere. ``name`` is the
-    file's name, for a converter's messages (a CSV's sheet is named after it)."""
+    file's name, for a converter's messages (a CSV's sheet is named after it).
+    ``deadline`` limits the time as in :func:`~.engine.validate` (raising
+    :class:`~.errors.ValidationTimeoutError`); none by default."""
     info = UploadInfo(name=name, names=context, lang=lang)
     quads = parse_upload(body, media_type, max_bytes=max_bytes, info=info)
-    return check_quads(quads, date=date, lang=lang, rules=rules, context=context, municipality=municipality)
+    return check_quads(quads, date=date, lang=lang, rules=rules, context=context, municipality=municipality,
+                       deadline=deadline)
 
 
 def check_quads(
@@ -297,8 +302,10 @@ def check_quads(
     context: Any | None = None,
     municipality: str | None = None,
     engine: str | None = None,
+    deadline: float | Deadline | None = None,
 ) -> ValidationReport:
     """:func:`check` of quads already parsed (from :func:`parse_upload` or :func:`read_files`)."""
+    limit = Deadline.of(deadline)
     store = ox.Store()
     store.extend(_ontology_quads())
     if context is None and municipality is not None:
@@ -309,7 +316,7 @@ def check_quads(
     locations = dict(getattr(quads, "locations", {}))
     if context is None:
         store.extend(quads)
-        return _located(validate(store, date=date, lang=lang, rules=rules, engine=engine), locations)
+        return _located(validate(store, date=date, lang=lang, rules=rules, engine=engine, deadline=limit), locations)
     base = municipality_store(context, municipality) if municipality is not None else _coerce(context)
     replaced = {ox.NamedNode(iri) for iri in getattr(quads, "replaces", ())}
     store.extend(q for q in base if q.subject not in replaced)
@@ -317,11 +324,16 @@ def check_quads(
     # What an upload can affect does not depend on the reference date (the date is a
     # constant in FILTERs, not a pattern), so the analysis runs with today's, which the
     # server's CMS keeps warm, and the validation with the asked one.
+    if limit is not None:
+        limit.check()
     before = affected_by(store, triples, rules=rules)
     store.extend(quads)
+    if limit is not None:
+        limit.check()
     after = affected_by(store, triples, rules=rules)
     mentioned = {URIRef(t.subject.value) for t in triples if isinstance(t.subject, ox.NamedNode)}
-    report = validate(store, date=date, lang=lang, rules=rules, focus_nodes=before | after | mentioned)
+    report = validate(store, date=date, lang=lang, rules=rules, focus_nodes=before | after | mentioned,
+                      deadline=limit)
     return _located(report, locations)
 
 

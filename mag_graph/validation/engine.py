@@ -40,6 +40,7 @@ from mag_graph.validation.data import (
     _restrict_to_graph,
     _with_inference,
 )
+from mag_graph.validation.deadline import Deadline, running_until
 from mag_graph.validation.errors import ValidationInputError
 from mag_graph.validation.report import ValidationReport, _read_results
 from mag_graph.validation.scope import municipality_store
@@ -70,6 +71,7 @@ def validate(
     focus_nodes: Iterable[Node] | None = None,
     shapes: Graph | Sequence[str | Path] | None = None,
     engine: str | None = None,
+    deadline: float | Deadline | None = None,
 ) -> ValidationReport:
     """Validate a store, a named graph of it, an rdflib graph or a list of files.
 
@@ -92,6 +94,13 @@ def validate(
     ``"pyshacl"`` (pySHACL per focus node, the reference); default :data:`DEFAULT_ENGINE`.
     Both give the same results (tests/test_setbased_engine.py). Incremental validation
     (``focus_nodes``) always runs on pySHACL.
+
+    ``deadline`` limits the run's time: a ``time.monotonic()`` instant or a
+    :class:`~mag_graph.validation.deadline.Deadline` (``Deadline.after(seconds)`` names
+    its limit in the error). Both engines check it between shapes and queries
+    (:mod:`~mag_graph.validation.deadline`) and raise
+    :class:`~mag_graph.validation.errors.ValidationTimeoutError` once it has passed.
+    None (the default, and the CLI's) means no limit.
     """
     engine = engine or DEFAULT_ENGINE
     if engine not in ENGINES:
@@ -107,7 +116,28 @@ def validate(
         )
     if graph is not None and municipality is not None:
         raise ValidationInputError("kies een graaf of een gemeente, niet beide / choose a graph or a municipality, not both")
+    limit = Deadline.of(deadline)
     reference_date = date or dt.date.today()
+    with running_until(limit):
+        return _validate(data, limit, reference_date, lang, rules, graph, municipality, inference, focus_nodes, shapes, engine)
+
+
+def _validate(
+    data: Any,
+    deadline: Deadline | None,
+    reference_date: dt.date,
+    lang: str,
+    rules: Iterable[str] | None,
+    graph: str | None,
+    municipality: str | None,
+    inference: str,
+    focus_nodes: Iterable[Node] | None,
+    shapes: Graph | Sequence[str | Path] | None,
+    engine: str,
+) -> ValidationReport:
+    """:func:`validate` once its arguments are checked, within its deadline."""
+    if deadline is not None:
+        deadline.check()
     store = _coerce(data)
     if municipality is not None:
         store = municipality_store(store, municipality)
@@ -124,12 +154,14 @@ def validate(
         nodes = {URIRef(str(n)) for n in focus_nodes if not isinstance(n, (BNode, Literal))}
         report_graph = _validate_focus(store, nodes, reference_date, rules)
     elif engine == "setbased":
-        report_graph = run_setbased(store, shapes_graph, use_shapes)
+        report_graph = run_setbased(store, shapes_graph, use_shapes, deadline)
     else:
         options: dict[str, Any] = {"shacl_graph": shapes_graph, "inplace": True, "allow_warnings": False}
         if use_shapes is not None:
             options["use_shapes"] = [str(s) for s in use_shapes]
         report_graph = _run_pyshacl(store, options)
+    if deadline is not None:
+        deadline.check()
     if catalogue is None:
         catalogue = _rules_in(shapes_graph)
     results = _read_results(report_graph, shapes_graph, store, lang)

@@ -40,7 +40,8 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from mag_graph.validation import pyshacl_patches  # noqa: F401  (patches pySHACL on import)
-from mag_graph.validation.errors import ValidationInputError
+from mag_graph.validation.deadline import Deadline
+from mag_graph.validation.errors import ValidationInputError, ValidationTimeoutError
 from mag_graph.validation.setbased_sparql import (
     correlated,
     set_based,
@@ -57,14 +58,18 @@ class _Fallback(Exception):
     """The shape is evaluated by pySHACL instead."""
 
 
-def run_setbased(store: ox.Store, shapes: Graph, use_shapes: Sequence[URIRef] | None = None) -> Graph:
+def run_setbased(
+    store: ox.Store, shapes: Graph, use_shapes: Sequence[URIRef] | None = None, deadline: Deadline | None = None
+) -> Graph:
     """The validation report graph of ``store`` against ``shapes`` (only ``use_shapes``
     when given), found set-based; the same graph pySHACL would give, up to blank node
-    names. Shapes pySHACL refuses raise :class:`ValidationInputError`."""
+    names. Shapes pySHACL refuses raise :class:`ValidationInputError`. With a
+    ``deadline``, it is checked before each shape, each chunk of focus nodes and each
+    query, and :class:`ValidationTimeoutError` raised once it has passed."""
     from pyshacl.errors import ReportableRuntimeError, ValidationFailure
 
     try:
-        return _Run(store, shapes, use_shapes).report()
+        return _Run(store, shapes, use_shapes, deadline).report()
     except ValidationFailure as error:
         raise ValidationInputError(f"pySHACL weigert de shapes / pySHACL refuses the shapes: {error.message}") from error
     except ReportableRuntimeError as error:
@@ -77,13 +82,16 @@ class _Run:
     """One validation run: pySHACL's validator set up as ``pyshacl.validate`` would
     (the store as its data graph, the shapes graph loaded the same way), evaluated set-based."""
 
-    def __init__(self, store: ox.Store, shapes: Graph, use_shapes: Sequence[URIRef] | None) -> None:
+    def __init__(
+        self, store: ox.Store, shapes: Graph, use_shapes: Sequence[URIRef] | None, deadline: Deadline | None = None
+    ) -> None:
         from pyshacl.graph_abstraction import DataGraph
         from pyshacl.monkey import rdflib_bool_patch, rdflib_bool_unpatch
         from pyshacl.rdfutil import load_from_source
         from pyshacl.validator import Validator
 
         self.store = store
+        self.deadline = deadline
         self.data = DataGraph.from_oxigraph_store(store)
         rdflib_bool_patch()
         try:
@@ -110,6 +118,7 @@ class _Run:
         for shape in shapes:
             if shape.deactivated:
                 continue
+            self._check_deadline()
             try:
                 found = self._top_level(shape)
             except _Fallback:
@@ -133,9 +142,10 @@ class _Run:
         try:
             results: list[Any] = []
             for chunk in self._focus_chunks(targets):
+                self._check_deadline()
                 results += self._evaluate(shape, chunk, [])
             return results
-        except _Fallback:
+        except (_Fallback, ValidationTimeoutError):
             raise
         except Exception as error:  # a constraint pySHACL would refuse: let pySHACL say so
             raise _Fallback from error
@@ -250,7 +260,12 @@ class _Run:
 
     # ------------------------------------------------------------------ queries
 
+    def _check_deadline(self) -> None:
+        if self.deadline is not None:
+            self.deadline.check()
+
     def _solutions(self, query: str) -> Any:
+        self._check_deadline()
         return self.data.query_oxigraph(query)
 
     def _pairs(self, query: str) -> list[tuple[Any, Any]]:
