@@ -117,6 +117,12 @@ SETTINGS: dict[str, tuple[Any, str]] = {
         16 * 1024 * 1024,
         "Largest role model POST /api/v1/validation and /validatie/controleren check, in bytes; larger ones get 413.",
     ),
+    "MAG_GRAPH_VALIDATION_TIMEOUT": (
+        60.0,
+        ("Seconds a validation a request starts may run (POST /api/v1/validation, /validatie/controleren, the "
+         "report of /validatie); past it the validation stops between two shapes or queries and the request "
+         "gets 503 with Retry-After. 0 or None: no limit."),
+    ),
     "MAG_GRAPH_WARM_UP": (
         False,
         ("Warm up validation in a background thread at start (what each shape reads), so the first CMS write "

@@ -47,13 +47,13 @@ from mag_graph import sheets, validation
 from mag_graph.cms import workflow
 from mag_graph.sparql import negotiate
 from mag_graph.store import MagGraphError
-from mag_graph.validation import ValidationInputError, checking, rulebook, scope
+from mag_graph.validation import Deadline, ValidationInputError, ValidationTimeoutError, checking, rulebook, scope
 from mag_graph.validation.scope import municipalities
 
 from . import pages
 from .i18n import STRINGS, request_language, t
 from .openapi import Operations, negotiated
-from .problems import Problem
+from .problems import Problem, retry_after
 from .report_pdf import html_to_pdf, pdf_styles
 from .runtime import state, visible_graphs
 from .session import sees_drafts
@@ -284,6 +284,18 @@ def _name_actors(items: list[rulebook.Finding], lang: str) -> None:
             item.actorLabels = tuple(names.get(a, label) for a, label in zip(item.actors, item.actorLabels, strict=False))
 
 
+def _validation_limit() -> float | None:
+    """Seconds a validation a request starts may run (``MAG_GRAPH_VALIDATION_TIMEOUT``;
+    0 or None: no limit)."""
+    raw = current_app.config.get("MAG_GRAPH_VALIDATION_TIMEOUT", 60.0)
+    return float(raw) if raw else None
+
+
+def _deadline(limit: float | None) -> Deadline | None:
+    """The deadline of a validation starting now, ``limit`` seconds away (none without a limit)."""
+    return Deadline.after(limit) if limit else None
+
+
 # --------------------------------------------------------------------------- the store's report
 
 
@@ -294,10 +306,15 @@ def store_report(date: dt.date, lang: str, municipality: str | None, *, drafts: 
     service = state().service
     generation = service.generation
     key = (generation, "validation-page", date.isoformat(), lang, municipality, drafts)
+    limit = _validation_limit()
 
     def compute() -> Any:
+        # the time limit counts from the job's start (jobs wait for each other); a job
+        # that runs out of time ends with ValidationTimeoutError, which ReportJobs does
+        # not keep as a result (the next request starts it again)
+        deadline = _deadline(limit)
         data = service.store if drafts else workflow.public_copy(service.store)
-        return validation.validate(data, date=date, lang=lang, municipality=municipality)
+        return validation.validate(data, date=date, lang=lang, municipality=municipality, deadline=deadline)
 
     return _jobs().job(key, compute, generation)
 
@@ -352,6 +369,12 @@ def report_page() -> Any:
         context["running"] = True
         response = pages._page("validation.html", 202, **context)
         return response
+    except ValidationTimeoutError as exc:
+        if download:
+            raise  # a 503 problem with Retry-After (api/problems.py)
+        context["error"] = t("validation_error", lang, message=pages._message(exc, lang))
+        html, status = pages._page("validation.html", 503, **context)
+        return html, status, {"Retry-After": retry_after(exc)}
     except (ValidationInputError, MagGraphError) as exc:
         context["error"] = t("validation_error", lang, message=pages._message(exc, lang))
         return pages._page("validation.html", 400, **context)
@@ -411,7 +434,7 @@ _CHECK_KEYS = ("date", "lang", "rule", "context", "municipality")
     produces=(JSON, TURTLE, CSV, PDF),
     media_schemas={JSON: {"$ref": "#/components/schemas/ValidationReport"}, TURTLE: {"type": "string"},
                    CSV: {"type": "string"}, PDF: {"type": "string", "format": "binary"}},
-    raises=(ValidationInputError,),
+    raises=(ValidationInputError, ValidationTimeoutError),
     negotiation="validation report",
     public=True,  # reads: nothing is stored
 )
@@ -439,7 +462,8 @@ def check_upload() -> Response:
     if context_name == "store":
         context = workflow.public_copy(service.store) if visible_graphs() is not None else service.store
     report = _checked(body, request.content_type, date=date, lang=lang, rules=rules or None,
-                      context=context, municipality=municipality, name="upload")
+                      context=context, municipality=municipality, name="upload",
+                      deadline=_deadline(_validation_limit()))
     data, content_type = _serialise(report, media, lang)
     response = Response(data, status=200, content_type=content_type)
     response.headers["Content-Language"] = lang
@@ -567,7 +591,11 @@ def check_page() -> Any:
     context = workflow.public_copy(service.store) if form["context"] else None
     try:
         report = checking.check(body, parser.media_type, date=date, lang=lang, context=context,
-                                municipality=municipality, max_bytes=limit, name=name)
+                                municipality=municipality, max_bytes=limit, name=name,
+                                deadline=_deadline(_validation_limit()))
+    except ValidationTimeoutError as error:
+        html, status = fail(503, t("check_failed", lang, message=pages._message(error, lang)))
+        return html, status, {"Retry-After": retry_after(error)}
     except ValidationInputError as error:
         status = 413 if isinstance(error, checking.UploadTooLargeError) else 415 if isinstance(error, checking.UnsupportedUploadError) else 400
         return fail(status, t("check_failed", lang, message=pages._message(error, lang)))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -42,7 +43,7 @@ from mag_graph.store import (
     StoreError,
     UnknownGraphError,
 )
-from mag_graph.validation import ValidationInputError
+from mag_graph.validation import ValidationInputError, ValidationTimeoutError
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +194,7 @@ _CORE_STATUSES: tuple[tuple[type[BaseException], int, str], ...] = (
     (UnknownGraphError, 404, PROBLEM_BASE + "unknown-graph"),
     (InvalidCredentialsError, 401, PROBLEM_BASE + "invalid-credentials"),
     (StoreError, 503, PROBLEM_BASE + "store-unavailable"),
+    (ValidationTimeoutError, 503, PROBLEM_BASE + "validation-timeout"),
     (LoadError, 400, PROBLEM_BASE + "invalid-rdf"),
     (ValidationInputError, 400, PROBLEM_BASE + "invalid-parameter"),
     (InvalidIRIError, 400, "about:blank"),
@@ -239,6 +241,12 @@ def statuses_of(errors: Iterable[type[BaseException] | int]) -> set[int]:
     return {e if isinstance(e, int) else status_for(e) for e in errors}
 
 
+def retry_after(exc: ValidationTimeoutError) -> str:
+    """``Retry-After`` of a validation that ran out of time: its limit, rounded up (at
+    least a second); a busy server may have room by then."""
+    return str(max(1, math.ceil(exc.limit or 1)))
+
+
 def error_response(exc: MagGraphError) -> Response:
     """The problem document of an error of the core: 406 and 415 list what is
     ``acceptable``, a 401 says how to authenticate, a wrong parameter is named in
@@ -255,6 +263,10 @@ def error_response(exc: MagGraphError) -> Response:
         extensions["acceptable"] = exc.offers
     if isinstance(exc, UnsupportedMediaTypeError):
         extensions["acceptable"] = exc.accepted
+    if isinstance(exc, ValidationTimeoutError):
+        headers["Retry-After"] = retry_after(exc)
+        if exc.limit is not None:
+            extensions["limit"] = exc.limit
     return problem_response(status, str(exc), type=kind, headers=headers, **extensions)
 
 

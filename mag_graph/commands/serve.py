@@ -56,6 +56,9 @@ def _stop(signum: int, frame: Any) -> None:
               help="Threads van waitress / waitress worker threads.")
 @click.option("--query-timeout", default=DEFAULT_TIMEOUT, show_default=True, type=click.FloatRange(min=0.1),
               help="Seconden per SPARQL-query; daarna wordt de query gestopt / seconds per query, then it is stopped.")
+@click.option("--validation-timeout", default=60.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconden per validatie die een verzoek start (0: geen limiet); daarna 503 / "
+                   "seconds a validation started by a request may run (0: no limit), then 503.")
 @click.option("--max-results", default=DEFAULT_MAX_ROWS, show_default=True, type=click.IntRange(min=1),
               help="Hoogstens zoveel rijen of triples per antwoord / at most this many rows or triples per answer.")
 @click.option("--workers", default=None, type=click.IntRange(min=0),
@@ -76,6 +79,7 @@ def serve(
     port: int,
     threads: int,
     query_timeout: float,
+    validation_timeout: float,
     max_results: int,
     workers: int | None,
     cors_origins: tuple[str, ...],
@@ -111,6 +115,7 @@ def serve(
             initialise(store)
         config: dict[str, Any] = {
             "MAG_GRAPH_QUERY_TIMEOUT": query_timeout,
+            "MAG_GRAPH_VALIDATION_TIMEOUT": validation_timeout,
             "MAG_GRAPH_MAX_RESULTS": max_results,
             "MAG_GRAPH_QUERY_WORKERS": workers,
             "MAG_GRAPH_WARM_UP": True,  # the first write after start does not wait for validation's analysis
