@@ -47,7 +47,14 @@ from mag_graph import sheets, validation
 from mag_graph.cms import workflow
 from mag_graph.sparql import negotiate
 from mag_graph.store import MagGraphError
-from mag_graph.validation import Deadline, ValidationInputError, ValidationTimeoutError, checking, rulebook, scope
+from mag_graph.validation import (
+    Deadline,
+    ValidationInputError,
+    ValidationTimeoutError,
+    checking,
+    rulebook,
+    scope,
+)
 from mag_graph.validation.scope import municipalities
 
 from . import pages

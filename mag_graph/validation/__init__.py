@@ -46,8 +46,8 @@ from mag_graph.validation.data import (  # noqa: F401
     example_store,
     load_files,
 )
-from mag_graph.validation.engine import validate  # noqa: F401
 from mag_graph.validation.deadline import Deadline  # noqa: F401
+from mag_graph.validation.engine import validate  # noqa: F401
 from mag_graph.validation.errors import ValidationInputError, ValidationTimeoutError  # noqa: F401
 from mag_graph.validation.impact import affected_by, affected_nodes, validate_change  # noqa: F401
 from mag_graph.validation.report import ValidationReport, ValidationResult, format_text  # noqa: F401
