@@ -6,6 +6,7 @@
     python -m benchmarks --quick         # smaller sizes (a few minutes instead of ~15)
     python -m benchmarks report          # the readable report: actors, spreadsheet uploads, PDF
     python -m benchmarks workbench       # form render and save p50 (benchmarks/workbench.py)
+    python -m benchmarks deadline        # the validation time limit: overhead and stop precision
     python -m benchmarks store --backend oxigraph --backend virtuoso --size 100k
                                          # the store on each backend, ratios to embedded
 
@@ -49,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         import sys
 
         argv = sys.argv[1:]
+    if argv[:1] == ["deadline"]:  # the validation time limit's cost and precision
+        from . import validation_deadline
+
+        return validation_deadline.main(argv[1:])
     if argv[:1] == ["workbench"]:  # its own options (--runs, --size)
         from . import workbench
 
