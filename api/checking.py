@@ -303,6 +303,11 @@ def _deadline(limit: float | None) -> Deadline | None:
     return Deadline.after(limit) if limit else None
 
 
+def request_deadline() -> Deadline | None:
+    """The deadline of a validation this request starts now (``MAG_GRAPH_VALIDATION_TIMEOUT``)."""
+    return _deadline(_validation_limit())
+
+
 # --------------------------------------------------------------------------- the store's report
 
 
@@ -470,7 +475,7 @@ def check_upload() -> Response:
         context = workflow.public_copy(service.store) if visible_graphs() is not None else service.store
     report = _checked(body, request.content_type, date=date, lang=lang, rules=rules or None,
                       context=context, municipality=municipality, name="upload",
-                      deadline=_deadline(_validation_limit()))
+                      deadline=request_deadline())
     data, content_type = _serialise(report, media, lang)
     response = Response(data, status=200, content_type=content_type)
     response.headers["Content-Language"] = lang
@@ -599,7 +604,7 @@ def check_page() -> Any:
     try:
         report = checking.check(body, parser.media_type, date=date, lang=lang, context=context,
                                 municipality=municipality, max_bytes=limit, name=name,
-                                deadline=_deadline(_validation_limit()))
+                                deadline=request_deadline())
     except ValidationTimeoutError as error:
         html, status = fail(503, t("check_failed", lang, message=pages._message(error, lang)))
         return html, status, {"Retry-After": retry_after(error)}

@@ -31,7 +31,7 @@ from flask import (
 from mag_graph import questions, validation
 from mag_graph.cms import workflow
 from mag_graph.questions import ParameterError, UnknownQuestionError
-from mag_graph.validation import ValidationInputError
+from mag_graph.validation import ValidationInputError, ValidationTimeoutError
 
 from . import checking, cms, working_copies
 from .headers import API_VERSION
@@ -191,7 +191,7 @@ _VALIDATION_KEYS = ("date", "lang", "rule", "municipality")
     ],
     responses={200: {"description": "Het validatierapport / the validation report"}},
     produces=(JSON,), schema={"$ref": "#/components/schemas/ValidationReport"},
-    raises=(ValidationInputError,),
+    raises=(ValidationInputError, ValidationTimeoutError),
 )
 def validation_report() -> Response:
     unknown = sorted(set(request.args) - set(_VALIDATION_KEYS))
@@ -215,9 +215,11 @@ def validation_report() -> Response:
     municipality = (request.args.get("municipality") or "").strip() or None
     key = ("validation", effective.isoformat(), lang, tuple(rules), restricted, municipality)
 
-    def compute() -> bytes:
+    def compute() -> bytes:  # a timed-out run raises (503) and is not cached
+        deadline = checking.request_deadline()
         data = workflow.public_copy(service.store) if restricted else service.store
-        report = validation.validate(data, date=effective, lang=lang, rules=rules or None, municipality=municipality)
+        report = validation.validate(data, date=effective, lang=lang, rules=rules or None, municipality=municipality,
+                                     deadline=deadline)
         return json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")
 
     data = service.cached(key, compute, size=len)

@@ -193,5 +193,18 @@ def test_the_report_page_shows_a_timed_out_job_and_does_not_keep_it(server: tupl
 def test_the_limit_is_documented(server: tuple[str, Any]) -> None:
     base, _ = server
     _, _, body = _call(base, "GET", "/api/v1/openapi.json")
-    operation = json.loads(body)["paths"]["/validation"]["post"]
-    assert "503" in operation["responses"]
+    paths = json.loads(body)["paths"]
+    assert "503" in paths["/validation"]["post"]["responses"]
+    assert "503" in paths["/validation"]["get"]["responses"]
+
+
+def test_get_validation_answers_503_and_keeps_no_timed_out_report(server: tuple[str, Any],
+                                                                  limit: Callable[[float], None]) -> None:
+    base, _ = server
+    path = "/api/v1/validation?date=2019-06-01&municipality=maassluis"
+    status, headers, body = _call(base, "GET", path)
+    assert status == 503 and "Retry-After" in headers
+    assert json.loads(body)["type"].endswith("/validation-timeout")
+    limit(60.0)
+    status, _, body = _call(base, "GET", path)
+    assert status == 200 and {r["rule"] for r in json.loads(body)["results"]} == {"R26"}
