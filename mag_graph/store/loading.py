@@ -231,6 +231,25 @@ class _LoadDriver:
                 bar.close()
 
 
+def load_failure(exc: BaseException, current: _Source, graphs: Any, *, restored: bool) -> MagGraphError:
+    """The error a failed load reports, for either kind of store: the parse error with its
+    place in ``current``, a store error as it is, anything else as a load failure; when the
+    target ``graphs`` could not be put back, it says they may hold part of the data."""
+    if isinstance(exc, SyntaxError):
+        err: MagGraphError = _parse_error(current, exc)
+    elif isinstance(exc, MagGraphError):
+        err = exc
+    else:
+        err = LoadError(f"laden mislukt: {exc}", f"loading failed: {exc}")
+    if not restored:
+        names = ", ".join(_graph_label(g) for g in graphs)
+        err = LoadError(
+            f"{err.nl}; de grafen {names} bevatten mogelijk een deel van de data",
+            f"{err.en}; graphs {names} may hold part of the data",
+        )
+    return err
+
+
 def undo_plan(graphs: list[OxGraphName], existed: dict[OxGraphName, bool], empty: dict[OxGraphName, bool],
               replace: bool, backup_dir: Path | None) -> list[dict[str, Any]] | None:
     """How the next open undoes a write killed half-way (:meth:`Marker.can_undo`): per
@@ -356,19 +375,7 @@ class _Loading(_LoadDriver):
                 marker.finish()  # undone: nothing left to report
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
-            if isinstance(exc, SyntaxError):
-                err: MagGraphError = _parse_error(current, exc)
-            elif isinstance(exc, MagGraphError):
-                err = exc
-            else:
-                err = LoadError(f"laden mislukt: {exc}", f"loading failed: {exc}")
-            if not restored:
-                names = ", ".join(_graph_label(g) for g in graphs)
-                err = LoadError(
-                    f"{err.nl}; de grafen {names} bevatten mogelijk een deel van de data",
-                    f"{err.en}; graphs {names} may hold part of the data",
-                )
-            raise err.with_traceback(None) from None
+            raise load_failure(exc, current, graphs, restored=restored).with_traceback(None) from None
         finally:
             if owned_backup and backup_dir is not None:
                 shutil.rmtree(backup_dir, ignore_errors=True)

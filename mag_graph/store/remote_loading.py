@@ -34,19 +34,17 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from mag_graph.store import loading as _limits
-from mag_graph.store.errors import LoadError, MagGraphError
-from mag_graph.store.loading import undo_plan
+from mag_graph.store.errors import MagGraphError
+from mag_graph.store.loading import load_failure, undo_plan
 from mag_graph.store.protocol import N_TRIPLES
 from mag_graph.store.remote_sparql import BlankNodeSets
 from mag_graph.store.remote_transaction import RemoteTransaction, refuse_blank_nodes
 from mag_graph.store.results import LoadResult
 from mag_graph.store.sources import (
-    _parse_error,
     _Source,
 )
 from mag_graph.store.terms import (
     OxGraphName,
-    _graph_label,
     _graph_out,
     _has_blank_node,
     _sorted_graphs,
@@ -123,19 +121,7 @@ class _RemoteLoading(_limits._LoadDriver):
                 marker.finish()  # undone: nothing left to report
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
-            if isinstance(exc, SyntaxError):
-                err: MagGraphError = _parse_error(current, exc)
-            elif isinstance(exc, MagGraphError):
-                err = exc
-            else:
-                err = LoadError(f"laden mislukt: {exc}", f"loading failed: {exc}")
-            if not restored:
-                names = ", ".join(_graph_label(g) for g in graphs)
-                err = LoadError(
-                    f"{err.nl}; de grafen {names} bevatten mogelijk een deel van de data",
-                    f"{err.en}; graphs {names} may hold part of the data",
-                )
-            raise err.with_traceback(None) from None
+            raise load_failure(exc, current, graphs, restored=restored).with_traceback(None) from None
         finally:
             if owned_backup and backup_dir is not None:
                 shutil.rmtree(backup_dir, ignore_errors=True)
