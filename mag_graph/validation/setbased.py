@@ -33,15 +33,17 @@ found (docs/shapes-contract.md, "The set-based engine").
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
+from rdflib.term import Node
 
 from mag_graph.validation import pyshacl_patches  # noqa: F401  (patches pySHACL on import)
 from mag_graph.validation.deadline import Deadline
 from mag_graph.validation.errors import ValidationInputError, ValidationTimeoutError
+from mag_graph.validation.setbased_core import accepted
 from mag_graph.validation.setbased_sparql import (
     correlated,
     set_based,
@@ -49,27 +51,50 @@ from mag_graph.validation.setbased_sparql import (
     term_text,
 )
 
-# Focus nodes per query (see _Run._focus_chunks).
-CHUNK = 2000
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
 
 class _Fallback(Exception):
     """The shape is evaluated by pySHACL instead."""
 
 
+class _Failed:
+    """A result while only conformance is checked: the focus node that has it."""
+
+    __slots__ = ("focus",)
+
+    def __init__(self, focus: Any) -> None:
+        self.focus = focus
+
+
+def _focus_of(result: Any) -> Any:
+    """The focus node of a result: a :class:`_Failed`, or a result pySHACL made (its
+    text, node and triples)."""
+    from rdflib.namespace import SH
+
+    if isinstance(result, _Failed):
+        return result.focus
+    _, node, triples = result
+    return next(o for s, p, o in triples if s == node and p == SH.focusNode)
+
+
 def run_setbased(
-    store: ox.Store, shapes: Graph, use_shapes: Sequence[URIRef] | None = None, deadline: Deadline | None = None
+    store: ox.Store,
+    shapes: Graph,
+    use_shapes: Sequence[URIRef] | None = None,
+    deadline: Deadline | None = None,
+    focus_nodes: Iterable[Node] | None = None,
 ) -> Graph:
     """The validation report graph of ``store`` against ``shapes`` (only ``use_shapes``
     when given), found set-based; the same graph pySHACL would give, up to blank node
     names. Shapes pySHACL refuses raise :class:`ValidationInputError`. With a
-    ``deadline``, it is checked before each shape, each chunk of focus nodes and each
-    query, and :class:`ValidationTimeoutError` raised once it has passed."""
+    ``deadline``, it is checked before each shape and each query, and
+    :class:`ValidationTimeoutError` raised once it has passed. With ``focus_nodes``, each
+    shape's focus nodes are only those of its targets among them (IRIs only, as
+    pySHACL's ``focus_nodes`` option: other nodes are ignored); shapes evaluated by
+    pySHACL as a whole then get the same restriction."""
     from pyshacl.errors import ReportableRuntimeError, ValidationFailure
 
     try:
-        return _Run(store, shapes, use_shapes, deadline).report()
+        return _Run(store, shapes, use_shapes, deadline, focus_nodes).report()
     except ValidationFailure as error:
         raise ValidationInputError(f"pySHACL weigert de shapes / pySHACL refuses the shapes: {error.message}") from error
     except ReportableRuntimeError as error:
@@ -83,7 +108,12 @@ class _Run:
     (the store as its data graph, the shapes graph loaded the same way), evaluated set-based."""
 
     def __init__(
-        self, store: ox.Store, shapes: Graph, use_shapes: Sequence[URIRef] | None, deadline: Deadline | None = None
+        self,
+        store: ox.Store,
+        shapes: Graph,
+        use_shapes: Sequence[URIRef] | None,
+        deadline: Deadline | None = None,
+        focus_nodes: Iterable[Node] | None = None,
     ) -> None:
         from pyshacl.graph_abstraction import DataGraph
         from pyshacl.monkey import rdflib_bool_patch, rdflib_bool_unpatch
@@ -99,9 +129,16 @@ class _Run:
         finally:
             rdflib_bool_unpatch()
         self.validator = Validator(self.data, shacl_graph=loaded, options={"inplace": True, "allow_warnings": False})
+        # The given focus nodes (IRIs only), as a set and as a VALUES ?this table.
+        self.focus_set: set[URIRef] | None = None
+        self.focus_table: str | None = None
+        if focus_nodes is not None:
+            self.focus_set = {URIRef(str(n)) for n in focus_nodes if isinstance(n, URIRef)}
+            self.focus_table = "VALUES ?this { " + " ".join(f"<{i}>" for i in sorted(self.focus_set)) + " }"
         self.executor = self.validator.make_executor()
         self.use_shapes = [URIRef(str(s)) for s in use_shapes] if use_shapes else None
         self.fallbacks: list[str] = []  # shapes pySHACL evaluated as a whole (for the docs and tests)
+        self.checking = False  # only conformance is checked (see _nonconforming)
 
     def shapes(self) -> list[Any]:
         sg = self.validator.shacl_graph
@@ -123,12 +160,23 @@ class _Run:
                 found = self._top_level(shape)
             except _Fallback:
                 self.fallbacks.append(str(shape.node))
-                shape_conforms, found = shape.validate(self.executor, self.data)
+                shape_conforms, found = self._fallback(shape)
                 conforms = conforms and shape_conforms
             conforms = conforms and not found
             results.extend(found)
         report, _ = Validator.create_validation_report(self.validator.shacl_graph, conforms, results)
         return report
+
+    def _fallback(self, shape: Any) -> tuple[bool, list[Any]]:
+        """pySHACL's evaluation of a whole shape: its own targets, restricted to the given
+        focus nodes (handed to the shape as its focus: pySHACL's own ``focus_nodes``
+        option would also filter the value nodes of nested shapes)."""
+        if self.focus_set is None:
+            return shape.validate(self.executor, self.data)
+        if not self.focus_set:
+            return True, []
+        focus = [f for f in shape.focus_nodes(self.data) if f in self.focus_set]
+        return shape.validate(self.executor, self.data, focus=focus) if focus else (True, [])
 
     # ------------------------------------------------------------------ shapes
 
@@ -136,36 +184,15 @@ class _Run:
         nodes, classes, implicit, objects_of, subjects_of = (list(t) for t in shape.target())
         if not (nodes or classes or implicit or objects_of or subjects_of):
             return []
-        targets = targets_query(nodes, [*classes, *implicit], subjects_of, objects_of)
+        targets = targets_query(nodes, [*classes, *implicit], subjects_of, objects_of, self.focus_table)
         if targets is None:
             raise _Fallback
         try:
-            results: list[Any] = []
-            for chunk in self._focus_chunks(targets):
-                self._check_deadline()
-                results += self._evaluate(shape, chunk, [])
-            return results
+            return self._evaluate(shape, targets, [])
         except (_Fallback, ValidationTimeoutError):
             raise
         except Exception as error:  # a constraint pySHACL would refuse: let pySHACL say so
             raise _Fallback from error
-
-    def _focus_chunks(self, targets: str) -> list[str]:
-        """The focus nodes as ``VALUES ?this`` tables of at most :data:`CHUNK` nodes each,
-        found once: a table joins cheaply wherever Oxigraph's planner puts it, while the
-        targets' sub-select could be evaluated again for every solution of a nested loop.
-        Focus nodes that cannot be written in a query (blank nodes; typed literals, which
-        Oxigraph would read in canonical form) keep the sub-select."""
-        found = [s["this"] for s in self._solutions(f"SELECT DISTINCT ?this WHERE {{ {targets} }}")]
-        if not found:
-            return []
-        texts = []
-        for term in found:
-            if isinstance(term, ox.NamedNode) or isinstance(term, ox.Literal) and term.datatype.value == _XSD_STRING and term.language is None:
-                texts.append(str(term))
-            else:
-                return [targets]
-        return ["VALUES ?this { " + " ".join(texts[i:i + CHUNK]) + " }" for i in range(0, len(texts), CHUNK)]
 
     def _evaluate(self, shape: Any, targets: str, path: list[Any]) -> list[Any]:
         from pyshacl.constraints import (
@@ -181,6 +208,7 @@ class _Run:
         )
         from pyshacl.constraints.core.shape_based_constraints import (
             PropertyConstraintComponent,
+            QualifiedValueShapeConstraintComponent,
         )
         from pyshacl.constraints.core.value_constraints import ClassConstraintComponent
         from pyshacl.constraints.sparql.sparql_based_constraints import (
@@ -215,7 +243,7 @@ class _Run:
                     query = (f"SELECT DISTINCT ?this ?value WHERE {{ {targets} {values} FILTER NOT EXISTS "
                              f"{{ ?value <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/"
                              f"<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{rule}> }} }}")
-                    results += [c.make_v_result(self.data, f, value_node=v) for f, v in self._pairs(query)]
+                    results += [self._make(c, f, value_node=v) for f, v in self._pairs(query)]
             elif component is HasValueConstraintComponent and all(term_text(v) for v in c.has_value_set):
                 for value in c.has_value_set:
                     if shape.is_property_shape:
@@ -223,7 +251,7 @@ class _Run:
                     else:
                         test = f"FILTER (!sameTerm(?this, {term_text(value)}))"
                     query = f"SELECT DISTINCT ?this WHERE {{ {targets} {test} }}"
-                    results += [c.make_v_result(self.data, f, value_node=None) for f, _ in self._pairs(query)]
+                    results += [self._make(c, f, value_node=None) for f, _ in self._pairs(query)]
             elif component is PropertyConstraintComponent and not shape.is_property_shape:
                 for node in c.property_shapes:
                     if shape.sg.is_filtered_out_shape(node):
@@ -236,12 +264,83 @@ class _Run:
                 if focus_values is None:
                     focus_values = self._focus_values(shape, targets, values)
                 results += self._sparql(shape, c, targets, focus_values, [*evaluation_path, c])
+            elif component is QualifiedValueShapeConstraintComponent and not c.is_disjoint:
+                if focus_values is None:
+                    focus_values = self._focus_values(shape, targets, values)
+                found_qualified = self._qualified(shape, c, focus_values, [*evaluation_path, c])
+                if found_qualified is None:
+                    _, found_qualified = c.evaluate(self.executor, self.data, focus_values, [*evaluation_path, c])
+                results += found_qualified
+            elif (condition := accepted(c)) is not None:
+                # Only the value nodes the condition does not accept go to pySHACL's component.
+                suspects = self._focus_values(shape, targets, values, f"FILTER (!COALESCE({condition}, false))")
+                _, found_results = c.evaluate(self.executor, self.data, suspects, [*evaluation_path, c])
+                results += found_results
             else:
                 if focus_values is None:
                     focus_values = self._focus_values(shape, targets, values)
                 _, found_results = c.evaluate(self.executor, self.data, focus_values, [*evaluation_path, c])
                 results += found_results
         return results
+
+    def _qualified(self, shape: Any, c: Any, focus_values: dict[Any, set[Any]], path: list[Any]) -> list[Any] | None:
+        """``sh:qualifiedValueShape`` with ``sh:qualifiedMinCount``/``MaxCount``: which
+        value nodes conform to the qualified shape is found set-based for all value nodes
+        at once (:meth:`_nonconforming`), then counted per focus node as pySHACL counts.
+        None when pySHACL's component must judge (a shape that may recur, value nodes
+        that cannot be written in a query); sibling shapes (``sh:qualifiedValueShapesDisjoint``)
+        are left to pySHACL by the caller."""
+        from pyshacl.constraints.core.shape_based_constraints import (
+            SH_QualifiedMaxCountConstraintComponent,
+            SH_QualifiedMinCountConstraintComponent,
+        )
+
+        every_value = set().union(*focus_values.values()) if focus_values else set()
+        if not every_value and (c.min_count is None or c.min_count < 1):
+            return []
+        if c.recursion_triggers(path):
+            return None
+        reports: list[Any] = []
+        for node in c.value_shapes:
+            if shape.sg.is_filtered_out_shape(node):
+                continue
+            other = shape.get_other_shape(node)
+            if not other:
+                return None  # pySHACL's component says what is wrong
+            failing = self._nonconforming(other, every_value, path) if every_value else set()
+            if failing is None:
+                return None
+            for focus, value_nodes in focus_values.items():
+                conforming = sum(1 for v in value_nodes if v not in failing)
+                if c.max_count is not None and conforming > c.max_count:
+                    reports.append(self._make(c, focus, constraint_component=SH_QualifiedMaxCountConstraintComponent))
+                if c.min_count is not None and conforming < c.min_count:
+                    reports.append(self._make(c, focus, constraint_component=SH_QualifiedMinCountConstraintComponent))
+        return reports
+
+    def _nonconforming(self, shape: Any, nodes: set[Any], path: list[Any]) -> set[Any] | None:
+        """The nodes that do not conform to ``shape``, each taken as its focus node (as
+        pySHACL's ``Shape.validate(focus=node)``), found with this engine's queries for all
+        nodes at once and without making results. None when a node cannot be written in a
+        query (only IRIs are) or a part of the shape must be evaluated by pySHACL as a whole."""
+        if not all(isinstance(n, URIRef) for n in nodes):
+            return None
+        table = "VALUES ?this { " + " ".join(f"<{n}>" for n in nodes) + " }"
+        checking, self.checking = self.checking, True
+        try:
+            found = self._evaluate(shape, table, path)
+        except _Fallback:
+            return None
+        finally:
+            self.checking = checking
+        return {_focus_of(r) for r in found}
+
+    def _make(self, c: Any, focus: Any, **kwargs: Any) -> Any:
+        """A validation result as pySHACL makes it; while only conformance is checked
+        (:meth:`_nonconforming`), just the focus node that has it."""
+        if self.checking:
+            return _Failed(focus)
+        return c.make_v_result(self.data, focus, **kwargs)
 
     def _path_text(self, shape: Any) -> str:
         from pyshacl.helper.path_helper import shacl_path_to_sparql_path
@@ -287,20 +386,28 @@ class _Run:
                  f"HAVING (COUNT(DISTINCT ?value) {comparison})")
         from pyshacl import graph_abstraction
 
-        return [c.make_v_result(self.data, graph_abstraction.to_rdf(s["this"])) for s in self._solutions(query)]
+        return [self._make(c, graph_abstraction.to_rdf(s["this"])) for s in self._solutions(query)]
 
-    def _focus_values(self, shape: Any, targets: str, values: str) -> dict[Any, set[Any]]:
-        """Every focus node with its value nodes (empty when it has none), in one query."""
+    def _focus_values(self, shape: Any, targets: str, values: str, condition: str = "") -> dict[Any, set[Any]]:
+        """Every focus node with its value nodes (empty when it has none), in one query;
+        with a ``condition`` (a FILTER on ``?value``), only the value nodes that meet it,
+        with their focus nodes."""
         from pyshacl import graph_abstraction
 
         to_rdf = graph_abstraction.to_rdf
         focus_values: dict[Any, set[Any]] = defaultdict(set)
         if not shape.is_property_shape:
-            for solution in self._solutions(f"SELECT DISTINCT ?this WHERE {{ {targets} }}"):
+            query = f"SELECT DISTINCT ?this WHERE {{ {targets} {values} {condition} }}" if condition else \
+                f"SELECT DISTINCT ?this WHERE {{ {targets} }}"
+            for solution in self._solutions(query):
                 focus = to_rdf(solution["this"])
                 focus_values[focus].add(focus)
             return dict(focus_values)
-        for solution in self._solutions(f"SELECT ?this ?value WHERE {{ {targets} OPTIONAL {{ {values} }} }}"):
+        if condition:
+            query = f"SELECT DISTINCT ?this ?value WHERE {{ {targets} {values} {condition} }}"
+        else:
+            query = f"SELECT ?this ?value WHERE {{ {targets} OPTIONAL {{ {values} }} }}"
+        for solution in self._solutions(query):
             focus = to_rdf(solution["this"])
             value = solution["value"]
             if value is None:
@@ -415,12 +522,12 @@ class _Run:
                 violations.append((t, p, v, row))
             for violation in violations:
                 if len(violation) == 2:
-                    results.append(c.make_v_result(self.data, focus, value_node=result_value, bound_vars=violation[1], **kwargs))
+                    results.append(self._make(c, focus, value_node=result_value, bound_vars=violation[1], **kwargs))
                     continue
                 t, p, v, row = violation
                 if v is None:
                     v = result_value
-                results.append(c.make_v_result(self.data, t or focus, value_node=v, result_path=p,
+                results.append(self._make(c, t or focus, value_node=v, result_path=p,
                                                bound_vars=(t, p, v, row), **kwargs))
         return results
 

@@ -58,11 +58,21 @@ def term_text(term: Node) -> str | None:
 
 
 def targets_query(
-    nodes: Iterable[Node], classes: Iterable[Node], subjects_of: Iterable[Node], objects_of: Iterable[Node]
+    nodes: Iterable[Node],
+    classes: Iterable[Node],
+    subjects_of: Iterable[Node],
+    objects_of: Iterable[Node],
+    restriction: str | None = None,
 ) -> str | None:
     """The focus nodes of a shape's target declarations as a sub-select binding ``?this``
-    (class targets through ``rdf:type/rdfs:subClassOf*``, as SHACL defines them); None
-    when a declaration names a blank node, or when there is no declaration at all."""
+    (class targets through ``rdf:type/rdfs:subClassOf*``, as SHACL defines them), each
+    once; only those in ``restriction`` (a ``VALUES ?this`` table) when given. None when
+    a declaration names a blank node, or when there is no declaration at all.
+
+    The sub-select is joined into every query of the shape, so Oxigraph finds the focus
+    nodes and joins them with the rest of the query once, instead of once per batch of
+    focus nodes (a ``VALUES`` batch re-reads the query's OPTIONAL parts over the whole
+    store: R26-dashboard-yearly took 133 s at 1M triples in batches of 2,000, 0.3 s so)."""
     parts = []
     node_texts = [term_text(n) for n in nodes]
     if any(t is None for t in node_texts):
@@ -85,6 +95,8 @@ def targets_query(
     if not parts:
         return None
     union = " UNION ".join("{ " + p + " }" for p in parts)
+    if restriction:
+        union = restriction + " " + (union if len(parts) == 1 else "{ " + union + " }")
     return "{ SELECT DISTINCT ?this WHERE { " + union + " } }"
 
 
