@@ -73,7 +73,8 @@ def _focus_of(result: Any) -> Any:
     if isinstance(result, _Failed):
         return result.focus
     _, node, triples = result
-    return next(o for s, p, o in triples if s == node and p == SH.focusNode)
+    focus = next(o for s, p, o in triples if s == node and p == SH.focusNode)
+    return focus[1] if isinstance(focus, tuple) else focus  # pySHACL writes (data graph, term)
 
 
 def run_setbased(
