@@ -17,7 +17,7 @@ import pytest
 from mag_graph import validation
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_setbased_engine import ENGINES, _canonical, result_set  # noqa: E402
+from test_setbased_engine import ENGINES, _canonical, result_set
 
 PREFIXES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
