@@ -275,8 +275,7 @@ class _Run:
             elif (condition := accepted(c)) is not None:
                 # Only the value nodes the condition does not accept go to pySHACL's component.
                 suspects = self._focus_values(shape, targets, values, f"FILTER (!COALESCE({condition}, false))")
-                _, found_results = c.evaluate(self.executor, self.data, suspects, [*evaluation_path, c])
-                results += found_results
+                results += self._judged(c, suspects, [*evaluation_path, c])
             else:
                 if focus_values is None:
                     focus_values = self._focus_values(shape, targets, values)
@@ -335,6 +334,18 @@ class _Run:
         finally:
             self.checking = checking
         return {_focus_of(r) for r in found}
+
+    def _judged(self, c: Any, focus_values: dict[Any, set[Any]], path: list[Any]) -> list[Any]:
+        """The results of pySHACL's component ``c`` (one judged value node by value node)
+        for these value nodes; while only conformance is checked, without the messages
+        pySHACL would write for each (most of its time in a qualified value shape)."""
+        if not self.checking:
+            return c.evaluate(self.executor, self.data, focus_values, path)[1]
+        c.make_v_result = lambda _data, focus, **_: _Failed(focus)
+        try:
+            return c.evaluate(self.executor, self.data, focus_values, path)[1]
+        finally:
+            del c.make_v_result
 
     def _make(self, c: Any, focus: Any, **kwargs: Any) -> Any:
         """A validation result as pySHACL makes it; while only conformance is checked
