@@ -35,10 +35,10 @@ _THIS = re.compile(r"[?$]this\b")
 _CURRENT_SHAPE = re.compile(r"[?$]currentShape\b")
 _UNSUPPORTED = re.compile(r"(?i)(?<![?$\w])(VALUES|GRAPH|SERVICE|MINUS|LIMIT|OFFSET|FROM)\b|[?$]shapesGraph\b")
 _SELECT = re.compile(r"(?i)\bSELECT\b")
+_SELECT_AFTER = re.compile(r"(?i)\s*SELECT\b")
 _AGGREGATE = re.compile(r"(?i)(?<![?$\w])(COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\s*\(")
 _GROUP_BY = re.compile(r"(?i)\bGROUP\s+BY\b")
 _HAVING = re.compile(r"(?i)\bHAVING\b")
-_BEFORE_BRACE = re.compile(r"(?i)(EXISTS|OPTIONAL|WHERE)\s*$")
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _SUBCLASS_OF = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
 
@@ -121,9 +121,8 @@ def _groups(masked: str) -> list[_Group] | None:
     stack: list[_Group] = []
     for index, char in enumerate(masked):
         if char == "{":
-            before = _BEFORE_BRACE.search(masked[:index])
-            kind = before.group(1).lower() if before else "group"
-            if kind == "group" and _SELECT.match(masked[index + 1:].lstrip()):
+            kind = _opened_by(masked, index)
+            if kind == "group" and _SELECT_AFTER.match(masked, index + 1):
                 kind = "subquery"
             group = _Group(index, kind=kind, parent=stack[-1] if stack else None, children=[])
             if stack:
@@ -135,6 +134,19 @@ def _groups(masked: str) -> list[_Group] | None:
                 return None
             stack.pop().end = index
     return found if not stack else None
+
+
+def _opened_by(masked: str, index: int) -> str:
+    """What opens the brace at ``index``: the keyword before it (EXISTS, OPTIONAL, WHERE,
+    lower-cased), whitespace between them allowed, or "group". Read backwards from the
+    brace, so finding every group takes time linear in the query."""
+    end = index
+    while end > 0 and masked[end - 1].isspace():
+        end -= 1
+    for keyword in ("exists", "optional", "where"):
+        if masked[max(0, end - len(keyword)):end].lower() == keyword:
+            return keyword
+    return "group"
 
 
 def _own_text(masked: str, group: _Group) -> str:
