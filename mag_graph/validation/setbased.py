@@ -56,6 +56,33 @@ class _Fallback(Exception):
     """The shape is evaluated by pySHACL instead."""
 
 
+class _FocusValues:
+    """A shape's focus nodes with their value nodes, read from the store when first
+    needed (:meth:`_Run._focus_values`); until then one focus node, if any."""
+
+    def __init__(self, run: _Run, shape: Any, targets: str, values: str) -> None:
+        self.run, self.shape, self.targets, self.values = run, shape, targets, values
+        self.read: dict[Any, set[Any]] | None = None
+
+    def sample(self) -> Any:
+        from pyshacl import graph_abstraction
+
+        if self.read is not None:
+            return next(iter(self.read), None)
+        found = list(self.run._solutions(f"SELECT ?this WHERE {{ {self.targets} }} LIMIT 1"))
+        return graph_abstraction.to_rdf(found[0]["this"]) if found else None
+
+    def __call__(self) -> dict[Any, set[Any]]:
+        if self.read is None:
+            self.read = self.run._focus_values(self.shape, self.targets, self.values)
+        return self.read
+
+
+def _read(focus_values: Any) -> dict[Any, set[Any]]:
+    """Focus nodes with their value nodes, read now if they were not yet."""
+    return focus_values() if isinstance(focus_values, _FocusValues) else focus_values
+
+
 class _Failed:
     """A result while only conformance is checked: the focus node that has it."""
 
@@ -229,7 +256,7 @@ class _Run:
                 components.append(CONSTRAINT_PARAMETERS_MAP[predicate])
         evaluation_path = [*path, shape]
         results: list[Any] = []
-        focus_values: dict[Any, set[Any]] | None = None
+        focus_values: Any = None  # a dict, or a _FocusValues not read yet
         for component in components:
             try:
                 c = component(shape)
@@ -263,11 +290,10 @@ class _Run:
                     results += self._evaluate(found, targets, [*evaluation_path, c])
             elif component is SPARQLBasedConstraint:
                 if focus_values is None:
-                    focus_values = self._focus_values(shape, targets, values)
+                    focus_values = _FocusValues(self, shape, targets, values)
                 results += self._sparql(shape, c, targets, focus_values, [*evaluation_path, c])
             elif component is QualifiedValueShapeConstraintComponent and not c.is_disjoint:
-                if focus_values is None:
-                    focus_values = self._focus_values(shape, targets, values)
+                focus_values = self._focus_values(shape, targets, values) if focus_values is None else _read(focus_values)
                 found_qualified = self._qualified(shape, c, focus_values, [*evaluation_path, c])
                 if found_qualified is None:
                     _, found_qualified = c.evaluate(self.executor, self.data, focus_values, [*evaluation_path, c])
@@ -277,8 +303,7 @@ class _Run:
                 suspects = self._focus_values(shape, targets, values, f"FILTER (!COALESCE({condition}, false))")
                 results += self._judged(c, suspects, [*evaluation_path, c])
             else:
-                if focus_values is None:
-                    focus_values = self._focus_values(shape, targets, values)
+                focus_values = self._focus_values(shape, targets, values) if focus_values is None else _read(focus_values)
                 _, found_results = c.evaluate(self.executor, self.data, focus_values, [*evaluation_path, c])
                 results += found_results
         return results
@@ -428,24 +453,27 @@ class _Run:
                 focus_values[focus].add(to_rdf(value))
         return dict(focus_values)
 
-    def _sparql(self, shape: Any, c: Any, targets: str, focus_values: dict[Any, set[Any]], path: list[Any]) -> list[Any]:
+    def _sparql(self, shape: Any, c: Any, targets: str, focus_values: Any, path: list[Any]) -> list[Any]:
         """A shape's SPARQL constraints, each run once for all focus nodes; a query that
-        cannot be rewritten is run by pySHACL's component per focus node."""
+        cannot be rewritten is run by pySHACL's component per focus node. ``focus_values``
+        is the focus nodes with their value nodes, or a :class:`_FocusValues` that reads
+        them only when needed (a query run per focus node, or by pySHACL)."""
         results: list[Any] = []
         pending = []
+        sample = focus_values.sample() if isinstance(focus_values, _FocusValues) else next(iter(focus_values), None)
         for helper in c.sparql_constraints:
             if helper.deactivated:
                 continue
-            if not focus_values:
+            if sample is None:
                 continue
-            _, text = helper.pre_bind_variables(next(iter(focus_values)))  # checks the query as pySHACL does
+            _, text = helper.pre_bind_variables(sample)  # checks the query as pySHACL does
             text = helper.apply_prefixes(text)
             rewritten = set_based(text, targets, term_text(shape.node) if isinstance(shape.node, URIRef) else None)
             if rewritten is None:
                 pending.append(helper)
                 continue
-            if correlated(text) and all(isinstance(f, URIRef) for f in focus_values):
-                rows = self._rows_per_focus(shape, helper, text, focus_values)
+            if correlated(text) and all(isinstance(f, URIRef) for f in _read(focus_values)):
+                rows = self._rows_per_focus(shape, helper, text, _read(focus_values))
                 if rows is None:
                     pending.append(helper)
                     continue
@@ -456,7 +484,7 @@ class _Run:
             original = c.sparql_constraints
             c.sparql_constraints = pending
             try:
-                _, found = c.evaluate(self.executor, self.data, focus_values, path)
+                _, found = c.evaluate(self.executor, self.data, _read(focus_values), path)
             finally:
                 c.sparql_constraints = original
             results += found
