@@ -161,3 +161,26 @@ def test_compiled_components_leave_conforming_values_in_the_store(tmp_path: Path
         InConstraintComponent.evaluate = original  # type: ignore[method-assign]
     # ex:a has Red, Blue, "Red", a blank node; ex:b Green; ex:d "Red"@en: 4 outside the list.
     assert seen == [4]
+
+
+def test_focus_nodes_restrict_each_shape_to_those_nodes() -> None:
+    """``run_setbased(..., focus_nodes=...)`` (for incremental validation) finds exactly
+    the full run's results whose focus node is among the given nodes."""
+    import datetime as dt
+
+    from mag_graph.validation.setbased import run_setbased
+
+    root = Path(__file__).resolve().parent / "fixtures" / "rules"
+    store = validation.example_store()
+    for name in ("R06-goal-without-indicator", "R15-nine-members", "R24-dashboard-without-founding-document"):
+        store.update((root / f"{name}.ru").read_text(encoding="utf-8"))
+    shapes, _ = validation.prepared_shapes(dt.date(2026, 11, 1))
+    full = result_set(run_setbased(store, shapes))
+    focus_nodes = sorted({r[0] for r in full})
+    assert len(focus_nodes) >= 2
+    chosen = focus_nodes[:-1]
+    from rdflib import URIRef
+
+    restricted = result_set(run_setbased(store, shapes, focus_nodes=[URIRef(n[1:-1]) for n in chosen]))
+    assert restricted == {r for r in full if r[0] in chosen}
+    assert result_set(run_setbased(store, shapes, focus_nodes=[])) == set()
