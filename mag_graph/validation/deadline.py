@@ -6,7 +6,8 @@ pySHACL loops in Python), so a validation stops itself: it checks its
 raises :class:`~mag_graph.validation.errors.ValidationTimeoutError` once it has passed.
 
 * The set-based engine (:mod:`~mag_graph.validation.setbased`) checks before each
-  top-level shape, before each chunk of focus nodes and before each SPARQL query it runs.
+  top-level shape and before each SPARQL query it runs (also those of a per-focus-node
+  query and of a qualified shape's nested check).
 * pySHACL is checked before each shape it evaluates (top-level and nested, including
   the set-based engine's fallbacks): :func:`_checked_per_shape` wraps pySHACL's
   ``Shape.validate`` once, on import, and the wrapper asks the deadline of the current
