@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import resource
-import shutil
 import subprocess
 import sys
 import time
@@ -60,14 +59,81 @@ def _child(path: Path, engine: str, timeout: float) -> dict | None:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def jena_available() -> str | None:
-    """The path of Jena's ``shacl`` command-line tool, if installed (optional)."""
-    return shutil.which("shacl")
+def jena_available() -> bool:
+    """Whether Apache Jena SHACL can be run (scripts/ensure-jena.sh, run here, installs
+    Debian's libapache-jena-java when missing and writes its class path)."""
+    from benchmarks import jena
+
+    return jena.ensure()
 
 
-def report(files: dict[str, Path], *, engines: tuple[str, ...] = ENGINES, timeout: float = 1800) -> None:
+def _jena_inputs(path: Path) -> tuple[Path, Path, Path]:
+    """The inputs Jena reads, written once next to the synthetic file (benchmarks/out):
+    the data with the ontology as one N-Triples graph (our engines validate the union of
+    the store's graphs, the ontology in its own graph), the shapes with the reference date
+    filled in, and an empty shapes file (Jena's start and parsing alone)."""
+    from benchmarks import jena
+    from mag_graph.resources import resource_files
+    from mag_graph.validation import prepared_shapes
+
+    data = path.with_suffix(".nt")
+    if not data.exists():
+        jena.nquads_to_ntriples(path, data, list(resource_files("ontology", "*.ttl")))
+    shapes = path.parent / f"jena-shapes-{REFERENCE_DATE}.ttl"
+    jena.write_shapes(prepared_shapes(REFERENCE_DATE)[0], shapes)
+    empty = path.parent / "jena-no-shapes.ttl"
+    empty.write_text("", encoding="utf-8")
+    return data, shapes, empty
+
+
+def _jena(label: str, path: Path, ours: dict | None, reference: dict | None, timeout: float) -> None:
+    """Jena SHACL on the same data and shapes: its time, results and peak memory, and
+    every result one side gives and the other does not, with the known reason where
+    there is one (benchmarks/jena.py)."""
+    from benchmarks import jena
+
+    data, shapes, empty = _jena_inputs(path)
+    try:
+        baseline = jena.run(empty, data, timeout=timeout)
+        run = jena.run(shapes, data, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        print(f"{label:>6} {'jena':>9} {'> ' + str(int(timeout)):>9}")
+        return
+    except jena.JenaError as error:
+        print(f"{label:>6} jena failed: {error}")
+        return
+    theirs = jena.result_set(run.report)
+    ratio = f"{reference['seconds'] / run.seconds:10.1f}x" if reference else "-"
+    print(f"{label:>6} {'jena':>9} {run.seconds:9.2f} {len(theirs):8d} {run.peak_mb:8.0f} {ratio:>11}"
+          f"   (JVM start + parsing alone: {baseline.seconds:.2f} s, {baseline.peak_mb:.0f} MB;"
+          f" validation ~{run.seconds - baseline.seconds:.2f} s)")
+    if ours is None:
+        return
+    mine = {jena.as_result(r) for r in ours["results"]}
+    name = ours["engine"]
+    if ours is not None and ours.get("seconds"):
+        print(f"{label:>6} {name} vs jena: {run.seconds / ours['seconds']:.1f}x faster (whole JVM run),"
+              f" {max(run.seconds - baseline.seconds, 0.001) / ours['seconds']:.1f}x (validation alone)")
+    listed = jena.differences(mine, theirs)
+    if not listed:
+        print(f"{label:>6} {name} and jena: results identical ({len(mine)})")
+        return
+    by_kind: dict[tuple[str, str | None], list] = {}
+    for side, result, why in listed:
+        by_kind.setdefault((side, why), []).append(result)
+    for (side, why), results in sorted(by_kind.items(), key=str):
+        who = "only jena" if side == "jena" else f"only {name}"
+        print(f"{label:>6} {who}: {len(results)} result(s), {why or 'UNEXPLAINED'}")
+        for result in results[:5]:
+            print(f"{label:>6}     {result}")
+
+
+def report(files: dict[str, Path], *, engines: tuple[str, ...] = ENGINES, timeout: float = 1800,
+           with_jena: bool = True) -> None:
     """Full validation per size and engine: seconds, results, peak memory, ratio to the
-    pySHACL path, and the results one engine gives and the other does not."""
+    pySHACL path, and the results one engine gives and the other does not; Apache Jena
+    SHACL on the same shapes and data when it can be installed."""
+    jena_ok = with_jena and jena_available()
     print(f"\nFull validation by engine (reference date {REFERENCE_DATE}; each run in its own process)")
     print(f"{'size':>6} {'engine':>9} {'seconds':>9} {'results':>8} {'peak MB':>8} {'vs pySHACL':>11}")
     for label, path in files.items():
@@ -88,8 +154,10 @@ def report(files: dict[str, Path], *, engines: tuple[str, ...] = ENGINES, timeou
                 print(f"{label:>6} only pySHACL: {r}")
             for r in sorted(ours - theirs, key=str)[:20]:
                 print(f"{label:>6} only set-based: {r}")
-    if jena_available() is None:
-        print("Apache Jena SHACL: not installed (optional; Debian libapache-jena-java), not measured")
+        if jena_ok:
+            _jena(label, path, measured.get("setbased") or reference, reference, timeout)
+    if not jena_ok:
+        print("Apache Jena SHACL: not available (scripts/ensure-jena.sh installs Debian's libapache-jena-java)")
 
 
 if __name__ == "__main__":
