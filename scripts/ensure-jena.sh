@@ -8,28 +8,37 @@
 # .cache/jena/classpath (not committed). Jena 4.5's XSD datatype code looks up its
 # message files under xerces/ while the jar holds them under org/apache/jena/ext/xerces/:
 # they are copied to .cache/jena/fix/xerces/, which goes first on the class path.
-# Idempotent: does nothing when the package is installed and the class path is written.
+# scripts/JenaShaclBatch.java (several data files against one shapes graph in one JVM) is
+# compiled into .cache/jena/classes; javac comes from default-jdk-headless.
+# Idempotent: does nothing when the package is installed, the class path written and the
+# class compiled from the current source.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="$ROOT/.cache/jena"
 PACKAGE=libapache-jena-java
 MARK="$CACHE/classpath"
+SOURCE="$ROOT/scripts/JenaShaclBatch.java"
+CLASS="$CACHE/classes/JenaShaclBatch.class"
 
-if dpkg -s "$PACKAGE" >/dev/null 2>&1 && [ -s "$MARK" ] && [ "$MARK" -nt /usr/share/java/jena-shacl.jar ]; then
+if dpkg -s "$PACKAGE" >/dev/null 2>&1 && [ -s "$MARK" ] && [ "$MARK" -nt /usr/share/java/jena-shacl.jar ] \
+        && [ -f "$CLASS" ] && [ "$CLASS" -nt "$SOURCE" ]; then
     exit 0
 fi
 
-if ! dpkg -s "$PACKAGE" >/dev/null 2>&1; then
+missing=()
+dpkg -s "$PACKAGE" >/dev/null 2>&1 || missing+=("$PACKAGE")
+command -v javac >/dev/null 2>&1 || missing+=(default-jdk-headless)
+if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
-        echo "The Jena SHACL comparison of mag-graph needs Debian's $PACKAGE." >&2
-        echo "Install it (sudo apt-get install -y --no-install-recommends $PACKAGE) and run again." >&2
+        echo "The Jena SHACL comparison of mag-graph needs Debian's ${missing[*]}." >&2
+        echo "Install them (sudo apt-get install -y --no-install-recommends ${missing[*]}) and run again." >&2
         exit 1
     fi
-    echo "Installing Debian package: $PACKAGE"
+    echo "Installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "$PACKAGE"
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 # The jars of the package and of every installed Java library it depends on, transitively.
@@ -78,6 +87,10 @@ for jar in $(printf '%s\n' "${jars[@]}" | sort -u); do
     esac
     classpath="$classpath:$jar"
 done
+rm -rf "$CACHE/classes"
+mkdir -p "$CACHE/classes"
+javac -nowarn -d "$CACHE/classes" -cp "$classpath" "$SOURCE"
+classpath="$CACHE/classes:$classpath"
 printf '%s\n' "$classpath" > "$MARK.tmp"
 mv "$MARK.tmp" "$MARK"
 echo "Jena SHACL class path written to ${MARK#"$ROOT"/}"
