@@ -1,6 +1,10 @@
-"""Full validation by engine: the set-based engine against the pySHACL path (and Apache
-Jena SHACL when its command-line tool is installed), each size in a fresh process so its
-peak memory is its own, with the results compared exactly and every difference listed.
+"""Full validation by engine: the set-based engine against the pySHACL path and Apache
+Jena SHACL (Debian's libapache-jena-java, installed by scripts/ensure-jena.sh; see
+benchmarks/jena.py), each size in a fresh process (Jena: a fresh JVM) so its peak memory
+is its own, on the same shapes (the reference date filled in) and the same data, with the
+results compared exactly and every difference listed. Each engine's time is its
+validation alone, without loading the data (Jena's is timed inside the JVM; its whole
+run, with the JVM's start and parsing, is printed beside it).
 
 Run through ``python -m benchmarks validation``; one measurement alone (what the parent
 runs in a child process)::
