@@ -174,12 +174,14 @@ class Validation:
     shapes_seconds: float  # parsing its shapes (0 when the same file came before)
     parse_seconds: float  # reading the data file into an in-memory graph
     seconds: float  # the validation alone
+    cpu_seconds: float  # the validation's CPU time (the JVM's main thread)
     report: Graph
 
 
 @dataclass
 class JenaRun:
     wall_seconds: float  # the whole JVM: start, shapes, every data file, reports
+    cpu_seconds: float  # the whole JVM's CPU time (all threads: JIT, GC)
     peak_mb: float  # the JVM process's peak resident memory
     validations: list[Validation]
 
@@ -224,8 +226,8 @@ def run_batch(jobs: list[tuple[Path, Path]], *, max_heap: str | None = None, tim
         for (_, data), report, line in zip(jobs, reports, lines):
             graph = Graph()
             graph.parse(report, format="nt")
-            validations.append(Validation(data, float(line[0]), float(line[1]), float(line[2]), graph))
-    return JenaRun(wall, usage.ru_maxrss / 1024, validations)
+            validations.append(Validation(data, float(line[0]), float(line[1]), float(line[2]), float(line[4]), graph))
+    return JenaRun(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, validations)
 
 
 # --------------------------------------------------------------------------- comparing
