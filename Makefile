@@ -21,6 +21,7 @@ system-deps:
 	bash scripts/ensure-spectral.sh
 	bash scripts/ensure-axe.sh
 	bash scripts/ensure-virtuoso.sh
+	bash scripts/ensure-jena.sh
 
 ## Install and serve the example graph on the embedded store (http://127.0.0.1:5000/);
 ## the first run creates the store and loads ontology, shapes and example data.

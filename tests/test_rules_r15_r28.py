@@ -73,6 +73,15 @@ EXPECTED: dict[str, list[tuple[str, str, str, str | None]]] = {
     "R16-member-without-holder": [
         ("R16", "R16-klankbordgroep-member-resident", "roltoewijzing/hg-klankbordgroep-lid-b-1", "mag:holder")
     ],
+    # A group without a municipality: its members' memberships give it; with neither,
+    # no member can be a resident of it (not: a resident of anywhere).
+    "R16-ok-group-without-municipality": [],
+    "R16-group-without-municipality-member-not-resident": [
+        ("R16", "R16-klankbordgroep-member-resident", "roltoewijzing/hg-klankbordgroep-lid-b-1", "mag:holder")
+    ],
+    "R16-no-municipality-for-membership": [
+        ("R16", "R16-klankbordgroep-member-resident", "roltoewijzing/hg-klankbordgroep-lid-b-1", "mag:holder")
+    ],
     # R17 terms of at most 2 years; extensions after an evaluation
     "R17-ok-term-exactly-two-years": [],
     "R17-term-longer-than-two-years": [
