@@ -530,16 +530,19 @@ class Content:
         check_json(patch)  # before merging: the merge recurses over it
         with self.writing():
             document, current = self.document(iri, role=role, ctype=ctype)
-            _check_if_match(current, if_match, required=True)
+            matched: str | Iterable[str] | None = current.etag
             if working_copy.diverts(role, current.state):  # go on from the working copy, if there is one
-                found = working_copy.read(self.store, current.iri)
+                found = working_copy.check_if_match(self.store, current, if_match)  # If-Match: the copy's ETag
                 document = working_copy.document(self, found, current.type) if found else document
+                matched = if_match
+            else:
+                _check_if_match(current, if_match, required=True)
             merged = _merge_patch(document, patch)
             if not isinstance(merged, dict):
                 raise InvalidDocumentError("de patch laat geen document over", "the patch leaves no document")
             merged["id"] = str(current.iri)
             merged["@context"] = document["@context"]
-            return self.replace(current.iri, merged, agent=agent, role=role, if_match=current.etag, ctype=ctype, lang=lang,
+            return self.replace(current.iri, merged, agent=agent, role=role, if_match=matched, ctype=ctype, lang=lang,
                                 dry_run=dry_run)
 
     def delete(
