@@ -304,7 +304,8 @@ def edit(type_name: str, ref: str) -> Any:
     if copy is not None and diverts:
         document = working_copy.document(cms(), copy, kind)  # the editor goes on from the working copy
     context = {"state": found.state, "page_href": pages.resource_href(iri), **review_context(found.state, kind, ref, user),
-               "working_copy": _copy_context(copy, kind, ref, user, lang) if copy else None, "diverts": diverts}
+               "working_copy": _copy_context(copy, kind, ref, user, lang, found.etag) if copy else None,
+               "diverts": diverts}
     if request.method == "GET":
         # An editor's save of a pending working copy names the copy's version (its own ETag).
         return _render_form(kind, _form_view(kind, document, lang), iri=iri, etag=found.etag,
@@ -351,12 +352,13 @@ def edit(type_name: str, ref: str) -> Any:
 
 
 def _copy_context(copy: working_copy.WorkingCopy, kind: core.ContentType, ref: str, user: Principal,
-                  lang: str) -> dict[str, Any]:
+                  lang: str, adopted_etag: str) -> dict[str, Any]:
     """What the edit form says of a working copy: who saved it when, and for reviewers
     the buttons to adopt or discard it."""
     return {"agent": copy.agent, "saved": display.dutch_datetime(copy.saved, lang), "etag": copy.etag,
             "creator": copy.creator, "created": display.dutch_datetime(copy.created, lang),
             "editing": working_copy.diverts(user.role, workflow.ADOPTED),
+            "outdated": copy.based_on != adopted_etag,  # the adopted version changed since the copy was made
             "may_adopt": user.may("reviewer"),
             "adopt_href": pages.link("review.adopt_copy", type_name=kind.name, ref=ref),
             "discard_href": pages.link("review.discard_copy", type_name=kind.name, ref=ref)}

@@ -23,6 +23,12 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
         "en": "You are editing this working copy: what you save adds to it. If someone else saved it meanwhile, your "
               "change is refused and you see what changed.",
     },
+    "working_copy_outdated": {
+        "nl": "Let op: de vastgestelde versie is gewijzigd nadat deze werkkopie werd gemaakt. Vaststellen kan pas als de "
+              "werkkopie opnieuw is opgeslagen; neem dan de wijziging van de vastgestelde versie over (zie de geschiedenis).",
+        "en": "Note: the adopted version changed after this working copy was made. It can be adopted only once the "
+              "working copy is saved again; take the change of the adopted version into it (see the history).",
+    },
     "working_copy_page_notice": {
         "nl": "Er is een werkkopie in behandeling (door {agent}, sinds {saved}).",
         "en": "A working copy is pending (by {agent}, since {saved}).",

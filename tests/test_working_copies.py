@@ -213,6 +213,24 @@ def test_in_the_workbench_a_stale_save_of_the_copy_shows_what_changed(server: An
     assert f'data-iri="{ITEM}"' in ada.get("/werkbank/mijn-concepten").text
 
 
+def test_the_form_warns_when_the_adopted_version_changed_after_the_copy_was_made(server: Any, clean: None) -> None:
+    adopted = api(server, "GET", ITEM_PATH)
+    assert patch(server, {"description": {"nl": "Werkkopie op de oude versie"}}, "eva", adopted.headers["ETag"]).status_code == 202
+    eva = Client(server.url)
+    eva.login("eva")
+    assert "working-copy-outdated" not in Html(eva.get(ITEM_FORM).text).ids
+    # the reviewer changes the adopted version in place meanwhile
+    assert patch(server, {"label": {"en": "Changed in place by the reviewer"}}, "rob",
+                 adopted.headers["ETag"]).status_code == 200
+    form = eva.get(ITEM_FORM)
+    assert "working-copy-outdated" in Html(form.text).ids
+    assert "de vastgestelde versie is gewijzigd nadat deze werkkopie werd gemaakt" in Html(form.text).text
+    copy = working_copy.read(server.store, ITEM)
+    assert copy is not None
+    assert api(server, "POST", ITEM_PATH + "/working-copy/adopt", user="rob",
+               headers={"If-Match": f'"{copy.etag}"'}).status_code == 409
+
+
 # --------------------------------------------------------------------------- 2. the notice on the pages
 
 
