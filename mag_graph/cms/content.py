@@ -530,13 +530,8 @@ class Content:
         check_json(patch)  # before merging: the merge recurses over it
         with self.writing():
             document, current = self.document(iri, role=role, ctype=ctype)
-            matched: str | Iterable[str] | None = current.etag
-            if working_copy.diverts(role, current.state):  # go on from the working copy, if there is one
-                found = working_copy.check_if_match(self.store, current, if_match)  # If-Match: the copy's ETag
-                document = working_copy.document(self, found, current.type) if found else document
-                matched = if_match
-            else:
-                _check_if_match(current, if_match, required=True)
+            # an editor's change of adopted content goes on from its working copy (If-Match: the copy's ETag)
+            document, matched = working_copy.patch_base(self, current, document, role, if_match)
             merged = _merge_patch(document, patch)
             if not isinstance(merged, dict):
                 raise InvalidDocumentError("de patch laat geen document over", "the patch leaves no document")

@@ -71,6 +71,7 @@ __all__ = [
     "discard",
     "diverts",
     "forget",
+    "patch_base",
     "read",
     "save",
 ]
@@ -170,6 +171,19 @@ def check_if_match(store: GraphStore | Store, current: Any, if_match: str | Iter
             copy.to_json(),
         )
     raise _stale(copy)
+
+
+def patch_base(content: _Content, current: Any, doc: dict[str, Any], role: str | None,
+               if_match: str | Iterable[str] | None) -> tuple[dict[str, Any], str | Iterable[str] | None]:
+    """What a merge patch of ``current`` by ``role`` applies to, and the If-Match the
+    replace it becomes sends: for an editor's change of adopted content with a pending
+    working copy, the copy (If-Match checked against the copy's ETag, :func:`check_if_match`);
+    otherwise the stored document ``doc`` (If-Match checked against its ETag)."""
+    if not diverts(role, current.state):
+        _check_if_match(current, if_match, required=True)
+        return doc, current.etag
+    found = check_if_match(content.store, current, if_match)
+    return (document(content, found, current.type) if found else doc), if_match
 
 
 def _stale(copy: WorkingCopy) -> PreconditionFailedError:
