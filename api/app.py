@@ -47,6 +47,7 @@ from . import (
     workbench,
     working_copies,
 )
+from .page_lock import install as lock_pages
 from .response_cache import ResponseCache
 from .runtime import MagGraph
 
@@ -253,6 +254,7 @@ def create_app(store: Store | GraphStore | None = None, *, config: Mapping[str, 
     app.register_blueprint(definitions.bp)
     headers.install(app, settings["MAG_GRAPH_CORS_ORIGINS"], editors)
     csrf.install(app, editors)
+    lock_pages(app, content)  # pages never read a write that is being validated (a dry run, a refused write)
     app.wsgi_app = ResponseCache(app.wsgi_app, service, int(settings["MAG_GRAPH_CACHE_ENTRIES"]),  # type: ignore[method-assign]
                                  int(settings["MAG_GRAPH_CACHE_BYTES"]))
     app.extensions["mag_graph_trusted_proxies"] = proxies  # serve: let waitress pass the headers on

@@ -44,6 +44,7 @@ from mag_graph import sheets
 from mag_graph.access.auth import Principal
 from mag_graph.cms import UnknownRevisionError, workflow
 from mag_graph.cms import content as core
+from mag_graph.cms.errors import WorkingCopyPendingError
 from mag_graph.namespaces import MAGID
 from mag_graph.sparql import QueryTimeoutError
 from mag_graph.store import MagGraphError
@@ -323,6 +324,9 @@ def _core_error(exc: MagGraphError) -> Response:
         extensions["referrers"] = [dict(r, href=href_for(r["id"])) for r in exc.referrers]
     if isinstance(exc, core.PreconditionFailedError) and exc.current_etag:
         extensions["currentEtag"] = _etag_header(exc.current_etag)
+    extensions.update(getattr(exc, "extensions", None) or {})  # e.g. the working copy a write collided with
+    if isinstance(extensions.get("workingCopy"), dict):  # where to fetch it
+        extensions["workingCopy"] = dict(extensions["workingCopy"], href=request.path.split("/working-copy")[0] + "/working-copy")
     if isinstance(exc, (UnknownRevisionError, workflow.UnknownTransitionError)):
         slug = "not-found"
     return problem_response(status, str(exc), type=PROBLEM_BASE + slug, headers=headers, **extensions)
@@ -335,7 +339,8 @@ _COLLECTION = {"name": "collection", "in": "path", "required": True, "schema": {
 _REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"},
         "description": "Last segment of the IRI (or ~ and its base64url form); use the href of listings."}
 _IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
-             "description": "The ETag of the version this change is based on"}
+             "description": ("The ETag of the version this change is based on (an editor's change of adopted "
+                             "content with a pending working copy: the copy's ETag, from /working-copy)")}
 _PAGE = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
          {"name": "pageSize", "in": "query", "schema": {"type": "integer", "minimum": 1}}]
 _DOCUMENT_BODY = {"required": True, "content": {JSON_LD: {"schema": {"$ref": "#/components/schemas/Document"}},
@@ -347,7 +352,8 @@ _KEPT_AS_WORKING_COPY = {"description": ("Vastgestelde inhoud, gewijzigd door ee
 _ITEM_MEDIA_TYPES = tuple(ITEM_FORMATS)
 # Errors of the core that escape the views (the helpers the views call are read for the rest).
 _WRITE_ERRORS = (core.InvalidDocumentError, core.AlreadyExistsError, core.ValidationFailedError, workflow.StateConflictError)
-_CHANGE_ERRORS = (*_WRITE_ERRORS, core.NotFoundError, core.PreconditionFailedError, core.PreconditionRequiredError)
+_CHANGE_ERRORS = (*_WRITE_ERRORS, core.NotFoundError, core.PreconditionFailedError, core.PreconditionRequiredError,
+                  WorkingCopyPendingError)
 
 
 # --------------------------------------------------------------------------- vocabulary

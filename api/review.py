@@ -96,7 +96,9 @@ def discard_copy(type_name: str, ref: str) -> Any:
     lang = pages.current_lang()
     kind, iri = _item(type_name, ref, user.role)
     try:
-        working_copy.discard(workbench.cms(), iri, agent=user.name, role=user.role, ctype=kind)
+        etag = request.form.get("_etag", "")  # the copy the user saw: a copy saved since is not thrown away unseen
+        working_copy.discard(workbench.cms(), iri, agent=user.name, role=user.role, ctype=kind,
+                             if_match=f'"{etag}"' if etag else None)
     except MagGraphError as exc:
         flash(_message(exc, lang), "error")
         return _back(kind, ref)

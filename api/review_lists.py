@@ -61,7 +61,7 @@ def _copies(user: Principal, lang: str) -> list[dict[str, Any]]:
         ref = ref_for(found.type, str(copy.of))
         out.append({
             "iri": str(copy.of), "label": found.label(lang), "type": found.type.title(lang), "etag": copy.etag,
-            "agent": copy.agent, "saved": display.dutch_datetime(copy.saved, lang),
+            "agent": copy.agent, "saved": display.dutch_datetime(copy.saved, lang), "creator": copy.creator,
             "edit": pages.link("workbench.edit", type_name=found.type.name, ref=ref),
             "adopt": pages.link("review.adopt_copy", type_name=found.type.name, ref=ref) if user.may("reviewer") else None,
             "discard": pages.link("review.discard_copy", type_name=found.type.name, ref=ref),
@@ -83,7 +83,7 @@ def mine() -> Any:
     user = workbench.editor()
     lang = pages.current_lang()
     drafts = [d for d in _drafts(user, lang) if user.name in d["authors"]]
-    copies = [c for c in _copies(user, lang) if c["agent"] == user.name]
+    copies = [c for c in _copies(user, lang) if user.name in (c["agent"], c["creator"])]  # made or last saved
     return _render("mine", user, drafts, copies)
 
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from mag_graph.access.auth import Principal
 from mag_graph.cms import content as core
 from mag_graph.cms import workflow, working_copy
+from mag_graph.cms.errors import WorkingCopyPendingError
 from mag_graph.questions import describe
 from mag_graph.store import MagGraphError
 
@@ -76,7 +77,23 @@ def editor(role: str = "editor") -> Principal:
 
 @bp.app_context_processor
 def _edit_links() -> dict[str, Any]:
-    return {"edit_href": edit_href}
+    return {"edit_href": edit_href, "working_copy_of": working_copy_of}
+
+
+def working_copy_of(iri: Any) -> dict[str, Any] | None:
+    """The pending working copy of ``iri`` as the pages mention it to a logged-in editor
+    or reviewer (who made it, since when, links to it and to the review list); ``None``
+    for anyone else, whatever the store holds."""
+    if not iri or not session.sees_drafts():
+        return None
+    if "mag_graph_copies" not in g:  # one read of magg:werkkopie per request
+        g.mag_graph_copies = {str(c.of): c for c in working_copy.all_copies(cms().store)}
+    copy = g.mag_graph_copies.get(str(iri))
+    if copy is None:
+        return None
+    lang = pages.current_lang()
+    return {"agent": copy.creator, "since": display.dutch_datetime(copy.created, lang), "last": copy.agent,
+            "href": edit_href(iri), "review_href": pages.link("review_lists.to_review")}
 
 
 def edit_href(iri: Any) -> str | None:
@@ -283,22 +300,27 @@ def edit(type_name: str, ref: str) -> Any:
     except core.NotFoundError:
         raise NotFound(ref) from None
     copy = working_copy.read(cms().store, iri) if found.state == workflow.ADOPTED else None
-    if copy is not None and working_copy.diverts(user.role, found.state):
+    diverts = working_copy.diverts(user.role, found.state)
+    if copy is not None and diverts:
         document = working_copy.document(cms(), copy, kind)  # the editor goes on from the working copy
     context = {"state": found.state, "page_href": pages.resource_href(iri), **review_context(found.state, kind, ref, user),
-               "working_copy": _copy_context(copy, kind, ref, user, lang) if copy else None,
-               "diverts": working_copy.diverts(user.role, found.state)}
+               "working_copy": _copy_context(copy, kind, ref, user, lang, found.etag) if copy else None,
+               "diverts": diverts}
     if request.method == "GET":
-        return _render_form(kind, _form_view(kind, document, lang), iri=iri, etag=found.etag, **context)
+        # An editor's save of a pending working copy names the copy's version (its own ETag).
+        return _render_form(kind, _form_view(kind, document, lang), iri=iri, etag=found.etag,
+                            save_etag=copy.etag if copy is not None and diverts else found.etag, **context)
     schema = core.json_schema(kind, lang=lang)
     posted = forms.read_form(schema, request.form, lang=lang, current=document,
                              municipality_options=_municipalities(lang))
     action, key = _action()
     etag = request.form.get("_etag", "")
+    context["save_etag"] = etag
+    context["etag"] = found.etag if copy is not None and diverts else etag  # the workflow buttons' version
     if action in ("search", "more") or posted.errors:
         view = _redisplay(kind, posted, lang, user.role, key, action)
         status = 400 if posted.errors and action not in ("search", "more") else 200
-        return _render_form(kind, view, status=status, iri=iri, etag=etag, **context)
+        return _render_form(kind, view, status=status, iri=iri, **context)
     dry_run = action == "check"
     try:
         result = cms().patch(iri, posted.document, agent=user.name, role=user.role, if_match=f'"{etag}"',
@@ -306,19 +328,21 @@ def edit(type_name: str, ref: str) -> Any:
     except core.ValidationFailedError as exc:
         view = _redisplay(kind, posted, lang, user.role, "", "save")
         forms.findings_by_field(view, exc.results, iri, lang)
-        return _render_form(kind, view, status=422, iri=iri, etag=etag, refused=True, checking=dry_run, **context)
-    except core.PreconditionFailedError:
+        return _render_form(kind, view, status=422, iri=iri, refused=True, checking=dry_run, **context)
+    except (core.PreconditionFailedError, WorkingCopyPendingError) as exc:
+        # someone saved meanwhile (the item, or its working copy): what is stored now beside the input
         view = _redisplay(kind, posted, lang, user.role, "", "save")
         changed = _changed_fields(view, kind, document, posted, lang)
-        return _render_form(kind, view, status=412, iri=iri, etag=etag, stale=changed,
+        on_copy = copy is not None and diverts
+        return _render_form(kind, view, status=409 if on_copy else 412, iri=iri, stale=changed, stale_copy=on_copy,
+                            stale_message=exc.nl if lang == "nl" else exc.en,
                             reload_href=pages.link("workbench.edit", type_name=kind.name, ref=ref), **context)
     except MagGraphError as exc:
         view = _redisplay(kind, posted, lang, user.role, "", "save")
         view.general_errors.append(exc.nl if lang == "nl" else exc.en)
-        return _render_form(kind, view, status=getattr(exc, "status", 400) or 400, iri=iri, etag=etag,
-                            refused=True, **context)
+        return _render_form(kind, view, status=getattr(exc, "status", 400) or 400, iri=iri, refused=True, **context)
     if dry_run:
-        return _render_form(kind, _redisplay(kind, posted, lang, user.role, "", "save"), iri=iri, etag=etag,
+        return _render_form(kind, _redisplay(kind, posted, lang, user.role, "", "save"), iri=iri,
                             checked=_checked(result, lang), **context)
     flash(t("working_copy_saved", lang) if result.working_copy else _saved_message(result, lang), "saved")
     for warning in result.warnings:
@@ -328,10 +352,13 @@ def edit(type_name: str, ref: str) -> Any:
 
 
 def _copy_context(copy: working_copy.WorkingCopy, kind: core.ContentType, ref: str, user: Principal,
-                  lang: str) -> dict[str, Any]:
+                  lang: str, adopted_etag: str) -> dict[str, Any]:
     """What the edit form says of a working copy: who saved it when, and for reviewers
     the buttons to adopt or discard it."""
     return {"agent": copy.agent, "saved": display.dutch_datetime(copy.saved, lang), "etag": copy.etag,
+            "creator": copy.creator, "created": display.dutch_datetime(copy.created, lang),
+            "editing": working_copy.diverts(user.role, workflow.ADOPTED),
+            "outdated": copy.based_on != adopted_etag,  # the adopted version changed since the copy was made
             "may_adopt": user.may("reviewer"),
             "adopt_href": pages.link("review.adopt_copy", type_name=kind.name, ref=ref),
             "discard_href": pages.link("review.discard_copy", type_name=kind.name, ref=ref)}

@@ -13,9 +13,31 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
               "until a reviewer adopts the working copy.",
     },
     "working_copy_notice": {
-        "nl": "Er is een werkkopie van {agent} ({saved}) die nog niet is vastgesteld; het publiek ziet de vastgestelde versie.",
-        "en": "There is a working copy by {agent} ({saved}) that is not adopted yet; the public sees the adopted version.",
+        "nl": "Er is een werkkopie in behandeling (door {agent}, sinds {saved}) die nog niet is vastgesteld; het publiek ziet de vastgestelde versie.",
+        "en": "A working copy is pending (by {agent}, since {saved}) that is not adopted yet; the public sees the adopted version.",
     },
+    "working_copy_last_saved": {"nl": "Laatst opgeslagen door {agent} op {saved}.", "en": "Last saved by {agent} at {saved}."},
+    "working_copy_editing": {
+        "nl": "U bewerkt deze werkkopie: wat u opslaat vult haar aan. Heeft iemand anders haar intussen opgeslagen, dan "
+              "wordt uw wijziging geweigerd en ziet u wat er veranderde.",
+        "en": "You are editing this working copy: what you save adds to it. If someone else saved it meanwhile, your "
+              "change is refused and you see what changed.",
+    },
+    "working_copy_outdated": {
+        "nl": "Let op: de vastgestelde versie is gewijzigd nadat deze werkkopie werd gemaakt. Vaststellen kan pas als de "
+              "werkkopie opnieuw is opgeslagen; neem dan de wijziging van de vastgestelde versie over (zie de geschiedenis).",
+        "en": "Note: the adopted version changed after this working copy was made. It can be adopted only once the "
+              "working copy is saved again; take the change of the adopted version into it (see the history).",
+    },
+    "working_copy_page_notice": {
+        "nl": "Er is een werkkopie in behandeling (door {agent}, sinds {saved}).",
+        "en": "A working copy is pending (by {agent}, since {saved}).",
+    },
+    "working_copy_open": {"nl": "Werkkopie bekijken", "en": "View the working copy"},
+    "working_copy_review": {"nl": "Te beoordelen", "en": "To review"},
+    "working_copy_badge": {"nl": "werkkopie", "en": "working copy"},
+    "working_copy_badge_explained": {"nl": "Er is een werkkopie van deze regel in behandeling",
+                                     "en": "A working copy of this row is pending"},
     "working_copy_saved": {
         "nl": "Opgeslagen als werkkopie. Het publiek ziet de vastgestelde versie tot een beoordelaar de werkkopie vaststelt.",
         "en": "Saved as a working copy. The public sees the adopted version until a reviewer adopts the working copy.",
@@ -192,6 +214,10 @@ WORKBENCH_STRINGS: dict[str, dict[str, str]] = {
     "form_stale": {
         "nl": "Iemand anders heeft dit intussen gewijzigd. Uw wijziging is niet opgeslagen. Hieronder staat wat er nu is opgeslagen naast uw invoer; laad het formulier opnieuw om verder te gaan vanaf de nieuwe versie.",
         "en": "Someone else changed this meanwhile. Your change was not saved. Below is what is stored now next to your input; reload the form to continue from the new version.",
+    },
+    "form_stale_copy": {
+        "nl": "Iemand anders heeft de werkkopie intussen opgeslagen (of er is intussen een werkkopie gemaakt). Uw wijziging is niet opgeslagen. Hieronder staat wat de werkkopie nu bevat naast uw invoer; laad het formulier opnieuw om verder te gaan vanaf de werkkopie.",
+        "en": "Someone else saved the working copy meanwhile (or a working copy was made meanwhile). Your change was not saved. Below is what the working copy holds now next to your input; reload the form to continue from the working copy.",
     },
     "form_stale_changes": {"nl": "Verschillen", "en": "Differences"},
     "form_stale_stored": {"nl": "Nu opgeslagen", "en": "Stored now"},

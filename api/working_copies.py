@@ -107,13 +107,17 @@ def adopt(collection: str, ref: str) -> Response:
                   summary="Een werkkopie weggooien / discard a working copy",
                   description=("Gooit de werkkopie weg; de vastgestelde versie blijft. / Discards the working copy; the "
                                "adopted version stays."),
-                  parameters=[_COLLECTION, _REF], responses={204: {"description": "Discarded"}},
-                  raises=(core.NotFoundError, workflow.ForbiddenError))
+                  parameters=[_COLLECTION, _REF,
+                              {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+                               "description": "The ETag of the working copy the caller read (412 when stale)"}],
+                  responses={204: {"description": "Discarded"}},
+                  raises=(core.NotFoundError, workflow.ForbiddenError, core.PreconditionFailedError))
 def discard(collection: str, ref: str) -> Response:
     principal = require_role("editor")
     request_language(strict=True)
     kind, iri, _ = _copy_of(collection, ref)
-    working_copy.discard(cms(), iri, agent=principal.name, role=principal.role, ctype=kind)
+    working_copy.discard(cms(), iri, agent=principal.name, role=principal.role, ctype=kind,
+                         if_match=request.headers.get("If-Match"))
     return Response(status=204)
 
 

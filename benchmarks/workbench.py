@@ -26,6 +26,16 @@ with synthetic 100k, 113,061 quads): create form 10.0 / 21.9, edit form 16.8 / 2
 responsibility) reaches rule R11, which revalidates its municipality on every write
 (docs/cms.md, "Every write validated"), and the form adds nothing to it (ratio ~1.0).
 1M was not run.
+
+The pages' read lock (api/page_lock.py; ``page_lock`` below): an anonymous ``/doc`` read
+alone and while dry runs of a change with a unique label run back to back in another
+thread, with the lock and with its hook taken out of the same app. Measured 2026-12-07
+18:03 UTC, example store, 20 runs, load average 17 on the shared 2 CPUs (p50 / p99 ms):
+alone 122.7 / 166.1 with the lock, 136.5 / 214.9 without (0.90x: the lock itself costs
+nothing measurable); during back-to-back dry runs 710 / 1104 with the lock (59 dry runs,
+0 pages showed the label) against 183 / 564 without (11 dry runs, 35 of 60 pages showed
+the unsaved label). A page asked for during a write waits for that write's validation
+(~0.9 s each under that load); without the lock it is faster but wrong.
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ import argparse
 import re
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -168,6 +179,64 @@ def report(app: Any, token: str, runs: int) -> None:
     print(f"edit form / API schema+item: {edit / alt:.2f}x;  form save / API patch: {save / patch:.2f}x;  "
           f"check / save: {check / save:.2f}x")
     print("goals (issue 11, at 1M triples): form p50 <= 150 ms, save p50 <= 50 ms")
+    page_lock(app, bearer, runs)
+
+
+PAGE = "/doc/verantwoordelijkheid/hg-uitvoering-penvoerder-1"
+
+
+def page_lock(app: Any, bearer: dict[str, str], runs: int) -> None:
+    """What the pages' read lock (api/page_lock.py) costs: an anonymous page read alone and while
+    dry runs of a change with a unique label run one after the other in another thread,
+    with the lock and without it (the alternative: the lock's hook taken out of the same
+    app); without it, how many pages showed the label of a change nobody saved."""
+    from api import page_lock as module
+
+    hooks = app.before_request_funcs.setdefault(None, [])
+    lock_hook = next(f for f in hooks if f.__name__ == "_take_read_lock")
+    assert module.install  # the hook measured is the one install() adds
+    label = "Nooit opgeslagen (benchmark)"
+
+    anonymous = app.test_client()
+
+    def page(_: int) -> None:
+        answer = anonymous.get(PAGE)
+        assert answer.status_code == 200
+        if label in answer.get_data(as_text=True):
+            leaks[0] += 1
+
+    def dry_runs(stop: threading.Event) -> None:
+        writer = app.test_client()
+        while not stop.is_set():
+            etag = writer.get(ITEM, headers=bearer).headers["ETag"]
+            answer = writer.patch(ITEM + "?dryRun=true", json={"label": {"nl": label}},
+                                  headers={**bearer, "If-Match": etag, "Content-Type": "application/merge-patch+json"})
+            assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+            dry[0] += 1
+
+    rows = []
+    for locked in (True, False):
+        if not locked:
+            hooks.remove(lock_hook)
+        leaks, dry = [0], [0]
+        alone = timed(runs, page)
+        stop = threading.Event()
+        thread = threading.Thread(target=dry_runs, args=(stop,), daemon=True)
+        thread.start()
+        during = timed(runs * 3, page)
+        stop.set()
+        thread.join()
+        rows.append((locked, alone, during, leaks[0], dry[0]))
+    hooks.append(lock_hook)
+    print(f"{'page read (GET /doc)':48} {'p50 ms':>9} {'p99 ms':>9}")
+    for locked, alone, during, leaked, count in rows:
+        name = "with the read lock" if locked else "  alternative: without the lock"
+        print(f"{name + ', alone':48} {alone[0]:9.1f} {alone[1]:9.1f}")
+        print(f"{name + ', during dry runs':48} {during[0]:9.1f} {during[1]:9.1f}   "
+              f"({count} dry runs; {leaked} pages showed the unsaved label)")
+    (_, alone_on, during_on, _, _), (_, alone_off, during_off, _, _) = rows
+    print(f"lock / no lock: alone {alone_on[0] / alone_off[0]:.2f}x (p50), during dry runs "
+          f"{during_on[0] / during_off[0]:.2f}x (p50), {during_on[1] / during_off[1]:.2f}x (p99)")
 
 
 def main(argv: list[str] | None = None) -> int:

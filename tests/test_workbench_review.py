@@ -185,8 +185,8 @@ def test_an_editor_changing_adopted_content_makes_a_working_copy_the_public_neve
     assert api(server, "POST", ADOPTED_PATH + "/working-copy/adopt", user="eva").status_code == 403
     # a change that breaks a rule is refused and the working copy stays as it was
     before = snapshot(server.store)
-    broken = api(server, "PATCH", ADOPTED_PATH, {"phase": None}, user="eva",
-                 headers={"Content-Type": "application/merge-patch+json", "If-Match": old.headers["ETag"]})
+    broken = api(server, "PATCH", ADOPTED_PATH, {"phase": None}, user="eva",  # on the copy: If-Match its ETag
+                 headers={"Content-Type": "application/merge-patch+json", "If-Match": copy.headers["ETag"]})
     assert broken.status_code == 422
     assert snapshot(server.store) == before
     # the reviewer adopts: now it is public, recorded as a revision of rob's adoption

@@ -117,11 +117,18 @@ def _check_if_match(current: _Tagged, if_match: str | Iterable[str] | None, *, r
 
 class _ReadWriteLock:
     """Many readers or one writer. API reads take the read side, so they never see a
-    write that is still being validated (and may yet be undone)."""
+    write that is still being validated (and may yet be undone); so do the pages, for a
+    whole request (``api/page_lock.py``).
+
+    Reads are re-entrant per thread (a page that holds the read side calls the CMS,
+    which takes it again, even while a writer waits), and a writer may read what it
+    writes. A thread that holds the read side may not start a write: both would wait for
+    each other forever, so that is refused at once (``RuntimeError``)."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
         self._readers = 0
+        self._reading: dict[int, int] = {}  # thread -> how deep it holds the read side
         self._writer: int | None = None
         self._depth = 0
         self._waiting_writers = 0
@@ -132,9 +139,13 @@ class _ReadWriteLock:
             if self._writer == me:  # a writer may read what it is writing
                 self._depth += 1
                 return
+            if me in self._reading:  # already a reader: waiting for a writer would wait for ourselves
+                self._reading[me] += 1
+                return
             while self._writer is not None or self._waiting_writers:
                 self._cond.wait()
             self._readers += 1
+            self._reading[me] = 1
 
     def release_read(self) -> None:
         me = threading.get_ident()
@@ -142,6 +153,10 @@ class _ReadWriteLock:
             if self._writer == me:
                 self._depth -= 1
                 return
+            self._reading[me] -= 1
+            if self._reading[me]:
+                return
+            del self._reading[me]
             self._readers -= 1
             if not self._readers:
                 self._cond.notify_all()
@@ -152,6 +167,8 @@ class _ReadWriteLock:
             if self._writer == me:
                 self._depth += 1
                 return
+            if me in self._reading:
+                raise RuntimeError("a thread that holds the read lock cannot start a write (it would wait for itself)")
             self._waiting_writers += 1
             while self._writer is not None or self._readers:
                 self._cond.wait()

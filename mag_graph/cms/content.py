@@ -530,16 +530,14 @@ class Content:
         check_json(patch)  # before merging: the merge recurses over it
         with self.writing():
             document, current = self.document(iri, role=role, ctype=ctype)
-            _check_if_match(current, if_match, required=True)
-            if working_copy.diverts(role, current.state):  # go on from the working copy, if there is one
-                found = working_copy.read(self.store, current.iri)
-                document = working_copy.document(self, found, current.type) if found else document
+            # an editor's change of adopted content goes on from its working copy (If-Match: the copy's ETag)
+            document, matched = working_copy.patch_base(self, current, document, role, if_match)
             merged = _merge_patch(document, patch)
             if not isinstance(merged, dict):
                 raise InvalidDocumentError("de patch laat geen document over", "the patch leaves no document")
             merged["id"] = str(current.iri)
             merged["@context"] = document["@context"]
-            return self.replace(current.iri, merged, agent=agent, role=role, if_match=current.etag, ctype=ctype, lang=lang,
+            return self.replace(current.iri, merged, agent=agent, role=role, if_match=matched, ctype=ctype, lang=lang,
                                 dry_run=dry_run)
 
     def delete(

@@ -23,6 +23,7 @@ __all__ = [
     "PreconditionFailedError",
     "PreconditionRequiredError",
     "ValidationFailedError",
+    "WorkingCopyPendingError",
 ]
 
 
@@ -31,6 +32,8 @@ class ContentError(MagGraphError):
 
     status = 400
     slug = "invalid-request"
+    # Members the problem document adds (e.g. ``workingCopy``: the copy a write collided with).
+    extensions: dict[str, Any] = {}  # noqa: RUF012  (replaced per instance, never changed in place)
 
 
 class NotFoundError(ContentError):
@@ -85,6 +88,19 @@ class PreconditionFailedError(ContentError):
     def __init__(self, nl: str, en: str, current_etag: str | None) -> None:
         super().__init__(nl, en)
         self.current_etag = current_etag
+
+
+class WorkingCopyPendingError(ContentError):
+    """An editor's change of adopted content made on the adopted version, while someone
+    has a working copy of it pending: saving would replace that copy unseen. The editor
+    goes on from the copy (its ETag in If-Match). ``extensions["workingCopy"]`` names it."""
+
+    status = 409
+    slug = "working-copy-pending"
+
+    def __init__(self, nl: str, en: str, working_copy: dict[str, Any]) -> None:
+        super().__init__(nl, en)
+        self.extensions = {"workingCopy": working_copy}
 
 
 class PreconditionRequiredError(ContentError):

@@ -19,10 +19,16 @@ validation, the role matrix and the questions read is the adopted version until 
 and anonymous readers (who never see ``magg:werkkopie``) cannot see the copy whatever
 they query.
 
-One working copy per resource: saving again replaces it (based on the same adopted
-version; the If-Match of a save is the adopted version's ETag). Adoption is refused
-(409) when the adopted version changed since the copy was made: the copy would undo
-that change unseen; the editor saves it again on the new version.
+One working copy per resource, shared by the editors (as Plone's working copy is an
+item anyone with edit rights may change): it has its own ETag, and a save must name the
+version it was made from. While a copy is pending, an editor's change goes on from it
+with If-Match the copy's ETag; a change made on the adopted version (If-Match the
+adopted ETag: the editor did not see the copy) is refused with 409
+(:class:`WorkingCopyPendingError`), a stale copy ETag with 412, both naming the copy. So
+no save ever replaces someone's copy unseen. The copy keeps who made it and since when
+(``creator``, ``created``) and who saved it last (``agent``, ``saved``). Adoption is
+refused (409) when the adopted version changed since the copy was made: the copy would
+undo that change unseen; the editor saves it again on the new version.
 """
 
 from __future__ import annotations
@@ -37,8 +43,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
 from mag_graph.cms import workflow
-from mag_graph.cms.concurrency import _check_if_match
-from mag_graph.cms.errors import NotFoundError
+from mag_graph.cms.concurrency import _check_if_match, _parse_tags
+from mag_graph.cms.errors import (
+    NotFoundError,
+    PreconditionFailedError,
+    WorkingCopyPendingError,
+)
 from mag_graph.cms.history import CMS, agent_iri, agent_name
 from mag_graph.cms.jsonld import parse_rdf, to_jsonld
 from mag_graph.cms.pipeline import WriteResult, _rename, single_root
@@ -57,9 +67,11 @@ __all__ = [
     "WorkingCopy",
     "adopt",
     "all_copies",
+    "check_if_match",
     "discard",
     "diverts",
     "forget",
+    "patch_base",
     "read",
     "save",
 ]
@@ -70,21 +82,30 @@ _BASE = BASE + "werkkopie/"
 @dataclass
 class WorkingCopy:
     """A stored working copy: the resource it is of, the proposed statements, the ETag of
-    the adopted version it is based on, who saved it last and when."""
+    the adopted version it is based on, who saved it last and when, and who made it
+    and when (the first save; the same as the last for a copy saved once)."""
 
     of: URIRef
     triples: list[Triple]
     based_on: str
     agent: str
     saved: str
+    creator: str = ""
+    created: str = ""
+
+    def __post_init__(self) -> None:
+        self.creator = self.creator or self.agent
+        self.created = self.created or self.saved
 
     @property
     def etag(self) -> str:
-        return hashlib.sha256(_ntriples(self.triples).encode("utf-8")).hexdigest()[:32]
+        """The copy's own entity tag: its statements and the adopted version it is based on."""
+        text = _ntriples(self.triples) + "\nbasedOn:" + self.based_on
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
     def to_json(self) -> dict[str, Any]:
         return {"of": str(self.of), "basedOn": self.based_on, "agent": self.agent, "saved": self.saved,
-                "etag": self.etag}
+                "creator": self.creator, "created": self.created, "etag": self.etag}
 
 
 class _Content(Protocol):
@@ -122,6 +143,60 @@ def read(store: GraphStore | Store, iri: URIRef | str) -> WorkingCopy | None:
     return _copy(values)
 
 
+def check_if_match(store: GraphStore | Store, current: Any, if_match: str | Iterable[str] | None) -> WorkingCopy | None:
+    """The If-Match of an editor's change of adopted content ``current``: without a
+    pending working copy, the adopted version's ETag (428 without, 412 when stale, as
+    every write); with one, the copy's ETag: the change goes on from the copy. The
+    adopted version's ETag then means the editor did not see the copy (409, naming it);
+    any other tag is a stale copy (412, naming it). ``*`` matches whatever is there.
+    Returns the copy the change goes on from, if any."""
+    copy = read(store, current.iri)
+    if copy is None:
+        _check_if_match(current, if_match, required=True)
+        return None
+    if if_match is None or (isinstance(if_match, str) and not if_match.strip()):
+        _check_if_match(copy, None, required=True)  # 428: a write names the version it was made on
+    tags = [tag for tag in _parse_tags(if_match or "") if not tag.startswith("W/")]
+    if "*" in tags or copy.etag in (tag.strip('"') for tag in tags):
+        return copy
+    who = {"agent": copy.creator, "created": copy.created, "saved": copy.saved, "last": copy.agent}
+    if current.etag in (tag.strip('"') for tag in tags):
+        raise WorkingCopyPendingError(
+            "er is een werkkopie in behandeling (van {agent}, sinds {created}; laatst opgeslagen door {last} op "
+            "{saved}); uw wijziging is gemaakt op de vastgestelde versie en zou die werkkopie ongezien vervangen. "
+            "Haal de werkkopie op en ga daarvan uit (If-Match: haar ETag)".format(**who),
+            "a working copy is pending (by {agent}, since {created}; last saved by {last} at {saved}); your change "
+            "was made on the adopted version and would replace that working copy unseen. Fetch the working copy and "
+            "go on from it (If-Match: its ETag)".format(**who),
+            copy.to_json(),
+        )
+    raise _stale(copy)
+
+
+def patch_base(content: _Content, current: Any, doc: dict[str, Any], role: str | None,
+               if_match: str | Iterable[str] | None) -> tuple[dict[str, Any], str | Iterable[str] | None]:
+    """What a merge patch of ``current`` by ``role`` applies to, and the If-Match the
+    replace it becomes sends: for an editor's change of adopted content with a pending
+    working copy, the copy (If-Match checked against the copy's ETag, :func:`check_if_match`);
+    otherwise the stored document ``doc`` (If-Match checked against its ETag)."""
+    if not diverts(role, current.state):
+        _check_if_match(current, if_match, required=True)
+        return doc, current.etag
+    found = check_if_match(content.store, current, if_match)
+    return (document(content, found, current.type) if found else doc), if_match
+
+
+def _stale(copy: WorkingCopy) -> PreconditionFailedError:
+    error = PreconditionFailedError(
+        f"de werkkopie is intussen gewijzigd (door {copy.agent} op {copy.saved}; ETag komt niet overeen); haal haar "
+        "opnieuw op",
+        f"the working copy has changed meanwhile (by {copy.agent} at {copy.saved}; ETag does not match); fetch it again",
+        copy.etag,
+    )
+    error.extensions = {"workingCopy": copy.to_json()}
+    return error
+
+
 def all_copies(store: GraphStore | Store) -> list[WorkingCopy]:
     """Every stored working copy, oldest save first."""
     by_node: dict[Any, dict[Any, Any]] = {}
@@ -157,13 +232,15 @@ def save(
         if current.state != ADOPTED:
             raise StateConflictError("alleen van vastgestelde inhoud wordt een werkkopie gemaakt",
                                      "only adopted content gets a working copy")
-        _check_if_match(current, if_match, required=True)
+        base = check_if_match(content.store, current, if_match)
         triples = parse()
         result = content._replace_with(current.iri, lambda: triples, agent=agent, role=role, if_match=current.etag,
                                        ctype=ctype, lang=lang, action="update", working_copy=True, dry_run=True)
         proposal = _rooted(current.iri, triples)
         unchanged = result.changed is None
-        copy = WorkingCopy(current.iri, proposal, current.etag, agent, _now())
+        now = _now()
+        copy = WorkingCopy(current.iri, proposal, current.etag, agent, now,
+                           base.creator if base else agent, base.created if base else now)
         if not dry_run:
             _store(content, current.iri, None if unchanged else copy)
         result.dry_run = dry_run
@@ -193,8 +270,7 @@ def adopt(
     with content.writing():
         current = content.get(iri, role=role, ctype=ctype)
         copy = _require(content, current.iri)
-        if if_match is not None:
-            _check_if_match(copy, if_match, required=False)
+        _check_copy(copy, if_match)
         if current.etag != copy.based_on:
             raise StateConflictError(
                 "de vastgestelde versie is gewijzigd sinds deze werkkopie werd gemaakt; sla de werkkopie opnieuw op",
@@ -208,13 +284,15 @@ def adopt(
 
 
 def discard(content: _Content, iri: URIRef | str, *, agent: str, role: str | None,
-            ctype: ContentType | str | None = None) -> WorkingCopy:
-    """Throw a working copy away (editors and up); the adopted version stays."""
+            ctype: ContentType | str | None = None, if_match: str | Iterable[str] | None = None) -> WorkingCopy:
+    """Throw a working copy away (editors and up); the adopted version stays.
+    ``if_match``: the copy's ETag (the version the caller saw; 412 when stale)."""
     if not workflow.may(role, "editor"):
         raise ForbiddenError("alleen redacteuren en hoger", "only editors and up")
     with content.writing():
         current = content.get(iri, role=role, ctype=ctype)
         copy = _require(content, current.iri)
+        _check_copy(copy, if_match)
         _store(content, current.iri, None)
         return copy
 
@@ -225,6 +303,15 @@ def forget(content: _Content, iri: URIRef | str) -> None:
 
 
 # --------------------------------------------------------------------------- storage
+
+
+def _check_copy(copy: WorkingCopy, if_match: str | Iterable[str] | None) -> None:
+    """An optional If-Match against the working copy's own ETag (412 naming it when stale)."""
+    if if_match is None or (isinstance(if_match, str) and not if_match.strip()):
+        return
+    tags = [tag for tag in _parse_tags(if_match) if not tag.startswith("W/")]
+    if "*" not in tags and copy.etag not in (tag.strip('"') for tag in tags):
+        raise _stale(copy)
 
 
 def _require(content: _Content, iri: URIRef) -> WorkingCopy:
@@ -254,6 +341,8 @@ def _store(content: _Content, iri: URIRef, copy: WorkingCopy | None) -> None:
                 (node, CMS.basedOn, Literal(copy.based_on), g),
                 (node, PROV.wasAttributedTo, agent_iri(copy.agent), g),
                 (node, DCTERMS.modified, Literal(copy.saved, datatype=XSD.dateTime), g),
+                (node, DCTERMS.creator, agent_iri(copy.creator), g),
+                (node, DCTERMS.created, Literal(copy.created, datatype=XSD.dateTime), g),
             ])
     content.pipeline.notify([iri], "")
 
@@ -265,8 +354,14 @@ def _copy(values: dict[Any, Any]) -> WorkingCopy:
         parse_rdf(str(values[CMS.proposal]), "ntriples"),
         str(values.get(CMS.basedOn, "")),
         agent,
-        str(values.get(DCTERMS.modified, "")).replace("+00:00", "Z"),
+        _time(values.get(DCTERMS.modified)),
+        agent_name(values.get(DCTERMS.creator)) or "",
+        _time(values.get(DCTERMS.created)),
     )
+
+
+def _time(value: Any) -> str:
+    return str(value or "").replace("+00:00", "Z")
 
 
 def _rooted(iri: URIRef, triples: list[Triple]) -> list[Triple]:

@@ -1,0 +1,50 @@
+"""The pages read under the CMS's read lock, for the whole request.
+
+A CMS write applies its change to the store itself, validates it and undoes it when it
+is refused or only checked (a dry run, "Controleren, niet opslaan"; an editor's working
+copy is checked that way too): docs/cms.md, "Every write validated, atomically". The API
+reads hold the CMS's read lock and ``/sparql`` reads a snapshot taken between writes,
+so neither ever sees such a change. The pages read the store in this process; without
+the lock a page rendered during those milliseconds could show a change nobody saved,
+an editor's unreviewed text on a public page. So every page request (GET/HEAD of the
+page blueprints) holds the read lock from before the view to the end of the request:
+it sees the store between writes, never during one.
+
+Not locked: the API and ``/sparql`` (they do it themselves), and the pages that hand
+their work to a background job or a query process and wait for it (``/validatie``, the
+sheet checker, ``/query``): holding the lock while waiting would hold up every write
+for as long as the job runs, and the job does not run under the request's lock anyway.
+The cost is measured in ``python -m benchmarks workbench`` (page reads during writes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, request
+
+_PAGE_BLUEPRINTS = frozenset({"pages", "names", "definitions", "workbench", "review", "review_lists", "login"})
+_NOT_LOCKED = frozenset({"pages.validation", "pages.query", "pages.static"})
+
+
+def install(app: Flask, content: Any) -> None:
+    """Make every page request of ``app`` hold ``content.reading()`` (the CMS's read lock)."""
+
+    @app.before_request
+    def _take_read_lock() -> None:
+        if request.method not in ("GET", "HEAD") or request.blueprint not in _PAGE_BLUEPRINTS:
+            return
+        if request.endpoint in _NOT_LOCKED:
+            return
+        held = content.reading()
+        held.__enter__()
+        g.mag_graph_page_lock = held
+
+    @app.teardown_request
+    def _release_read_lock(exc: BaseException | None = None) -> None:
+        held = g.pop("mag_graph_page_lock", None)
+        if held is not None:
+            held.__exit__(None, None, None)
+
+
+__all__ = ["install"]
