@@ -33,7 +33,7 @@ found (docs/shapes-contract.md, "The set-based engine").
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import pyoxigraph as ox
@@ -42,6 +42,7 @@ from rdflib import Graph, URIRef
 from mag_graph.validation import pyshacl_patches  # noqa: F401  (patches pySHACL on import)
 from mag_graph.validation.deadline import Deadline
 from mag_graph.validation.errors import ValidationInputError, ValidationTimeoutError
+from mag_graph.validation.focused import Focus, reused_shapes_graph
 from mag_graph.validation.setbased_sparql import (
     correlated,
     set_based,
@@ -59,17 +60,20 @@ class _Fallback(Exception):
 
 
 def run_setbased(
-    store: ox.Store, shapes: Graph, use_shapes: Sequence[URIRef] | None = None, deadline: Deadline | None = None
+    store: ox.Store, shapes: Graph, use_shapes: Sequence[URIRef] | None = None, deadline: Deadline | None = None,
+    focus_nodes: Collection[Any] | None = None,
 ) -> Graph:
     """The validation report graph of ``store`` against ``shapes`` (only ``use_shapes``
     when given), found set-based; the same graph pySHACL would give, up to blank node
     names. Shapes pySHACL refuses raise :class:`ValidationInputError`. With a
     ``deadline``, it is checked before each shape, each chunk of focus nodes and each
-    query, and :class:`ValidationTimeoutError` raised once it has passed."""
+    query, and :class:`ValidationTimeoutError` raised once it has passed. ``focus_nodes``
+    (incremental validation, :mod:`.focused`) restricts each shape's targets to those of
+    these nodes that it targets."""
     from pyshacl.errors import ReportableRuntimeError, ValidationFailure
 
     try:
-        return _Run(store, shapes, use_shapes, deadline).report()
+        return _Run(store, shapes, use_shapes, deadline, focus_nodes).report()
     except ValidationFailure as error:
         raise ValidationInputError(f"pySHACL weigert de shapes / pySHACL refuses the shapes: {error.message}") from error
     except ReportableRuntimeError as error:
@@ -83,7 +87,8 @@ class _Run:
     (the store as its data graph, the shapes graph loaded the same way), evaluated set-based."""
 
     def __init__(
-        self, store: ox.Store, shapes: Graph, use_shapes: Sequence[URIRef] | None, deadline: Deadline | None = None
+        self, store: ox.Store, shapes: Graph, use_shapes: Sequence[URIRef] | None, deadline: Deadline | None = None,
+        focus_nodes: Collection[Any] | None = None,
     ) -> None:
         from pyshacl.graph_abstraction import DataGraph
         from pyshacl.monkey import rdflib_bool_patch, rdflib_bool_unpatch
@@ -102,6 +107,9 @@ class _Run:
         self.executor = self.validator.make_executor()
         self.use_shapes = [URIRef(str(s)) for s in use_shapes] if use_shapes else None
         self.fallbacks: list[str] = []  # shapes pySHACL evaluated as a whole (for the docs and tests)
+        self.focus = Focus(store, focus_nodes) if focus_nodes is not None else None
+        if self.focus is not None:
+            self.validator.shacl_graph = reused_shapes_graph(shapes, self.validator.shacl_graph)
 
     def shapes(self) -> list[Any]:
         sg = self.validator.shacl_graph
@@ -123,7 +131,15 @@ class _Run:
                 found = self._top_level(shape)
             except _Fallback:
                 self.fallbacks.append(str(shape.node))
-                shape_conforms, found = shape.validate(self.executor, self.data)
+                if self.focus is not None:
+                    targeted = self.focus.targeted(shape)
+                    if targeted is None:
+                        targeted = [str(n) for n in shape.focus_nodes(self.data) if str(n) in self.focus.nodes]
+                    if not targeted:
+                        continue
+                    shape_conforms, found = shape.validate(self.executor, self.data, focus=[URIRef(n) for n in targeted])
+                else:
+                    shape_conforms, found = shape.validate(self.executor, self.data)
                 conforms = conforms and shape_conforms
             conforms = conforms and not found
             results.extend(found)
@@ -133,15 +149,23 @@ class _Run:
     # ------------------------------------------------------------------ shapes
 
     def _top_level(self, shape: Any) -> list[Any]:
+        if self.focus is not None:  # incremental: only the focus nodes the shape targets
+            return self._evaluate_chunks(shape, self.focus.chunks(shape))
         nodes, classes, implicit, objects_of, subjects_of = (list(t) for t in shape.target())
         if not (nodes or classes or implicit or objects_of or subjects_of):
             return []
         targets = targets_query(nodes, [*classes, *implicit], subjects_of, objects_of)
         if targets is None:
             raise _Fallback
+        return self._evaluate_chunks(shape, None, targets)
+
+    def _evaluate_chunks(self, shape: Any, chunks: list[str] | None, targets: str | None = None) -> list[Any]:
+        """The shape for each table of focus nodes: ``chunks``, or those of ``targets``."""
+        if chunks is None and targets is None:
+            raise _Fallback
         try:
             results: list[Any] = []
-            for chunk in self._focus_chunks(targets):
+            for chunk in self._focus_chunks(targets) if chunks is None else chunks:
                 self._check_deadline()
                 results += self._evaluate(shape, chunk, [])
             return results
@@ -203,7 +227,7 @@ class _Run:
         focus_values: dict[Any, set[Any]] | None = None
         for component in components:
             try:
-                c = component(shape)
+                c = component(shape) if self.focus is None else self.focus.component(component, shape)
             except ConstraintLoadWarning:
                 continue
             if component is MinCountConstraintComponent and shape.is_property_shape:
