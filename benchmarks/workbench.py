@@ -42,7 +42,7 @@ twice (before and after the change: ~25 %; for this label change it walks R19-R2
 and R12, whose messages read labels), the incremental validation itself (~10 %, one
 focus node: ~100 ms on pySHACL before, 4-30 ms on the set-based engine), the JSON-LD
 parse and the search index.
-""""""
+"""
 
 from __future__ import annotations
 
