@@ -16,6 +16,8 @@
    in the store before and after) is validated, which equals full validation there. New
    violations undo the change and its record exactly (removed blank nodes come back with
    their labels) and refuse it with :class:`~mag_graph.cms.errors.ValidationFailedError`;
+   past :attr:`WritePipeline.validation_limit` the change is undone the same way and
+   refused with :class:`~mag_graph.cms.errors.WriteTimeoutError` (503);
 6. **commit**: the pending flag is removed, in one transaction;
 7. **notify** the listeners (the search index, the SPARQL service's caches and query
    snapshots), only after a successful commit and still under the write lock.
