@@ -121,8 +121,9 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "MAG_GRAPH_VALIDATION_TIMEOUT": (
         60.0,
         ("Seconds a validation a request starts may run (POST /api/v1/validation, /validatie/controleren, the "
-         "report of /validatie); past it the validation stops between two shapes or queries and the request "
-         "gets 503 with Retry-After. 0 or None: no limit."),
+         "report of /validatie, and the validation of every CMS write); past it the validation stops between two "
+         "shapes or queries and the request gets 503 with Retry-After (a write is then refused: nothing stored). "
+         "0 or None: no limit."),
     ),
     "MAG_GRAPH_WARM_UP": (
         False,
@@ -226,6 +227,9 @@ def create_app(store: Store | GraphStore | None = None, *, config: Mapping[str, 
     # Every committed CMS write renews the caches and the query processes' snapshot while
     # it still holds the write lock, so no reader sees the new state with old caches.
     content.add_listener(service.changed)
+    # A CMS write's own validation runs under the same limit as the validations requests
+    # start (read at each write, so a changed config holds at once); past it: 503, nothing stored.
+    content.pipeline.validation_limit = lambda: float(app.config.get("MAG_GRAPH_VALIDATION_TIMEOUT") or 0) or None
     # Listings (the CMS's queries built from request parameters) run like /sparql's
     # queries: in the worker processes, under the same timeout, holding no CMS lock.
     content.use_query_service(service)

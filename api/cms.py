@@ -44,7 +44,7 @@ from mag_graph import sheets
 from mag_graph.access.auth import Principal
 from mag_graph.cms import UnknownRevisionError, workflow
 from mag_graph.cms import content as core
-from mag_graph.cms.errors import WorkingCopyPendingError
+from mag_graph.cms.errors import WorkingCopyPendingError, WriteTimeoutError
 from mag_graph.namespaces import MAGID
 from mag_graph.sparql import QueryTimeoutError
 from mag_graph.store import MagGraphError
@@ -351,7 +351,8 @@ _KEPT_AS_WORKING_COPY = {"description": ("Vastgestelde inhoud, gewijzigd door ee
                                          "working copy until a reviewer adopts it.")}
 _ITEM_MEDIA_TYPES = tuple(ITEM_FORMATS)
 # Errors of the core that escape the views (the helpers the views call are read for the rest).
-_WRITE_ERRORS = (core.InvalidDocumentError, core.AlreadyExistsError, core.ValidationFailedError, workflow.StateConflictError)
+_WRITE_ERRORS = (core.InvalidDocumentError, core.AlreadyExistsError, core.ValidationFailedError, workflow.StateConflictError,
+                 WriteTimeoutError)
 _CHANGE_ERRORS = (*_WRITE_ERRORS, core.NotFoundError, core.PreconditionFailedError, core.PreconditionRequiredError,
                   WorkingCopyPendingError)
 

@@ -260,12 +260,27 @@ def response_name(status: int) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", english.title())
 
 
+# What some shared error responses mean, beyond their title.
+_ERROR_DETAILS = {
+    503: ("De query of validatie duurde te lang (problem type query-timeout, service-busy of validation-timeout). "
+          "Bij validation-timeout staat de limiet in `limit` en het aantal seconden waarna opnieuw proberen zin heeft "
+          "in Retry-After; een wijziging (schrijven via de CMS-API) is dan geweigerd en niets ervan is opgeslagen "
+          "(MAG_GRAPH_VALIDATION_TIMEOUT, serve --validation-timeout). / The query or validation took too long "
+          "(problem type query-timeout, service-busy or validation-timeout). With validation-timeout, `limit` gives "
+          "the limit and Retry-After the seconds after which trying again makes sense; a write (through the CMS "
+          "API) was then refused and nothing of it was stored."),
+}
+_ERROR_HEADERS = {
+    503: {"Retry-After": {"description": "Seconden / seconds (validation-timeout)", "schema": {"type": "integer"}}},
+}
+
+
 def error_responses(statuses: Iterable[int]) -> dict[str, Any]:
     """``components.responses`` for the error statuses: problem documents."""
     return {
         response_name(status): {
-            "description": title_for(status),
-            "headers": {"API-Version": {"$ref": "#/components/headers/API-Version"}},
+            "description": title_for(status) + (f". {_ERROR_DETAILS[status]}" if status in _ERROR_DETAILS else ""),
+            "headers": {"API-Version": {"$ref": "#/components/headers/API-Version"}, **_ERROR_HEADERS.get(status, {})},
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         for status in sorted(set(statuses))

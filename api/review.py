@@ -20,6 +20,7 @@ from mag_graph.store import MagGraphError
 from . import forms, pages, workbench
 from .cms import ref_for
 from .i18n import t
+from .problems import status_for
 
 bp = Blueprint("review", __name__, template_folder="templates")
 bp.context_processor(pages._template_helpers)
@@ -229,7 +230,7 @@ def delete(type_name: str, ref: str) -> Any:
         except core.HasReferrersError:
             error, status = t("delete_has_referrers", lang), 409
         except MagGraphError as exc:
-            error, status = _message(exc, lang), getattr(exc, "status", 400) or 400
+            error, status = _message(exc, lang), status_for(type(exc))
         else:
             flash(t("delete_done", lang, name=found.label(lang)), "saved")
             return redirect(pages.link("workbench.dashboard"), code=303)

@@ -30,6 +30,7 @@ from mag_graph.store import MagGraphError
 from . import display, forms, pages, session
 from .cms import ref_for
 from .i18n import t
+from .problems import status_for
 from .runtime import state
 
 bp = Blueprint("workbench", __name__, template_folder="templates")
@@ -263,7 +264,7 @@ def create(type_name: str) -> Any:
     except MagGraphError as exc:
         view = _redisplay(kind, posted, lang, user.role, "", "save")
         view.general_errors.append(exc.nl if lang == "nl" else exc.en)
-        return _render_form(kind, view, status=getattr(exc, "status", 400) or 400, refused=True)
+        return _render_form(kind, view, status=status_for(type(exc)), refused=True)
     if dry_run:
         return _render_form(kind, _redisplay(kind, posted, lang, user.role, "", "save"), checked=_checked(result, lang))
     flash(_saved_message(result, lang, created=True), "saved")
@@ -340,7 +341,7 @@ def edit(type_name: str, ref: str) -> Any:
     except MagGraphError as exc:
         view = _redisplay(kind, posted, lang, user.role, "", "save")
         view.general_errors.append(exc.nl if lang == "nl" else exc.en)
-        return _render_form(kind, view, status=getattr(exc, "status", 400) or 400, iri=iri, refused=True, **context)
+        return _render_form(kind, view, status=status_for(type(exc)), iri=iri, refused=True, **context)
     if dry_run:
         return _render_form(kind, _redisplay(kind, posted, lang, user.role, "", "save"), iri=iri,
                             checked=_checked(result, lang), **context)

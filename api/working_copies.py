@@ -20,6 +20,7 @@ from flask import Blueprint, Response, request
 
 from mag_graph.cms import content as core
 from mag_graph.cms import workflow, working_copy
+from mag_graph.cms.errors import WriteTimeoutError
 from mag_graph.store import MagGraphError
 
 from .cms import (
@@ -93,7 +94,7 @@ def get_copy(collection: str, ref: str) -> Response:
                   responses={200: {"description": "What the write did"}}, produces=(JSON,),
                   schema={"$ref": "#/components/schemas/WriteResult"},
                   raises=(core.NotFoundError, core.ValidationFailedError, workflow.StateConflictError,
-                          workflow.ForbiddenError, core.PreconditionFailedError))
+                          workflow.ForbiddenError, core.PreconditionFailedError, WriteTimeoutError))
 def adopt(collection: str, ref: str) -> Response:
     principal = require_role("reviewer")
     kind, iri, _ = _copy_of(collection, ref)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mag_graph.store import MagGraphError
+from mag_graph.validation.errors import ValidationTimeoutError
 
 __all__ = [
     "AlreadyExistsError",
@@ -24,6 +25,7 @@ __all__ = [
     "PreconditionRequiredError",
     "ValidationFailedError",
     "WorkingCopyPendingError",
+    "WriteTimeoutError",
 ]
 
 
@@ -134,3 +136,20 @@ class ValidationFailedError(ContentError):
             f"the change was not stored: {n} violation(s) of {', '.join(rules)}",
         )
         self.results = results
+
+
+class WriteTimeoutError(ValidationTimeoutError):
+    """A write's own validation ran past its time limit (``MAG_GRAPH_VALIDATION_TIMEOUT``,
+    ``serve --validation-timeout``): the write was refused and undone, nothing was
+    stored. Answered like every validation that runs out of time: 503
+    ``validation-timeout`` with ``Retry-After``."""
+
+    def __init__(self, limit: float | None = None) -> None:
+        shown = f" van {limit:g} s" if limit is not None else ""
+        shown_en = f" of {limit:g} s" if limit is not None else ""
+        MagGraphError.__init__(
+            self,
+            f"de wijziging is niet opgeslagen: de validatie ervan duurde langer dan de limiet{shown}; probeer het later opnieuw",
+            f"the change was not stored: validating it took longer than the limit{shown_en}; try again later",
+        )
+        self.limit = limit

@@ -16,6 +16,8 @@
    in the store before and after) is validated, which equals full validation there. New
    violations undo the change and its record exactly (removed blank nodes come back with
    their labels) and refuse it with :class:`~mag_graph.cms.errors.ValidationFailedError`;
+   past :attr:`WritePipeline.validation_limit` the change is undone the same way and
+   refused with :class:`~mag_graph.cms.errors.WriteTimeoutError` (503);
 6. **commit**: the pending flag is removed, in one transaction;
 7. **notify** the listeners (the search index, the SPARQL service's caches and query
    snapshots), only after a successful commit and still under the write lock.
@@ -61,6 +63,7 @@ from mag_graph.cms.errors import (
     InvalidDocumentError,
     InvalidValueError,
     ValidationFailedError,
+    WriteTimeoutError,
 )
 from mag_graph.cms.history import ChangeSet, PendingRevision
 from mag_graph.cms.resource import Resource, resource_quads
@@ -81,8 +84,8 @@ from mag_graph.cms.types import (
 )
 from mag_graph.namespaces import MAG, MAGID, MUNICIPALITIES
 from mag_graph.store import GraphStore, Store
-from mag_graph.validation import warm_up
 from mag_graph.store.crashpoints import crash_point
+from mag_graph.validation import Deadline, ValidationTimeoutError, warm_up
 
 __all__ = [
     "Draft",
@@ -167,6 +170,9 @@ class WritePipeline:
         self.lock = lock
         self.date = date
         self.listeners: list[Listener] = []
+        # Seconds a write's own validation may take (step 5), or a function giving them
+        # (the web application's MAG_GRAPH_VALIDATION_TIMEOUT); None or 0: no limit.
+        self.validation_limit: float | Callable[[], float | None] | None = None
 
     def subscribe(self, listener: Listener) -> None:
         """Call ``listener(resources, revision)`` after every committed write."""
@@ -185,20 +191,22 @@ class WritePipeline:
                 if write.dry_run and isinstance(unchanged, WriteResult):
                     unchanged.dry_run = True
                 return unchanged
+            deadline = None
             if write.validate:
                 warm_up.wait()  # a warm-up running since the start computes what validation needs
+                deadline = self._deadline()
             revision = history.begin_revision(                                   # 4. record the revision
                 touched, agent=write.agent, role=write.role, action=write.action,
                 transition=write.transition, revert_of=write.revert_of,
             )
             if write.dry_run:
-                return self._dry_run(write, revision, touched, drafts, changes)
-            before = self._affected(revision) if write.validate else set()
+                return self._dry_run(write, revision, touched, drafts, changes, deadline)
+            before = self._affected(revision, deadline) if write.validate else set()
             new_graphs = self._new_graphs(revision)
             self._apply(revision.record, revision.added, revision.removed)       #    written pending, with the change
             crash_point("recorded")
             try:
-                warnings = (self._validate(revision, touched, before, new_graphs, write.lang)
+                warnings = (self._validate(revision, touched, before, new_graphs, write.lang, deadline)
                             if write.validate else [])                           # 5. validate the change
                 crash_point("validated")
                 self._commit(revision)                                           # 6. commit
@@ -212,7 +220,7 @@ class WritePipeline:
             return write.finish(Outcome(revision.id, warnings, drafts, changes))
 
     def _dry_run(self, write: Write[R], revision: PendingRevision, touched: Sequence[ChangeSet],
-                 drafts: list[Draft], changes: list[ChangeSet]) -> R:
+                 drafts: list[Draft], changes: list[ChangeSet], deadline: Deadline | None = None) -> R:
         """Check, don't save: steps 4-5 on the store with the change applied, then the
         change and its pending record are undone whatever the outcome. Nothing is
         committed, no listener is told, and no reader sees the change: it exists only
@@ -221,11 +229,11 @@ class WritePipeline:
         killed meanwhile leaves a pending revision, undone by :meth:`recover` like any
         other. The answer is what ``finish`` makes of an outcome without a revision,
         marked ``dry_run`` when it is a :class:`WriteResult`."""
-        before = self._affected(revision)
+        before = self._affected(revision, deadline)
         new_graphs = self._new_graphs(revision)
         self._apply(revision.record, revision.added, revision.removed)
         try:
-            warnings = self._validate(revision, touched, before, new_graphs, write.lang)
+            warnings = self._validate(revision, touched, before, new_graphs, write.lang, deadline)
         finally:
             self._undo(revision.record, revision.added, revision.removed, new_graphs)  # idempotent
         result = write.finish(Outcome(None, warnings, drafts, changes))
@@ -236,10 +244,17 @@ class WritePipeline:
 
     # -- the steps
 
-    def _affected(self, revision: PendingRevision) -> set[Any]:
+    def _deadline(self) -> Deadline | None:
+        """When the write's validation must be done (:attr:`validation_limit` from now)."""
+        limit = self.validation_limit() if callable(self.validation_limit) else self.validation_limit
+        return Deadline.after(float(limit)) if limit else None
+
+    def _affected(self, revision: PendingRevision, deadline: Deadline | None = None) -> set[Any]:
         """What the change can affect in the store as it is now, worked out from the
         changed statements and what the shapes read."""
-        return validation.affected_by(self.store, _statements(revision), date=self.date)
+        affected = validation.affected_by(self.store, _statements(revision), date=self.date)
+        _check(deadline)
+        return affected
 
     def _new_graphs(self, revision: PendingRevision) -> set[Any]:
         """Graphs this write creates: dropped again when it is undone, so a refused write
@@ -266,22 +281,23 @@ class WritePipeline:
                 tx.add_many(added)
 
     def _validate(self, revision: PendingRevision, changes: Sequence[ChangeSet], before: set[Any],
-                  new_graphs: set[Any], lang: str) -> list[dict[str, Any]]:
+                  new_graphs: set[Any], lang: str, deadline: Deadline | None = None) -> list[dict[str, Any]]:
         """Validate what the applied change can affect (before and after it, and the changed
         resources themselves, so their violations that were there before come back as
         warnings). New violations: the change is undone and refused. Violations that were
         there before the write: it is applied again, and they are warnings."""
         resources = {c.resource for c in changes if isinstance(c.resource, URIRef)}
-        after = self._affected(revision)
-        report = validation.validate(self.store, date=self.date, lang=_lang(lang),
-                                     focus_nodes=before | after | resources)
+        after = self._affected(revision, deadline)
+        report = _limited(lambda: validation.validate(self.store, date=self.date, lang=_lang(lang),
+                                                      focus_nodes=before | after | resources, deadline=deadline))
         warnings: list[dict[str, Any]] = []
         if report.violations:
             post = report.violations
             translations = _messages_in(report, _other(lang), self.store)
             self._undo(revision.record, revision.added, revision.removed, new_graphs)
-            earlier = validation.validate(self.store, date=self.date, lang=_lang(lang),
-                                          focus_nodes={URIRef(r.focusNode) for r in post})
+            earlier = _limited(lambda: validation.validate(self.store, date=self.date, lang=_lang(lang),
+                                                           focus_nodes={URIRef(r.focusNode) for r in post},
+                                                           deadline=deadline))
             known = {_finding_key(r) for r in earlier.violations}
             new = [r for r in post if _finding_key(r) not in known]
             if new:
@@ -408,6 +424,22 @@ def _require_labels(drafts: Sequence[Draft]) -> None:
             f"<{draft.iri}> would be left without a label; every resource has a name (label or title)",
             fields=[{"name": "label", "nl": "verplicht: minstens één label", "en": "required: at least one label"}],
         )
+
+
+def _check(deadline: Deadline | None) -> None:
+    if deadline is not None:
+        _limited(deadline.check)
+
+
+def _limited(run: Callable[[], R]) -> R:
+    """``run()``; a validation past the write's time limit refuses the write (the caller
+    undoes it: :meth:`WritePipeline.write`)."""
+    try:
+        return run()
+    except ValidationTimeoutError as error:
+        if isinstance(error, WriteTimeoutError):
+            raise
+        raise WriteTimeoutError(error.limit) from error
 
 
 def _statements(revision: PendingRevision) -> list[Triple]:

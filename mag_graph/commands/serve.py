@@ -57,8 +57,9 @@ def _stop(signum: int, frame: Any) -> None:
 @click.option("--query-timeout", default=DEFAULT_TIMEOUT, show_default=True, type=click.FloatRange(min=0.1),
               help="Seconden per SPARQL-query; daarna wordt de query gestopt / seconds per query, then it is stopped.")
 @click.option("--validation-timeout", default=60.0, show_default=True, type=click.FloatRange(min=0),
-              help="Seconden per validatie die een verzoek start (0: geen limiet); daarna 503 / "
-                   "seconds a validation started by a request may run (0: no limit), then 503.")
+              help="Seconden per validatie die een verzoek of CMS-wijziging start (0: geen limiet); daarna 503 en "
+                   "wordt een wijziging niet opgeslagen / seconds a validation started by a request or a CMS write "
+                   "may run (0: no limit), then 503 and a write is not stored.")
 @click.option("--max-results", default=DEFAULT_MAX_ROWS, show_default=True, type=click.IntRange(min=1),
               help="Hoogstens zoveel rijen of triples per antwoord / at most this many rows or triples per answer.")
 @click.option("--workers", default=None, type=click.IntRange(min=0),

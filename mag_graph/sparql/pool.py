@@ -265,7 +265,10 @@ class QueryPool:
             self._idle = [w for w in self._idle if w.generation is None]
         for worker in used:
             self._replace(worker, kill=False)
-        self._drop_unused_snapshots()
+        # Deleting a retired snapshot's files takes tens of milliseconds on a busy disk:
+        # not in the write that called this (nothing waits for it; a worker still reading
+        # one keeps it until it stops).
+        threading.Thread(target=self._drop_unused_snapshots, name="mag-graph-drop", daemon=True).start()
 
     @property
     def pids(self) -> list[int]:

@@ -29,6 +29,8 @@ Owns the SHACL validation of the graph and what it needs, one module per concern
   in the CMS), built on what each shape reads
   (:mod:`~mag_graph.validation.shape_reads`, :mod:`~mag_graph.validation.sparql_reads`,
   :mod:`~mag_graph.validation.dependency_graph`).
+* :mod:`~mag_graph.validation.focused` - incremental validation on the set-based engine:
+  each shape for just the focus nodes it targets among those a change affects;
 * :mod:`~mag_graph.validation.warm_up` - computing those caches in the background at a
   server's start, so the first write does not wait for them.
 

@@ -12,8 +12,10 @@ contain the token ``$referenceDate`` (see docs/shapes-contract.md), replaced by 
 typed date literal. ``validate(..., shapes=graph)`` runs a caller's shapes graph the
 same way (the W3C SHACL test suite runs through it: tests/test_w3c_shacl.py).
 
-Incremental validation (``focus_nodes``) is worked out here per node: which shapes
-target it, and one pySHACL run over just those shapes, each retargeted to its nodes.
+Incremental validation (``focus_nodes``) runs on the set-based engine restricted to those
+nodes (:mod:`mag_graph.validation.focused`); with ``engine="pyshacl"`` it is worked out here
+per node: which shapes target it, and one pySHACL run over just those shapes, each
+retargeted to its nodes.
 """
 
 from __future__ import annotations
@@ -92,8 +94,9 @@ def validate(
     ``engine`` picks how a full validation is evaluated: ``"setbased"`` (each shape for
     all its focus nodes at once, as SPARQL on Oxigraph: :mod:`.setbased`) or
     ``"pyshacl"`` (pySHACL per focus node, the reference); default :data:`DEFAULT_ENGINE`.
-    Both give the same results (tests/test_setbased_engine.py). Incremental validation
-    (``focus_nodes``) always runs on pySHACL.
+    Both give the same results (tests/test_setbased_engine.py), for all nodes and for
+    ``focus_nodes`` alone (incremental validation: each shape's constraints for the focus
+    nodes it targets, :mod:`.focused`; tests/test_focused_validation.py).
 
     ``deadline`` limits the run's time: a ``time.monotonic()`` instant or a
     :class:`~mag_graph.validation.deadline.Deadline` (``Deadline.after(seconds)`` names
@@ -152,7 +155,10 @@ def _validate(
         catalogue = _rules_cached()
     if focus_nodes is not None:
         nodes = {URIRef(str(n)) for n in focus_nodes if not isinstance(n, (BNode, Literal))}
-        report_graph = _validate_focus(store, nodes, reference_date, rules)
+        if engine == "setbased":
+            report_graph = run_setbased(store, shapes_graph, use_shapes, deadline, focus_nodes=nodes)
+        else:
+            report_graph = _validate_focus(store, nodes, reference_date, rules)
     elif engine == "setbased":
         report_graph = run_setbased(store, shapes_graph, use_shapes, deadline)
     else:

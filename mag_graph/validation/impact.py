@@ -198,9 +198,16 @@ class _Walk:
         t = self.targets[shape]
         if node.value in t.nodes or t.classes & self.classes(node):
             return True
-        if t.subjects_of and t.subjects_of & {q.predicate.value for q in self.store.quads_for_pattern(node, None, None, None)}:
+        # One lookup per target predicate, not a scan of every statement about the node:
+        # a municipality or a council is the object of thousands at 1M triples.
+        if any(self._linked(node, predicate, True) for predicate in t.subjects_of):
             return True
-        return bool(t.objects_of and t.objects_of & {q.predicate.value for q in self.store.quads_for_pattern(None, None, node, None)})
+        return any(self._linked(node, predicate, False) for predicate in t.objects_of)
+
+    def _linked(self, node: ox.NamedNode, predicate: str, as_subject: bool) -> bool:
+        """Whether ``node`` is the subject (else the object) of a ``predicate`` statement."""
+        pattern = (node, ox.NamedNode(predicate), None) if as_subject else (None, ox.NamedNode(predicate), node)
+        return next(iter(self.store.quads_for_pattern(*pattern, None)), None) is not None
 
     def all_targets(self, shape: URIRef) -> set[ox.NamedNode]:
         t = self.targets[shape]

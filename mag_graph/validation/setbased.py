@@ -43,6 +43,7 @@ from rdflib.term import Node
 from mag_graph.validation import pyshacl_patches  # noqa: F401  (patches pySHACL on import)
 from mag_graph.validation.deadline import Deadline
 from mag_graph.validation.errors import ValidationInputError, ValidationTimeoutError
+from mag_graph.validation.focused import Focus, reused_shapes_graph
 from mag_graph.validation.setbased_core import accepted
 from mag_graph.validation.setbased_sparql import (
     correlated,
@@ -160,9 +161,14 @@ class _Run:
         # The given focus nodes (IRIs only), as a set and as a VALUES ?this table.
         self.focus_set: set[URIRef] | None = None
         self.focus_table: str | None = None
+        self.focus: Focus | None = None
         if focus_nodes is not None:
             self.focus_set = {URIRef(str(n)) for n in focus_nodes if isinstance(n, URIRef)}
             self.focus_table = "VALUES ?this { " + " ".join(f"<{i}>" for i in sorted(self.focus_set)) + " }"
+            # which shapes target which of them, read per node (a shape targeting none is skipped),
+            # and pySHACL's shapes graph and components kept across incremental runs (.focused)
+            self.focus = Focus(store, self.focus_set)
+            self.validator.shacl_graph = reused_shapes_graph(shapes, self.validator.shacl_graph)
         self.executor = self.validator.make_executor()
         self.use_shapes = [URIRef(str(s)) for s in use_shapes] if use_shapes else None
         self.fallbacks: list[str] = []  # shapes pySHACL evaluated as a whole (for the docs and tests)
@@ -212,7 +218,14 @@ class _Run:
         nodes, classes, implicit, objects_of, subjects_of = (list(t) for t in shape.target())
         if not (nodes or classes or implicit or objects_of or subjects_of):
             return []
-        targets = targets_query(nodes, [*classes, *implicit], subjects_of, objects_of, self.focus_table)
+        table = self.focus_table
+        if self.focus is not None:
+            targeted = self.focus.targeted(shape)
+            if targeted is not None:
+                if not targeted:
+                    return []
+                table = "VALUES ?this { " + " ".join(f"<{i}>" for i in targeted) + " }"
+        targets = targets_query(nodes, [*classes, *implicit], subjects_of, objects_of, table)
         if targets is None:
             raise _Fallback
         try:
@@ -259,7 +272,7 @@ class _Run:
         focus_values: Any = None  # a dict, or a _FocusValues not read yet
         for component in components:
             try:
-                c = component(shape)
+                c = component(shape) if self.focus is None else Focus.component(component, shape)
             except ConstraintLoadWarning:
                 continue
             if component is MinCountConstraintComponent and shape.is_property_shape:
