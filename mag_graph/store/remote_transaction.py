@@ -44,6 +44,7 @@ import pyoxigraph as ox
 
 from mag_graph.store import loading as _limits
 from mag_graph.store.errors import MagGraphError, StoreError
+from mag_graph.store.remote_generation import bump_update, new_token
 from mag_graph.store.remote_sparql import BlankNodeSets, Dialect
 from mag_graph.store.terms import _has_blank_node
 from mag_graph.store.transaction import Transaction
@@ -81,20 +82,26 @@ class RemoteTransaction(Transaction):
                     "(SPARQL cannot name a stored blank node; remove all of them)",
                 )
             ops.append(delete)
-        store._mirror_hold = True
-        try:
-            self._send(store, dialect, ops, adds)
-        except BaseException:
+        # The store's generation moves on with the change (remote_generation): in the
+        # same request where a request is atomic, else as the last step.
+        token = new_token()
+        with store._announcing():
+            store._mirror_hold = True
+            try:
+                self._send(store, dialect, ops, adds, token)
+            except BaseException:
+                store._mirror_hold = False
+                store._forget_mirror()
+                raise
             store._mirror_hold = False
-            store._forget_mirror()
-            raise
-        store._mirror_hold = False
-        store._mirror_applied(self._clear_all, list(self._dropped), removes, adds)
+            in_step = store._mirror_applied(self._clear_all, list(self._dropped), removes, adds)
+            store._moved_to(token, in_step=in_step)
 
     @staticmethod
-    def _send(store: Any, dialect: Dialect, ops: list[str], adds: list[ox.Quad]) -> None:
+    def _send(store: Any, dialect: Dialect, ops: list[str], adds: list[ox.Quad], token: str) -> None:
         if dialect.backend.atomic_requests:
-            store._write(" ;\n".join([*ops, *dialect.insert(adds)]))
+            store._write(" ;\n".join([*ops, *dialect.insert(adds), bump_update(token)]))
+            store._wrote = False
             return
         # A backend that applies no request atomically: the steps go one by one, the
         # additions without blank nodes through the Graph Store Protocol (much faster on
@@ -103,6 +110,8 @@ class RemoteTransaction(Transaction):
             store._write_ops(ops)
             store._post([q for q in adds if not _has_blank_node(q)], _limits.BULK_CHUNK)
             store._write_ops(dialect.insert([q for q in adds if _has_blank_node(q)]))
+            store._write(bump_update(token))
+            store._wrote = False
         except MagGraphError as exc:
             raise StoreError(
                 f"{exc.nl}; de wijziging is mogelijk deels doorgevoerd ({dialect.backend.name} voert een verzoek niet atomair uit)",
