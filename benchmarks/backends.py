@@ -241,7 +241,8 @@ def table(data: Path, results: dict[str, dict[str, float]]) -> None:
         print(f"same answers on every backend (q01 rows, validation results): {'yes' if len(same) == 1 else same}")
 
 
-def report(data: Path, municipalities: int, backends: list[str]) -> dict[str, dict[str, float]]:
+def report(data: Path, municipalities: int, backends: list[str], *,
+           validation: bool = True) -> dict[str, dict[str, float]]:
     """Every backend asked for (and the embedded store) open side by side, phase by phase
     (load, q01, CMS write, full validation): every figure is printed when measured and the
     table after each phase, so a run stopped early (full validation at 1M takes long) still
@@ -259,7 +260,7 @@ def report(data: Path, municipalities: int, backends: list[str]) -> dict[str, di
             "write": lambda store: cms_write(store, municipalities),
             "validate": full_validation,
         }
-        for phase in PHASES:
+        for phase in PHASES if validation else PHASES[:-1]:
             for backend in wanted:
                 print(f"... {backend}: {phase}", flush=True)
                 figures = steps[phase](stores[backend])
