@@ -237,9 +237,14 @@ class Content:
         return getattr(self.store, "names_blank_nodes", True)
 
     def generation(self) -> str:
-        """The store's generation as read from the store (the latest committed revision),
-        which every process writing through the CMS moves on: for caches of processes
-        that share a remote store."""
+        """The store's generation as read from the store, for caches of processes that
+        share a remote store: its generation record, which every write through mag-graph
+        moves on (CMS writes, SPARQL updates, Graph Store writes, loads; see
+        mag_graph.store.remote_generation); on another store the latest committed
+        revision, which every process writing through the CMS moves on."""
+        own = getattr(self.store, "generation", None)
+        if own is not None:
+            return str(own())
         return latest_revision(self.store) or ""
 
     def reindex_later(self) -> None:
