@@ -72,7 +72,7 @@ from mag_graph.store.remote_generation import (
     READ_QUERY,
     Generation,
     KeptCopy,
-    bump_update,
+    bump_operations,
     generation_of,
     new_token,
 )
@@ -400,7 +400,12 @@ class RemoteStore(_RemoteLoading):
         graph: Any = ...,
     ) -> Iterator[tuple[Node, Node, Node, URIRef | BNode | None]]:
         """Statements matching a pattern, as rdflib terms with the graph last
-        (``None`` = default graph). ``graph=...`` (the default) matches every graph."""
+        (``None`` = default graph). ``graph=...`` (the default) matches every graph.
+        Inside :meth:`mirrored` (a CMS write) they are read from the kept copy, which
+        is current there (checked at the block's first read), without a request each."""
+        if self._mirror_depth:
+            yield from self.local_view().quads(subject, predicate, object, graph)
+            return
         fixed: dict[str, ox.NamedNode | ox.Literal] = {}
         blank: dict[str, ox.BlankNode] = {}
         for var, value in (("s", subject), ("p", predicate), ("o", object)):
@@ -615,7 +620,10 @@ class RemoteStore(_RemoteLoading):
         """Send a new generation token (one request). ``in_step``: the kept copy applied
         the write being announced, so it stays current at the new token."""
         token = new_token()
-        self._writable().update(bump_update(token))
+        client = self._writable()
+        ops = bump_operations(token)
+        for text in [" ;\n".join(ops)] if self.atomic_writes else ops:
+            client.update(text)
         self._wrote = False
         self._moved_to(token, in_step=in_step)
         return token

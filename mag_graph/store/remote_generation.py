@@ -11,7 +11,7 @@ the remote store never lists, counts, exports or copies (like Virtuoso's own gra
 Every write through :class:`~mag_graph.store.remote.RemoteStore` (a transaction, an
 update, a load, a graph cleared or dropped; so CMS writes, ``/sparql`` updates, Graph
 Store writes, ``mag-graph load``/``import``) ends by replacing the token with a new one
-and keeping the old one as ``previous`` (:func:`bump_update`): in the same request as a
+and keeping the old one as ``previous`` (:func:`bump_operations`): in the same request as a
 transaction on a backend that applies a request atomically (Oxigraph), as a request of
 its own after the other steps elsewhere (Virtuoso; after an update request everywhere).
 Writes made directly to the triplestore do not move it: ``mag-graph refresh`` (or
@@ -33,6 +33,9 @@ GENERATION_GRAPH = "urn:mag-graph:generation"
 _STORE = "urn:mag-graph:store"
 _TOKEN = "urn:mag-graph:generation#token"
 _PREVIOUS = "urn:mag-graph:generation#previous"
+# The previous token of the first record (not "": Virtuoso 7.2 does not delete a stored
+# empty string matched by a variable).
+NONE = "none"
 
 
 class Generation(NamedTuple):
@@ -52,23 +55,33 @@ def new_token() -> str:
     return str(uuid.uuid4())
 
 
-def bump_update(token: str) -> str:
-    """The update operation that makes ``token`` the current token and the current one
-    the previous (one operation, so it is atomic on every backend)."""
-    graph = f"<{GENERATION_GRAPH}>"
-    return (
-        f"DELETE {{ GRAPH {graph} {{ <{_STORE}> <{_TOKEN}> ?t . <{_STORE}> <{_PREVIOUS}> ?p }} }}\n"
-        f"INSERT {{ GRAPH {graph} {{ <{_STORE}> <{_TOKEN}> \"{token}\" . <{_STORE}> <{_PREVIOUS}> ?t }} }}\n"
-        f"WHERE {{ OPTIONAL {{ GRAPH {graph} {{ <{_STORE}> <{_TOKEN}> ?t }} }} "
-        f"OPTIONAL {{ GRAPH {graph} {{ <{_STORE}> <{_PREVIOUS}> ?p }} }} }}"
+def bump_operations(token: str) -> list[str]:
+    """The update operations that make ``token`` the current token and the current one
+    the previous, in this order: the move (when there is a record) and the first record
+    (when there is none; its previous is :data:`NONE`). Each matches what it changes with a
+    required pattern or a count: Virtuoso 7.2 instantiates no template over a ``WHERE``
+    made of ``OPTIONAL`` parts that match nothing, and ignores a ``FILTER NOT EXISTS``
+    that stands alone in a ``WHERE`` (tested in tests/test_remote_generation.py). Each
+    operation is atomic on every backend; one request holds both where the backend
+    applies a request atomically."""
+    g, store, tok, prev = f"<{GENERATION_GRAPH}>", f"<{_STORE}>", f"<{_TOKEN}>", f"<{_PREVIOUS}>"
+    move = (
+        f"DELETE {{ GRAPH {g} {{ {store} {tok} ?t . {store} {prev} ?p }} }}\n"
+        f"INSERT {{ GRAPH {g} {{ {store} {tok} \"{token}\" . {store} {prev} ?t }} }}\n"
+        f"WHERE {{ GRAPH {g} {{ {store} {tok} ?t . {store} {prev} ?p }} }}"
     )
+    first = (
+        f"INSERT {{ GRAPH {g} {{ {store} {tok} \"{token}\" . {store} {prev} \"{NONE}\" }} }}\n"
+        f"WHERE {{ {{ SELECT (COUNT(?t) AS ?n) WHERE {{ GRAPH {g} {{ {store} {tok} ?t }} }} }} FILTER(?n = 0) }}"
+    )
+    return [move, first]
 
 
 def generation_of(rows: object) -> Generation:
     """The record from the rows of :data:`READ_QUERY` (pyoxigraph solutions)."""
     for row in rows:  # type: ignore[attr-defined]
         token, previous = row["t"], row["p"]
-        return Generation(token.value if token is not None else None, previous.value if previous is not None else None)
+        return Generation(token.value if token is not None else None, previous.value if previous is not None and previous.value != NONE else None)
     return Generation(None, None)
 
 

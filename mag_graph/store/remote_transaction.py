@@ -44,7 +44,7 @@ import pyoxigraph as ox
 
 from mag_graph.store import loading as _limits
 from mag_graph.store.errors import MagGraphError, StoreError
-from mag_graph.store.remote_generation import bump_update, new_token
+from mag_graph.store.remote_generation import bump_operations, new_token
 from mag_graph.store.remote_sparql import BlankNodeSets, Dialect
 from mag_graph.store.terms import _has_blank_node
 from mag_graph.store.transaction import Transaction
@@ -100,7 +100,7 @@ class RemoteTransaction(Transaction):
     @staticmethod
     def _send(store: Any, dialect: Dialect, ops: list[str], adds: list[ox.Quad], token: str) -> None:
         if dialect.backend.atomic_requests:
-            store._write(" ;\n".join([*ops, *dialect.insert(adds), bump_update(token)]))
+            store._write(" ;\n".join([*ops, *dialect.insert(adds), *bump_operations(token)]))
             store._wrote = False
             return
         # A backend that applies no request atomically: the steps go one by one, the
@@ -110,7 +110,7 @@ class RemoteTransaction(Transaction):
             store._write_ops(ops)
             store._post([q for q in adds if not _has_blank_node(q)], _limits.BULK_CHUNK)
             store._write_ops(dialect.insert([q for q in adds if _has_blank_node(q)]))
-            store._write(bump_update(token))
+            store._write_ops(bump_operations(token))
             store._wrote = False
         except MagGraphError as exc:
             raise StoreError(
