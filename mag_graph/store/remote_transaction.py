@@ -171,7 +171,8 @@ def blank_node_deletes(removes: list[ox.Quad], dialect: Dialect) -> list[tuple[s
                 outgoing.setdefault((o_, q.graph_name), [])
         filters = []
         for (var, graph), pairs in outgoing.items():
-            known = " || ".join(f"(sameTerm(?p_, {p}) && {_same('?o_', o, t)})" for p, o, t in pairs) or "false"
+            by_value = dialect.backend.typed_literals_by_value
+            known = " || ".join(f"(sameTerm(?p_, {p}) && {_same('?o_', o, t, by_value)})" for p, o, t in pairs) or "false"
             filters.append(f"FILTER NOT EXISTS {{ {in_graph(graph, f'{var} ?p_ ?o_ .')} FILTER(!({known})) }}")
         for (var, graph), pairs in incoming.items():
             known = " || ".join(f"(sameTerm(?s_, {x}) && sameTerm(?p_, {p}))" for x, p in pairs) or "false"
@@ -182,19 +183,31 @@ def blank_node_deletes(removes: list[ox.Quad], dialect: Dialect) -> list[tuple[s
     return out
 
 
-def _same(var: str, text: str, term: Any) -> str:
+def _same(var: str, text: str, term: Any, by_value: bool = False) -> str:
     """``var`` is ``term`` (written as ``text``): ``sameTerm`` for IRIs and variables; for
     a literal its lexical form and, for a language-tagged one, its language (Virtuoso
     answers ``sameTerm(?o, "x")`` false for a stored plain literal "x", and ``DATATYPE``
     and ``LANG`` of a constant or a typed literal are no use there; so two literals that
     differ only in datatype count as the same here, which only matters for a blank node
-    holding both)."""
+    holding both).
+
+    ``by_value`` (Virtuoso, which keeps typed literals as values): a literal with a
+    datatype other than ``xsd:string`` is compared by value, ``?o = "1500.00"^^xsd:decimal``,
+    since ``STR`` answers the server's own form (``"1500"``, a ``dateTime`` with
+    ``+00:00`` for ``Z``); an incomparable pair (a string against a number) is false, not
+    an error (``COALESCE``), so it never hides another statement of the node. Two stored
+    literals equal in value are one value on such a server anyway."""
     if not isinstance(term, ox.Literal):
         return f"sameTerm({var}, {text})"
     lexical = ox.Literal(term.value)
+    if by_value and not term.language and term.datatype.value != _XSD_STRING:
+        return f"(isLiteral({var}) && COALESCE({var} = {text}, false))"
     if not term.language:  # Virtuoso's LANG() of a typed literal is no use either
         return f"(isLiteral({var}) && STR({var}) = {lexical})"
     return f"(isLiteral({var}) && STR({var}) = {lexical} && LANG({var}) = {ox.Literal(term.language)})"
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def _variables(names: dict[str, str]) -> Any:
