@@ -92,7 +92,8 @@ VIRTUOSO_DEFAULT_GRAPH = "urn:mag-graph:default-graph"
 BACKENDS: dict[str, Backend] = {
     # `oxigraph serve`: /query, /update and /store; `union-default-graph` per query.
     "oxigraph": Backend(
-        "oxigraph", "query", "update", "store", union_parameter="union-default-graph", dataset_get=True
+        "oxigraph", "query", "update", "store", union_parameter="union-default-graph", dataset_get=True,
+        typed_literals_by_value=True,
     ),
     # Virtuoso Open Source: one /sparql endpoint for queries and updates (anonymous
     # updates need the SPARQL_UPDATE role for the SPARQL user), /sparql-graph-crud for

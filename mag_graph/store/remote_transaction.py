@@ -191,7 +191,7 @@ def _same(var: str, text: str, term: Any, by_value: bool = False) -> str:
     differ only in datatype count as the same here, which only matters for a blank node
     holding both).
 
-    ``by_value`` (Virtuoso, which keeps typed literals as values): a literal with a
+    ``by_value`` (Oxigraph and Virtuoso keep typed literals as values): a literal with a
     datatype other than ``xsd:string`` is compared by value, ``?o = "1500.00"^^xsd:decimal``,
     since ``STR`` answers the server's own form (``"1500"``, a ``dateTime`` with
     ``+00:00`` for ``Z``); an incomparable pair (a string against a number) is false, not
