@@ -8,7 +8,8 @@ temporary directory), with ratios to the embedded store.
 Per backend: loading the synthetic national data (after the ontology), the
 role-matrix question (q01's query, median of several runs), one CMS write (a patch through
 :class:`mag_graph.cms.content.Content`, median of several: incremental validation, which
-on a remote store reads an in-memory copy pulled once per write) and full validation
+on a remote store reads the in-memory copy the store keeps, pulled at the first write
+and kept in step after; ``first_write_s`` is that first write) and full validation
 (on a remote store: the copy pulled with Graph Store GETs, then pySHACL).
 The embedded store is always measured too (it is the reference of the ratios).
 The backends are open side by side and measured phase by phase, each figure printed
