@@ -47,6 +47,9 @@ class ResponseCache:
         if (environ.get("REQUEST_METHOD") != "GET" or not path.startswith(_CACHED_PATHS) or self.cache.max_entries <= 0
                 or environ.get("HTTP_AUTHORIZATION")):
             return self.wsgi_app(environ, start_response)
+        # Another process may have written a shared (remote) store: its generation is read
+        # first (at most once a second), or a cached response would outlive that write.
+        self.service.check_generation()
         generation = self.service.generation
         if generation != self._generation:
             self.cache.invalidate()

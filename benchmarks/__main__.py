@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="store: load, q01, a CMS write and full validation on this backend "
                              "(repeatable; the embedded store is the reference) - see benchmarks/backends.py")
     parser.add_argument("--size", choices=list(SIZES), help="with --backend: the one size to run (default 100k)")
+    parser.add_argument("--no-validation", action="store_true",
+                        help="with --backend: leave out full validation (load, q01 and the CMS write only)")
     if argv is None:
         import sys
 
@@ -65,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         label = args.size or "100k"
         path, quads = dataset(label, SIZES[label])
         print(f"{label}: {quads:,} quads in {path.name}")
-        backends.report(path, SIZES[label], args.backend)
+        backends.report(path, SIZES[label], args.backend, validation=not args.no_validation)
         return 0
     if args.which == "report":  # on the example graph: no synthetic data needed
         from . import report

@@ -8,9 +8,12 @@ temporary directory), with ratios to the embedded store.
 Per backend: loading the synthetic national data (after the ontology), the
 role-matrix question (q01's query, median of several runs), one CMS write (a patch through
 :class:`mag_graph.cms.content.Content`, median of several: incremental validation, which
-on a remote store reads an in-memory copy pulled once per write) and full validation
+on a remote store reads the in-memory copy the store keeps, pulled at the first write
+and kept in step after; ``first_write_s`` is that first write) and full validation
 (on a remote store: the copy pulled with Graph Store GETs, then pySHACL).
 The embedded store is always measured too (it is the reference of the ratios).
+The backends are open side by side and measured phase by phase, each figure printed
+when it is measured, so a long run stopped early still compares the backends.
 """
 
 from __future__ import annotations
@@ -137,22 +140,25 @@ def server(backend: str, directory: Path) -> Iterator[str]:
         log.close()
 
 
-def measure(store: Any, data: Path, municipalities: int) -> dict[str, float]:
-    """Load, the role matrix, a CMS write and full validation on one opened store."""
-    from rdflib import URIRef
+PHASES = ("load", "q01", "write", "validate")
 
-    from benchmarks.store import ROLE_MATRIX
-    from mag_graph import validation
-    from mag_graph.cms import Content
+
+def load(store: Any, data: Path) -> dict[str, float]:
+    """The ontology, then the synthetic data (timed)."""
     from mag_graph.namespaces import Graphs
     from mag_graph.resources import resource_files
 
-    out: dict[str, float] = {}
     store.load(list(resource_files("ontology", "*.ttl")), graph=Graphs.ONTOLOGY)
     started = time.perf_counter()
     store.load(data)
-    out["load_s"] = time.perf_counter() - started
-    out["quads"] = len(store)
+    return {"load_s": time.perf_counter() - started, "quads": len(store)}
+
+
+def role_matrix(store: Any) -> dict[str, float]:
+    """q01's query, median of QUERY_RUNS after one untimed run."""
+    from rdflib import URIRef
+
+    from benchmarks.store import ROLE_MATRIX
 
     municipality = URIRef(MUNICIPALITY)
     rows = len(store.query(ROLE_MATRIX, bindings={"municipality": municipality}).rows)
@@ -161,28 +167,40 @@ def measure(store: Any, data: Path, municipalities: int) -> dict[str, float]:
         t0 = time.perf_counter()
         store.query(ROLE_MATRIX, bindings={"municipality": municipality})
         timings.append(time.perf_counter() - t0)
-    out["q01_ms"] = statistics.median(timings) * 1000
-    out["q01_rows"] = rows
+    return {"q01_ms": statistics.median(timings) * 1000, "q01_rows": rows}
+
+
+def cms_write(store: Any, municipalities: int) -> dict[str, float]:
+    """A CMS patch, median of WRITE_RUNS; the first write (shapes, a remote store's copy) is
+    timed on its own as ``first_write_s``."""
+    from mag_graph.cms import Content
 
     cms = Content(store, date=REFERENCE_DATE, search=False)
     writes = []
+    first = 0.0
     for n in range(WRITE_RUNS + 1):
         iri = RESPONSIBILITY.format(n % municipalities, 1 + n % 9)
         etag = cms.get(iri, role="admin").etag
         t0 = time.perf_counter()
         cms.patch(iri, {"label": {"en": f"Patched responsibility {n}"}}, agent="bench", role="admin", if_match=etag)
-        if n:  # the first write warms the shapes up
+        if n:
             writes.append(time.perf_counter() - t0)
-    out["write_ms"] = statistics.median(writes) * 1000
+        else:
+            first = time.perf_counter() - t0
+    return {"write_ms": statistics.median(writes) * 1000, "first_write_s": first}
+
+
+def full_validation(store: Any) -> dict[str, float]:
+    from mag_graph import validation
 
     t0 = time.perf_counter()
     report = validation.validate(store, date=REFERENCE_DATE)
-    out["validate_s"] = time.perf_counter() - t0
-    out["results"] = len(report.results)
-    return out
+    return {"validate_s": time.perf_counter() - t0, "results": len(report.results)}
 
 
-def run_backend(backend: str, data: Path, municipalities: int) -> dict[str, float]:
+@contextlib.contextmanager
+def opened(backend: str) -> Iterator[Any]:
+    """An empty store on ``backend`` (a server started for it), closed and removed after."""
     from mag_graph.store import RemoteStore, Store
 
     with tempfile.TemporaryDirectory(prefix=f"mag-graph-bench-{backend}-") as work:
@@ -190,34 +208,65 @@ def run_backend(backend: str, data: Path, municipalities: int) -> dict[str, floa
         if backend == "embedded":
             store: Any = Store.open(directory / "store")
             try:
-                return measure(store, data, municipalities)
+                yield store
             finally:
                 store.close()
+            return
         with server(backend, directory) as url:
             store = RemoteStore.open(url)
             try:
-                return measure(store, data, municipalities)
+                yield store
             finally:
                 store.close()
 
 
-def report(data: Path, municipalities: int, backends: list[str]) -> dict[str, dict[str, float]]:
-    """Every backend asked for (and the embedded store), one after the other."""
-    wanted = ["embedded", *[b for b in backends if b != "embedded"]]
-    results = {}
-    for backend in wanted:
-        print(f"... {backend}", flush=True)
-        results[backend] = run_backend(backend, data, municipalities)
+def _cell(r: dict[str, float], base: dict[str, float], key: str, fmt: str) -> str:
+    if key not in r:
+        return f"{'-':>{len(format(0, fmt))}} {'-':>6}"
+    ratio = f"{r[key] / base[key]:6.2f}" if base.get(key) else f"{'-':>6}"
+    return f"{format(r[key], fmt)} {ratio}"
+
+
+def table(data: Path, results: dict[str, dict[str, float]]) -> None:
     base = results["embedded"]
     print(f"\nStore backends: {data.name}")
     print(f"{'backend':<10} {'quads':>9} {'load s':>8} {'x emb':>6} {'q01 ms':>8} {'x emb':>6} "
           f"{'write ms':>9} {'x emb':>6} {'validate s':>10} {'x emb':>6}")
     for backend, r in results.items():
-        print(
-            f"{backend:<10} {int(r['quads']):9d} {r['load_s']:8.2f} {r['load_s'] / base['load_s']:6.2f} "
-            f"{r['q01_ms']:8.1f} {r['q01_ms'] / base['q01_ms']:6.2f} {r['write_ms']:9.0f} "
-            f"{r['write_ms'] / base['write_ms']:6.2f} {r['validate_s']:10.2f} {r['validate_s'] / base['validate_s']:6.2f}"
-        )
-    same = {(int(r["q01_rows"]), int(r["results"])) for r in results.values()}
-    print(f"same answers on every backend (q01 rows, validation results): {'yes' if len(same) == 1 else same}")
+        quads = f"{int(r['quads']):9d}" if "quads" in r else f"{'-':>9}"
+        print(f"{backend:<10} {quads} {_cell(r, base, 'load_s', '8.2f')} {_cell(r, base, 'q01_ms', '8.1f')} "
+              f"{_cell(r, base, 'write_ms', '9.0f')} {_cell(r, base, 'validate_s', '10.2f')}")
+    done = [r for r in results.values() if "results" in r]
+    if len(done) == len(results):
+        same = {(int(r["q01_rows"]), int(r["results"])) for r in done}
+        print(f"same answers on every backend (q01 rows, validation results): {'yes' if len(same) == 1 else same}")
+
+
+def report(data: Path, municipalities: int, backends: list[str], *,
+           validation: bool = True) -> dict[str, dict[str, float]]:
+    """Every backend asked for (and the embedded store) open side by side, phase by phase
+    (load, q01, CMS write, full validation): every figure is printed when measured and the
+    table after each phase, so a run stopped early (full validation at 1M takes long) still
+    shows what it measured on every backend."""
+    wanted = ["embedded", *[b for b in backends if b != "embedded"]]
+    results: dict[str, dict[str, float]] = {b: {} for b in wanted}
+    with contextlib.ExitStack() as stack:
+        stores = {}
+        for backend in wanted:
+            print(f"... {backend}: starting", flush=True)
+            stores[backend] = stack.enter_context(opened(backend))
+        steps = {
+            "load": lambda store: load(store, data),
+            "q01": role_matrix,
+            "write": lambda store: cms_write(store, municipalities),
+            "validate": full_validation,
+        }
+        for phase in PHASES if validation else PHASES[:-1]:
+            for backend in wanted:
+                print(f"... {backend}: {phase}", flush=True)
+                figures = steps[phase](stores[backend])
+                results[backend].update(figures)
+                shown = ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items())
+                print(f"    {backend} {phase}: {shown} ({time.strftime('%H:%M:%S')})", flush=True)
+            table(data, results)
     return results

@@ -344,7 +344,7 @@ class _Server:
             command, stdout=self._log, stderr=subprocess.STDOUT,
             preexec_fn=_die_with_the_tests if sys.platform == "linux" else None,  # noqa: PLW1509
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # Virtuoso on a loaded 2-core machine
         while True:
             if self._process.poll() is not None:
                 self._log.close()
@@ -355,7 +355,7 @@ class _Server:
             except OSError:
                 if time.monotonic() > deadline:
                     self.stop()
-                    pytest.fail(f"{command[0]} did not answer within 60 s")
+                    pytest.fail(f"{command[0]} did not answer within 180 s")
                 time.sleep(0.05)
 
     def stop(self) -> None:

@@ -147,3 +147,74 @@ def test_updates_need_the_admin_role_and_empty_the_caches(pair: tuple[Served, Se
     status, _, body = first.call("POST", "/sparql", update, user="ada", headers=form)
     assert status in (200, 204), body
     assert first.select(FIND) == [*before, "urn:x"]
+
+
+EXTRA = "https://data.mag-graph.nl/graph/generatie"
+IN_EXTRA = f"SELECT ?s WHERE {{ GRAPH <{EXTRA}> {{ ?s ?p ?o }} }} ORDER BY ?s"
+
+
+def _after_the_check(served: Served, query: str) -> list[str]:
+    """The answer after the generation check's interval (GENERATION_CHECK_SECONDS): the
+    check runs before a cached answer is given."""
+    time.sleep(1.2)
+    return served.select(query)
+
+
+def test_updates_and_graph_store_writes_through_one_server_reach_the_others_caches(pair: tuple[Served, Served]) -> None:
+    """A raw SPARQL update and a Graph Store write through one server move the store's
+    generation, so the other server empties its caches (its cached answer was the old one)."""
+    first, second = pair
+    assert second.select(IN_EXTRA) == []  # cached on the second server
+    update = f'INSERT DATA {{ GRAPH <{EXTRA}> {{ <urn:gen:a> <urn:p> "Generatie" }} }}'
+    status, _, body = first.call("POST", "/sparql", update, user="ada", headers={"Content-Type": "application/sparql-update"})
+    assert status == 204, body
+    assert _after_the_check(second, IN_EXTRA) == ["urn:gen:a"]
+    turtle = "<urn:gen:b> <urn:p> \"Graph Store\" ."
+    graph = urllib.parse.quote(EXTRA, safe="")
+    status, _, body = first.call("PUT", f"/graph-store?graph={graph}", turtle, user="ada",
+                                 headers={"Content-Type": "text/turtle"})
+    assert status in (200, 204), body
+    assert _after_the_check(second, IN_EXTRA) == ["urn:gen:b"]
+
+
+def test_a_raw_update_through_one_server_reaches_the_others_search_index(pair: tuple[Served, Served]) -> None:
+    first, second = pair
+    theme = "https://data.mag-graph.nl/id/thema/hg-generatiezoek"
+    update = (
+        "PREFIX mag: <https://data.mag-graph.nl/def/mag#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+        f"INSERT DATA {{ GRAPH <{EXTRA}> {{ <{theme}> a mag:Theme ; rdfs:label \"Generatiezoek\"@nl ; "
+        f"mag:municipality <{HG}> }} }}"
+    )
+    assert json.loads(second.call("GET", "/api/v1/search?q=generatiezoek", user="eddie")[2])["total"] == 0
+    status, _, body = first.call("POST", "/sparql", update, user="ada", headers={"Content-Type": "application/sparql-update"})
+    assert status == 204, body
+    time.sleep(1.2)
+    second.select(IN_EXTRA)  # a cached read runs the generation check, which starts the rebuild
+    deadline = time.monotonic() + 60
+    found = 0
+    while time.monotonic() < deadline:
+        found = json.loads(second.call("GET", "/api/v1/search?q=generatiezoek", user="eddie")[2])["total"]
+        if found:
+            break
+        time.sleep(0.5)
+    assert found == 1
+
+
+def test_a_write_made_directly_to_the_triplestore_waits_for_refresh(pair: tuple[Served, Served], triplestores: Any) -> None:
+    """Not through mag-graph: the servers keep their cached answers until `mag-graph
+    refresh --store URL` moves the generation on."""
+    first, second = pair
+    url = triplestores.url("oxigraph", "two-servers")
+    before = second.select(IN_EXTRA)
+    server = url.removeprefix("sparql+").split("?")[0].rstrip("/")
+    direct = f'INSERT DATA {{ GRAPH <{EXTRA}> {{ <urn:gen:c> <urn:p> "direct" }} }}'
+    request = urllib.request.Request(server + "/update", data=direct.encode(), method="POST",
+                                     headers={"Content-Type": "application/sparql-update"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status in (200, 204)
+    time.sleep(1.2)
+    assert second.select(IN_EXTRA) == before  # still the cached answer: nobody announced the write
+    done = subprocess.run([str(SCRIPT), "refresh", "--store", url], check=False, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert _after_the_check(second, IN_EXTRA) == sorted([*before, "urn:gen:c"])
+    assert first.select(IN_EXTRA) == sorted([*before, "urn:gen:c"])

@@ -74,6 +74,7 @@ from mag_graph.cms.pipeline import (
     WritePipeline,
     WriteResult,
     _description,
+    _one_copy,
     _rename,
     _roots,
     mint,
@@ -237,10 +238,11 @@ class Content:
         return getattr(self.store, "names_blank_nodes", True)
 
     def generation(self) -> str:
-        """The store's generation as read from the store (the latest committed revision),
-        which every process writing through the CMS moves on: for caches of processes
-        that share a remote store."""
-        return latest_revision(self.store) or ""
+        """The store's generation as read from the store, for caches of processes that
+        share a remote store: its record, moved on by every write through mag-graph
+        (mag_graph.store.remote_generation); else the latest committed revision."""
+        own = getattr(self.store, "generation", None)
+        return str(own()) if own is not None else latest_revision(self.store) or ""
 
     def reindex_later(self) -> None:
         """Bring the search index up to date in the background after the store was
@@ -446,12 +448,13 @@ class Content:
         """Replace a resource's description with the document (PUT). ``dry_run``: check,
         don't save (validated on the store with the change applied, then rolled back).
         An editor's change of adopted content becomes its working copy (:mod:`.working_copy`)."""
-        if action == "update" and working_copy.diverts(role, self.resource(iri).state):
-            return working_copy.save(self, iri, lambda: parse_rdf(document, format), agent=agent, role=role,
-                                     if_match=if_match, ctype=ctype, lang=lang, dry_run=dry_run)
-        return self._replace_with(iri, lambda: parse_rdf(document, format), agent=agent, role=role, if_match=if_match,
-                                  ctype=ctype, lang=lang, action=action, revert_of=revert_of, allow_create=allow_create,
-                                  dry_run=dry_run)
+        with _one_copy(self.store):  # a remote store's reads from its kept copy
+            if action == "update" and working_copy.diverts(role, self.resource(iri).state):
+                return working_copy.save(self, iri, lambda: parse_rdf(document, format), agent=agent, role=role,
+                                         if_match=if_match, ctype=ctype, lang=lang, dry_run=dry_run)
+            return self._replace_with(iri, lambda: parse_rdf(document, format), agent=agent, role=role, if_match=if_match,
+                                      ctype=ctype, lang=lang, action=action, revert_of=revert_of,
+                                      allow_create=allow_create, dry_run=dry_run)
 
     def _replace_with(
         self,
@@ -528,7 +531,7 @@ class Content:
         if not isinstance(patch, Mapping):
             raise InvalidDocumentError("een merge-patch is een JSON-object", "a merge patch is a JSON object")
         check_json(patch)  # before merging: the merge recurses over it
-        with self.writing():
+        with self.writing(), _one_copy(self.store):  # a remote store's reads from its kept copy
             document, current = self.document(iri, role=role, ctype=ctype)
             # an editor's change of adopted content goes on from its working copy (If-Match: the copy's ETag)
             document, matched = working_copy.patch_base(self, current, document, role, if_match)

@@ -400,8 +400,9 @@ _LABELS = (RDFS.label, DCTERMS.title, SKOS.prefLabel)
 
 
 def _one_copy(store: Any) -> Any:
-    """On a remote store, the write's validation reads one in-memory copy, pulled once
-    and kept in step with the write's own changes (:meth:`RemoteStore.mirrored`)."""
+    """On a remote store, the write's reads and validation use the store's kept
+    in-memory copy, checked against the store's generation once per write and kept in
+    step with the write's own changes (:meth:`RemoteStore.mirrored`)."""
     mirrored = getattr(store, "mirrored", None)
     return mirrored() if mirrored is not None else contextlib.nullcontext()
 

@@ -1,5 +1,5 @@
-"""``mag-graph search``, ``history``, ``reindex`` and ``workflow``: the CMS from the
-command line.
+"""``mag-graph search``, ``history``, ``reindex``, ``workflow`` and ``refresh``: the CMS
+from the command line (``refresh``: announce writes made directly to a remote triplestore).
 
 Thin: each command opens the store, calls :class:`mag_graph.cms.content.Content` (or the
 search index) and prints the outcome. The command line is a trusted, local face of the
@@ -132,6 +132,27 @@ def workflow_command(store_path: str | None, iri: str, transition: str, user: st
     click.echo(f"{shorten_iri(result.iri)}: {result.state} (revisie/revision {result.revision})")
 
 
-COMMANDS = [search_command, history_command, reindex_command, workflow_command]
+@click.command("refresh")
+@store_option
+def refresh_command(store_path: str | None) -> None:
+    """Meld wijzigingen buiten mag-graph om / announce changes made to a remote
+    triplestore directly (not through mag-graph): every mag-graph process on it then
+    empties its caches, updates its search index and reloads its copy for validation."""
+    try:
+        with open_store(store_path) as store:
+            announce = getattr(store, "announce_change", None)
+            if announce is None:
+                raise CommandFailed(
+                    "refresh is voor een externe triplestore (--store sparql+http://...); de ingebouwde store "
+                    "schrijft alleen mag-graph zelf / refresh is for a remote triplestore (--store sparql+http://...); "
+                    "only mag-graph itself writes the embedded store")
+            token = announce()
+    except MagGraphError as exc:
+        raise _fail(exc) from None
+    click.echo(f"generatie/generation {token}: andere mag-graph-processen lezen de store opnieuw / "
+               "other mag-graph processes read the store again")
+
+
+COMMANDS = [search_command, history_command, reindex_command, workflow_command, refresh_command]
 
 __all__ = ["COMMANDS"]

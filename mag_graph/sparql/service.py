@@ -205,7 +205,10 @@ class SparqlService:
         self._seen_generation = source()
         self._checked_at = time.monotonic()
 
-    def _check_generation(self) -> None:
+    def check_generation(self) -> None:
+        """On a store other processes write (see :meth:`watch_generation`): read its
+        generation, at most every GENERATION_CHECK_SECONDS, and empty the caches when it
+        moved on. Called before any cached answer is given (the response cache too)."""
         source = self._generation_source
         if source is None or time.monotonic() - self._checked_at < GENERATION_CHECK_SECONDS:
             return
@@ -326,7 +329,7 @@ class SparqlService:
         key = ("sparql", task)
         volatile = not VOLATILE_KEYWORDS.isdisjoint(found)
         use_cache = use_cache and not volatile
-        self._check_generation()
+        self.check_generation()
         if use_cache:
             hit = self.cache.get(key)
             if hit is not None:
@@ -382,7 +385,7 @@ class SparqlService:
         """A value from the result cache, or computed and remembered until the next
         write (for answers other than raw SPARQL: questions, validation reports)."""
         full_key = ("value", key)
-        self._check_generation()
+        self.check_generation()
         hit = self.cache.get(full_key)
         if hit is not None:
             return hit
@@ -428,7 +431,7 @@ class SparqlService:
         if graph is not None and (hidden or not self.store.has_graph(graph)):
             raise UnknownGraphError(graph)
         key = ("graph", graph, fmt.name)
-        self._check_generation()
+        self.check_generation()
         hit = self.cache.get(key)
         if hit is not None:
             return hit

@@ -61,7 +61,10 @@ class Backend:
     named graph exists only while it holds statements; ``statements_per_operation``:
     the most statements one ``INSERT DATA``/``DELETE DATA`` may hold (more are split
     into several operations); ``atomic_requests``: the server applies all operations
-    of one update request or none (see :mod:`mag_graph.store.remote_transaction`).
+    of one update request or none (see :mod:`mag_graph.store.remote_transaction`);
+    ``typed_literals_by_value``: the server keeps typed literals as values (its own
+    lexical form: ``"1500.00"^^xsd:decimal`` reads back as ``"1500"``), so ``STR`` of a
+    stored one need not be the lexical form that was written.
     """
 
     name: str
@@ -80,6 +83,7 @@ class Backend:
     keeps_empty_graphs: bool = True
     statements_per_operation: int | None = None
     atomic_requests: bool = True
+    typed_literals_by_value: bool = False
 
 
 # The named graph that holds mag-graph's default graph on Virtuoso (which has none).
@@ -88,7 +92,8 @@ VIRTUOSO_DEFAULT_GRAPH = "urn:mag-graph:default-graph"
 BACKENDS: dict[str, Backend] = {
     # `oxigraph serve`: /query, /update and /store; `union-default-graph` per query.
     "oxigraph": Backend(
-        "oxigraph", "query", "update", "store", union_parameter="union-default-graph", dataset_get=True
+        "oxigraph", "query", "update", "store", union_parameter="union-default-graph", dataset_get=True,
+        typed_literals_by_value=True,
     ),
     # Virtuoso Open Source: one /sparql endpoint for queries and updates (anonymous
     # updates need the SPARQL_UPDATE role for the SPARQL user), /sparql-graph-crud for
@@ -114,6 +119,7 @@ BACKENDS: dict[str, Backend] = {
         # one stay applied. A big request of many operations also runs into its
         # transaction timeout (SR171), so operations are sent one by one.
         atomic_requests=False,
+        typed_literals_by_value=True,
     ),
     # Any SPARQL 1.1 store: every URL given in the store URL.
     "generic": Backend("generic", None, None, None),

@@ -46,6 +46,7 @@ from mag_graph.store import unfinished
 from mag_graph.store.embedded import MEMORY, Store, _export_format
 from mag_graph.store.endpoints import Endpoints, parse_store_url
 from mag_graph.store.errors import (
+    MagGraphError,
     QueryError,
     StoreClosedError,
     StoreError,
@@ -65,6 +66,15 @@ from mag_graph.store.querytext import (
     query_form,
     substitutions_for,
     with_prefixes,
+)
+from mag_graph.store.remote_generation import (
+    GENERATION_GRAPH,
+    READ_QUERY,
+    Generation,
+    KeptCopy,
+    bump_operations,
+    generation_of,
+    new_token,
 )
 from mag_graph.store.remote_loading import _RemoteLoading
 from mag_graph.store.remote_sparql import Dialect
@@ -89,6 +99,7 @@ from mag_graph.store.terms import (
 # Named as the dataset of a query whose default graph (or set of named graphs) must be
 # empty: the SPARQL Protocol has no way to say "none", a graph nobody writes does.
 _NO_GRAPH = "urn:mag-graph:no-graph"
+_GENERATION = ox.NamedNode(GENERATION_GRAPH)
 
 
 class RemoteStore(_RemoteLoading):
@@ -109,10 +120,17 @@ class RemoteStore(_RemoteLoading):
         self._client: SparqlClient | None = SparqlClient(endpoints)
         self._dialect = Dialect(endpoints.backend)
         self.read_only = read_only
-        # The in-memory copy shared by the reads of one ``mirrored()`` block (see there).
+        # The in-memory copy kept for validation (see ``local_view``), what store
+        # generation it is current at, and whether that was checked in this ``mirrored()`` block.
         self._mirror: Store | None = None
+        self._mirror_state: KeptCopy | None = None
+        self._mirror_checked = False
         self._mirror_depth = 0
         self._mirror_hold = False
+        # Whether a write was sent that the generation record does not show yet, and the
+        # depth of nested writing methods (the outermost one moves the generation on).
+        self._wrote = False
+        self._announce_depth = 0
         self.recovery = unfinished.Recovery()
 
     # -- opening and closing
@@ -277,7 +295,9 @@ class RemoteStore(_RemoteLoading):
     def _write(self, update: str) -> None:
         """Send an update request written by the store itself."""
         self._forget_mirror()
-        self._writable().update(update)
+        client = self._writable()
+        self._wrote = True
+        client.update(update)
 
     def _write_ops(self, ops: list[str]) -> None:
         """Send update operations: as one request where the backend applies a request
@@ -296,6 +316,7 @@ class RemoteStore(_RemoteLoading):
         graph, ``chunk`` statements per request."""
         client = self._writable()
         self._forget_mirror()
+        self._wrote = True
         by_graph: dict[OxGraphName, list[ox.Triple]] = {}
         for q in quads:
             by_graph.setdefault(q.graph_name, []).append(ox.Triple(q.subject, q.predicate, q.object))
@@ -337,8 +358,8 @@ class RemoteStore(_RemoteLoading):
         if isinstance(name, ox.BlankNode):
             raise QueryError("een externe store kan geen blanco graaf aanmaken",
                              "a remote store cannot create a blank-node graph")
-        self._forget_mirror()
-        self._writable().update(f"CREATE SILENT GRAPH <{name.value}>", line_offset=0)
+        with self._announcing():
+            self._write(f"CREATE SILENT GRAPH <{name.value}>")
         return True
 
     def count(self, graph: GraphArg = None) -> int:
@@ -363,11 +384,13 @@ class RemoteStore(_RemoteLoading):
     def clear_graph(self, graph: GraphArg) -> None:
         """Remove every statement of a graph but keep the (named) graph (where the
         backend keeps empty graphs)."""
-        self._write(self._dialect.clear(_graph_name(graph)))
+        with self._announcing():
+            self._write(self._dialect.clear(_graph_name(graph)))
 
     def drop_graph(self, graph: GraphArg) -> None:
         """Remove a named graph with its statements (the default graph is only emptied)."""
-        self._write(self._dialect.drop(_graph_name(graph)))
+        with self._announcing():
+            self._write(self._dialect.drop(_graph_name(graph)))
 
     def quads(
         self,
@@ -377,7 +400,12 @@ class RemoteStore(_RemoteLoading):
         graph: Any = ...,
     ) -> Iterator[tuple[Node, Node, Node, URIRef | BNode | None]]:
         """Statements matching a pattern, as rdflib terms with the graph last
-        (``None`` = default graph). ``graph=...`` (the default) matches every graph."""
+        (``None`` = default graph). ``graph=...`` (the default) matches every graph.
+        Inside :meth:`mirrored` (a CMS write) they are read from the kept copy, which
+        is current there (checked at the block's first read), without a request each."""
+        if self._mirror_depth:
+            yield from self.local_view().quads(subject, predicate, object, graph)
+            return
         fixed: dict[str, ox.NamedNode | ox.Literal] = {}
         blank: dict[str, ox.BlankNode] = {}
         for var, value in (("s", subject), ("p", predicate), ("o", object)):
@@ -460,7 +488,9 @@ class RemoteStore(_RemoteLoading):
         self._forget_mirror()
         text, offset = with_prefixes(sparql)
         text, extra = self._dialect.user_update(text)
-        client.update(text, line_offset=offset + extra)
+        with self._announcing():
+            self._wrote = True
+            client.update(text, line_offset=offset + extra)
 
     # -- reading whole graphs
 
@@ -504,6 +534,8 @@ class RemoteStore(_RemoteLoading):
                 return
             response, fmt = stream
             for q in ox.parse(response, format=fmt):
+                if graph is None and q.graph_name == _GENERATION:
+                    continue
                 yield q if graph is None else ox.Quad(q.subject, q.predicate, q.object, graph)
 
     def _check_graph(self, graph: GraphArg) -> OxGraphName:
@@ -562,48 +594,114 @@ class RemoteStore(_RemoteLoading):
                 if graph is not None and not isinstance(graph, ox.DefaultGraph):
                     quads = (ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
                 db.bulk_extend(quads)
+                if graph is None and db.contains_named_graph(_GENERATION):
+                    db.remove_graph(_GENERATION)  # the generation record is not data
 
-    # -- one in-memory copy for the reads of a block
+    # -- the store's generation (mag_graph.store.remote_generation)
+
+    def generation(self) -> str:
+        """The store's generation token ("" before the first write through mag-graph):
+        moved on by every write made through mag-graph, by any process."""
+        return self._read_generation().token or ""
+
+    def _read_generation(self) -> Generation:
+        return generation_of(self._select(READ_QUERY))
+
+    def announce_change(self) -> str:
+        """Move the generation on without writing anything else: after writes made
+        directly to the triplestore, so every mag-graph process on it empties its caches,
+        updates its search index and refreshes its in-memory copy (``mag-graph refresh``).
+        Returns the new token."""
+        self._writable()
+        self._forget_mirror(force=True)  # this process's copy may be stale as well
+        return self._bump()
+
+    def _bump(self, *, in_step: bool = False) -> str:
+        """Send a new generation token (one request). ``in_step``: the kept copy applied
+        the write being announced, so it stays current at the new token."""
+        token = new_token()
+        client = self._writable()
+        ops = bump_operations(token)
+        for text in [" ;\n".join(ops)] if self.atomic_writes else ops:
+            client.update(text)
+        self._wrote = False
+        self._moved_to(token, in_step=in_step)
+        return token
+
+    def _moved_to(self, token: str, *, in_step: bool) -> None:
+        if self._mirror is not None and self._mirror_state is not None and in_step:
+            self._mirror_state = self._mirror_state.after_own_write(token)
+        elif not self._mirror_hold:
+            self._forget_mirror(force=True)
+
+    @contextlib.contextmanager
+    def _announcing(self) -> Iterator[None]:
+        """Around a writing method: when the outermost one ends (also by an error, since
+        part of the change may have been applied), the generation moves on if anything
+        was sent."""
+        self._announce_depth += 1
+        try:
+            yield
+        except BaseException:
+            self._announce_depth -= 1
+            if not self._announce_depth and self._wrote and self._client is not None:
+                with contextlib.suppress(MagGraphError):  # the write's own error is the one to report
+                    self._bump()
+            raise
+        self._announce_depth -= 1
+        if not self._announce_depth and self._wrote:
+            self._bump()
+
+    # -- the in-memory copy kept for validation
 
     @contextlib.contextmanager
     def mirrored(self) -> Iterator[None]:
         """Within the block, :meth:`local_view` answers one in-memory copy of the store,
-        pulled on first use and kept in step with this store's own transactions (a
-        transaction that adds blank nodes, or any other write, drops it: the next use
-        pulls it again). The CMS runs each write in such a block, so validating before
-        and after the change pulls the store once, not three times. Changes other
-        processes make meanwhile are not seen by the copy."""
+        checked against the store's generation once (one small query) and used for every
+        read of the block. The CMS runs each write in such a block. The copy is kept after
+        the block: this process's transactions are applied to it as they commit, so it
+        stays current; when the generation shows another write (another process, or a
+        write this process did not apply to it: an update, a load, blank nodes added,
+        whose labels the server chooses), the next block pulls it again."""
+        if not self._mirror_depth:
+            self._mirror_checked = False
         self._mirror_depth += 1
         try:
             yield
         finally:
             self._mirror_depth -= 1
-            if not self._mirror_depth:
-                self._forget_mirror(force=True)
 
     def local_view(self) -> Store:
-        """An in-memory copy of the store to read (not to close): the block's copy inside
-        :meth:`mirrored`, else a fresh one."""
-        if not self._mirror_depth:
-            return self.local_copy()
+        """An in-memory copy of the store, current at the generation the store shows (to
+        read, not to close): pulled when there is none or it is stale; inside
+        :meth:`mirrored` checked only at the block's first use."""
+        stale = self._mirror is not None and not self._mirror_checked and (
+            self._mirror_state is None or self._read_generation() != self._mirror_state.expected)
+        if stale:
+            self._forget_mirror(force=True)
         if self._mirror is None:
+            seen = self._read_generation()  # before the pull: a write meanwhile shows as a later token
             self._mirror = self.local_copy()
+            self._mirror_state = KeptCopy(seen)
+        self._mirror_checked = self._mirror_depth > 0
         return self._mirror
 
     def _forget_mirror(self, *, force: bool = False) -> None:
         if self._mirror is not None and (force or not self._mirror_hold):
             self._mirror = None  # not closed: a reader may still hold it
+            self._mirror_state = None
 
     def _mirror_applied(self, clear_all: bool, dropped: Iterable[OxGraphName],
-                        removes: list[ox.Quad], adds: list[ox.Quad]) -> None:
-        """A committed transaction, applied to the block's copy too (or the copy
-        dropped, when it added blank nodes: the server gave them labels of its own)."""
+                        removes: list[ox.Quad], adds: list[ox.Quad]) -> bool:
+        """A committed transaction, applied to the kept copy too; False when there is no
+        copy or it was dropped instead (the transaction added blank nodes: the server
+        gave them labels of its own)."""
         mirror = self._mirror
         if mirror is None:
-            return
+            return False
         if any(_has_blank_node(q) for q in adds):
             self._forget_mirror(force=True)
-            return
+            return False
         db = mirror.oxigraph
         if clear_all:
             db.clear()
@@ -618,6 +716,7 @@ class RemoteStore(_RemoteLoading):
             if not isinstance(q.graph_name, ox.DefaultGraph):
                 db.add_graph(q.graph_name)
             db.add(q)
+        return True
 
     def to_dataset(self) -> Dataset:
         """Every graph as an rdflib Dataset (blank nodes shared across graphs stay shared)."""

@@ -26,6 +26,7 @@ sets connected through their blank nodes, and sent as update requests of whole s
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -71,6 +72,8 @@ class _RemoteLoading(_limits._LoadDriver):
 
         def _load_into(self, db: ox.Store, graph: OxGraphName | None) -> None: ...
 
+        def _announcing(self) -> contextlib.AbstractContextManager[None]: ...
+
         _dialect: Dialect
 
     def _before_load(self) -> None:
@@ -90,6 +93,19 @@ class _RemoteLoading(_limits._LoadDriver):
         marker: Marker,
     ) -> LoadResult:
         refuse_blank_nodes([], graphs, [])
+        with self._announcing():  # the generation moves on once, after the last chunk
+            return self._write_chunks(sources, target, graphs, replace, bar, base_iri, marker)
+
+    def _write_chunks(
+        self,
+        sources: list[_Source],
+        target: OxGraphName | None,
+        graphs: list[OxGraphName],
+        replace: bool,
+        bar: Any,
+        base_iri: str | None,
+        marker: Marker,
+    ) -> LoadResult:
         existed = {g: self.has_graph(_graph_out(g)) for g in graphs}
         empty = {g: not existed[g] or self._is_empty(g) for g in graphs}
         backup_dir: Path | None = None
@@ -167,6 +183,7 @@ def _backup(store: Any, graph: OxGraphName, path: Path) -> None:
 def _restore(store: Any, graph: OxGraphName, path: Path) -> None:
     """Send a backup back in one request (its blank nodes stay one node each)."""
     client = store._writable()
+    store._wrote = True
     client.graph_post(client.graph_url(store._dialect.graph_iri(graph)), path.read_bytes(), N_TRIPLES)
 
 

@@ -21,6 +21,9 @@ one place. What differs, per backend (see :class:`~mag_graph.store.endpoints.Bac
   JSON expects a label; the prefix is taken off before parsing;
 * empty named graphs: Oxigraph keeps them, Virtuoso forgets a graph with its last
   statement.
+
+On every backend the graph of mag-graph's generation record
+(:mod:`mag_graph.store.remote_generation`) is left out like the server's own graphs.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from rdflib import BNode, URIRef
 
 from mag_graph.store.endpoints import Backend
 from mag_graph.store.errors import StoreError
+from mag_graph.store.remote_generation import GENERATION_GRAPH
 from mag_graph.store.terms import OxGraphName, _graph_out, _has_blank_node
 
 # Statements per INSERT { } WHERE { } template where INSERT DATA refuses blank nodes.
@@ -90,6 +94,7 @@ class Dialect:
 
     def _system_filter(self, var: str, *, default: bool) -> str:
         tests = [f'!STRSTARTS(STR({var}), "{prefix}")' for prefix in self.backend.system_graphs]
+        tests.append(f"{var} != <{GENERATION_GRAPH}>")
         if not default and self.default_iri is not None:
             tests.append(f"{var} != <{self.default_iri}>")
         return f" FILTER({' && '.join(tests)})" if tests else ""

@@ -44,6 +44,7 @@ import pyoxigraph as ox
 
 from mag_graph.store import loading as _limits
 from mag_graph.store.errors import MagGraphError, StoreError
+from mag_graph.store.remote_generation import bump_operations, new_token
 from mag_graph.store.remote_sparql import BlankNodeSets, Dialect
 from mag_graph.store.terms import _has_blank_node
 from mag_graph.store.transaction import Transaction
@@ -81,20 +82,26 @@ class RemoteTransaction(Transaction):
                     "(SPARQL cannot name a stored blank node; remove all of them)",
                 )
             ops.append(delete)
-        store._mirror_hold = True
-        try:
-            self._send(store, dialect, ops, adds)
-        except BaseException:
+        # The store's generation moves on with the change (remote_generation): in the
+        # same request where a request is atomic, else as the last step.
+        token = new_token()
+        with store._announcing():
+            store._mirror_hold = True
+            try:
+                self._send(store, dialect, ops, adds, token)
+            except BaseException:
+                store._mirror_hold = False
+                store._forget_mirror()
+                raise
             store._mirror_hold = False
-            store._forget_mirror()
-            raise
-        store._mirror_hold = False
-        store._mirror_applied(self._clear_all, list(self._dropped), removes, adds)
+            in_step = store._mirror_applied(self._clear_all, list(self._dropped), removes, adds)
+            store._moved_to(token, in_step=in_step)
 
     @staticmethod
-    def _send(store: Any, dialect: Dialect, ops: list[str], adds: list[ox.Quad]) -> None:
+    def _send(store: Any, dialect: Dialect, ops: list[str], adds: list[ox.Quad], token: str) -> None:
         if dialect.backend.atomic_requests:
-            store._write(" ;\n".join([*ops, *dialect.insert(adds)]))
+            store._write(" ;\n".join([*ops, *dialect.insert(adds), *bump_operations(token)]))
+            store._wrote = False
             return
         # A backend that applies no request atomically: the steps go one by one, the
         # additions without blank nodes through the Graph Store Protocol (much faster on
@@ -103,6 +110,8 @@ class RemoteTransaction(Transaction):
             store._write_ops(ops)
             store._post([q for q in adds if not _has_blank_node(q)], _limits.BULK_CHUNK)
             store._write_ops(dialect.insert([q for q in adds if _has_blank_node(q)]))
+            store._write_ops(bump_operations(token))
+            store._wrote = False
         except MagGraphError as exc:
             raise StoreError(
                 f"{exc.nl}; de wijziging is mogelijk deels doorgevoerd ({dialect.backend.name} voert een verzoek niet atomair uit)",
@@ -162,7 +171,8 @@ def blank_node_deletes(removes: list[ox.Quad], dialect: Dialect) -> list[tuple[s
                 outgoing.setdefault((o_, q.graph_name), [])
         filters = []
         for (var, graph), pairs in outgoing.items():
-            known = " || ".join(f"(sameTerm(?p_, {p}) && {_same('?o_', o, t)})" for p, o, t in pairs) or "false"
+            by_value = dialect.backend.typed_literals_by_value
+            known = " || ".join(f"(sameTerm(?p_, {p}) && {_same('?o_', o, t, by_value)})" for p, o, t in pairs) or "false"
             filters.append(f"FILTER NOT EXISTS {{ {in_graph(graph, f'{var} ?p_ ?o_ .')} FILTER(!({known})) }}")
         for (var, graph), pairs in incoming.items():
             known = " || ".join(f"(sameTerm(?s_, {x}) && sameTerm(?p_, {p}))" for x, p in pairs) or "false"
@@ -173,19 +183,31 @@ def blank_node_deletes(removes: list[ox.Quad], dialect: Dialect) -> list[tuple[s
     return out
 
 
-def _same(var: str, text: str, term: Any) -> str:
+def _same(var: str, text: str, term: Any, by_value: bool = False) -> str:
     """``var`` is ``term`` (written as ``text``): ``sameTerm`` for IRIs and variables; for
     a literal its lexical form and, for a language-tagged one, its language (Virtuoso
     answers ``sameTerm(?o, "x")`` false for a stored plain literal "x", and ``DATATYPE``
     and ``LANG`` of a constant or a typed literal are no use there; so two literals that
     differ only in datatype count as the same here, which only matters for a blank node
-    holding both)."""
+    holding both).
+
+    ``by_value`` (Oxigraph and Virtuoso keep typed literals as values): a literal with a
+    datatype other than ``xsd:string`` is compared by value, ``?o = "1500.00"^^xsd:decimal``,
+    since ``STR`` answers the server's own form (``"1500"``, a ``dateTime`` with
+    ``+00:00`` for ``Z``); an incomparable pair (a string against a number) is false, not
+    an error (``COALESCE``), so it never hides another statement of the node. Two stored
+    literals equal in value are one value on such a server anyway."""
     if not isinstance(term, ox.Literal):
         return f"sameTerm({var}, {text})"
     lexical = ox.Literal(term.value)
+    if by_value and not term.language and term.datatype.value != _XSD_STRING:
+        return f"(isLiteral({var}) && COALESCE({var} = {text}, false))"
     if not term.language:  # Virtuoso's LANG() of a typed literal is no use either
         return f"(isLiteral({var}) && STR({var}) = {lexical})"
     return f"(isLiteral({var}) && STR({var}) = {lexical} && LANG({var}) = {ox.Literal(term.language)})"
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def _variables(names: dict[str, str]) -> Any:
