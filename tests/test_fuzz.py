@@ -27,10 +27,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from store_template import initialised_store
 
 from mag_graph.access.auth import AuthRegistry
 from mag_graph.store import Store
-from mag_graph.store.bootstrap import initialise
 
 
 def _load_runner() -> Any:
@@ -72,8 +72,7 @@ def live(serving: Callable[[Any], Any], tmp_path_factory: pytest.TempPathFactory
     from mag_graph.api import create_app
 
     path = tmp_path_factory.mktemp("fuzz") / "store"
-    store = Store.open(path, create=True)
-    initialise(store)
+    store = initialised_store(path)
     with AuthRegistry.for_store(path) as auth:
         for name, role in fuzz.USERS.items():
             auth.add_user(name, fuzz.PASSWORD, role)

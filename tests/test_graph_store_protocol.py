@@ -21,10 +21,9 @@ from mag_graph.api import create_app
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
+from store_template import initialised_store
 
 from mag_graph.namespaces import MAGG
-from mag_graph.store import Store
-from mag_graph.store.bootstrap import initialise
 
 ADMIN, EDITOR, PASSWORD = "gsp-admin", "gsp-editor", "a long password for the graph store"
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
@@ -72,8 +71,7 @@ class Live:
 
 @pytest.fixture(scope="module")
 def live(serving: Callable[[Any], Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    store = Store.open(tmp_path_factory.mktemp("store") / "store")
-    initialise(store)
+    store = initialised_store(tmp_path_factory.mktemp("store") / "store")
     app = create_app(store)
     app.extensions["mag_graph"].auth.add_user(ADMIN, PASSWORD, role="admin")
     app.extensions["mag_graph"].auth.add_user(EDITOR, PASSWORD, role="editor")

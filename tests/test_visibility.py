@@ -23,8 +23,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, SPARQLWrapper
+from store_template import initialised_store
 
-from mag_graph.store import Store
 from mag_graph.store.bootstrap import initialise
 
 ID = "https://data.mag-graph.nl/id/"
@@ -100,11 +100,11 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
     state = os.environ.get("MAG_GRAPH_STATE_DIR")
     if request.param == "disk":
-        store: Any = Store.open(tmp_path_factory.mktemp("store") / "store")
+        store: Any = initialised_store(tmp_path_factory.mktemp("store") / "store")
     else:
         os.environ["MAG_GRAPH_STATE_DIR"] = str(tmp_path_factory.mktemp("state"))
         store = triplestores.open("oxigraph", "visibility")
-    initialise(store)
+        initialise(store)
     app = create_app(store)
     for name, role in USERS.items():
         app.extensions["mag_graph"].auth.add_user(name, PASSWORD, role=role)
