@@ -62,11 +62,14 @@ def context(served: str) -> dict[str, Any]:
 
 def _loader(served: str, context: dict[str, Any]) -> Callable[..., dict[str, Any]]:
     """PyLD's document loader: the context as the server published it (fetched once
-    over HTTP by the fixture); any other URL is an error."""
+    over HTTP by the fixture); any other URL is an error. Tagged static (it does not
+    change during the module), so PyLD keeps the processed context instead of
+    processing it again for every document."""
 
     def load(url: str, options: Any = None) -> dict[str, Any]:
         assert url == served + "/api/v1/context", url
-        return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url, "document": context}
+        return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url, "document": context,
+                "tag": "static"}
 
     return load
 
