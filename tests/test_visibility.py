@@ -236,6 +236,7 @@ def test_pages_follow_the_workflow(live: Live, drafts: dict[str, str], browser_p
     tab.wait_for_selector("#resultaat")
     assert tab.locator("#results tbody tr").count() == 0 and "Lekproef" not in tab.locator("main").inner_text()
     tab.goto(live.base + "/validatie?datum=2026-11-01")
+    tab.wait_for_selector("#samenvatting", timeout=120_000)  # the report, after the progress page if any
     assert "Lekproef" not in tab.content()
 
     item = urllib.parse.urlsplit(drafts["theme"]).path
