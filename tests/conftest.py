@@ -75,29 +75,33 @@ def require() -> Callable[[str], Any]:
     return _require
 
 
-@pytest.fixture(scope="module")
-def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Debian's Chromium, headless, with a fresh profile and a Dutch locale."""
+@pytest.fixture(scope="session")
+def _chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, started once per test process (each xdist worker);
+    the modules get a context of their own from it (:func:`browser_context`)."""
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         message = f"Chromium not found at {CHROMIUM}; run scripts/ensure-chromium.sh"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
     sync_api = _require("playwright.sync_api")
-    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            locale="nl-NL",
-            viewport={"width": 1366, "height": 900},
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            yield context
+            yield browser
         finally:
-            context.close()
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser_context(_chromium: Any) -> Iterator[Any]:
+    """A fresh browser context for one test module (no cookies, storage or cache of
+    another module), with a Dutch locale, in the process's one Chromium."""
+    context = _chromium.new_context(locale="nl-NL", viewport={"width": 1366, "height": 900})
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 @pytest.fixture
@@ -250,11 +254,9 @@ def served(serving: Callable[[Any], Any], tmp_path_factory: pytest.TempPathFacto
     """The example graph on an on-disk store, served over real HTTP for one test module:
     its base URL (for modules that only read)."""
     from mag_graph.api import create_app
+    from store_template import initialised_store
 
-    from mag_graph.store.bootstrap import initialise
-
-    store = Store.open(tmp_path_factory.mktemp("store") / "store")
-    initialise(store)
+    store = initialised_store(tmp_path_factory.mktemp("store") / "store")
     app = create_app(store)
     try:
         with serving(app) as url:

@@ -18,10 +18,10 @@ from mag_graph.api.i18n import negotiate as negotiate_language
 from mag_graph.api.i18n import parse_accept_language
 from mag_graph.api.openapi import Operations
 from mag_graph.api.problems import Problem, statuses_of
+from store_template import initialised_memory_store
 
 from mag_graph.sparql import GRAPH_FORMATS, RESULT_FORMATS, negotiate, parse_accept
-from mag_graph.store import Store, UnknownGraphError
-from mag_graph.store.bootstrap import initialise
+from mag_graph.store import UnknownGraphError
 
 COMPACTED = "http://www.w3.org/ns/json-ld#compacted"
 EXPANDED = "http://www.w3.org/ns/json-ld#expanded"
@@ -32,8 +32,7 @@ QUESTION = "/api/v1/questions/q04?municipality=maassluis"
 
 @pytest.fixture(scope="module")
 def app() -> Iterator[Any]:
-    store = Store.open(":memory:")
-    initialise(store)
+    store = initialised_memory_store()
     application = create_app(store, config={"TESTING": True, "MAG_GRAPH_CACHE_ENTRIES": 0})
     yield application
     application.extensions["mag_graph"].close()

@@ -26,12 +26,12 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph, URIRef
+from store_template import initialised_store
 
 from mag_graph import validation
 from mag_graph.cli import main
 from mag_graph.namespaces import DCTERMS, MAG, SH
 from mag_graph.store import Store
-from mag_graph.store.bootstrap import initialise
 from mag_graph.validation import checking, rulebook, scope
 from mag_graph.validation.report import ValidationReport, ValidationResult
 
@@ -315,8 +315,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, require: Any) -> Iterator[S
     waitress = require("waitress")
     from mag_graph.api import create_app
 
-    store = Store.open(tmp_path_factory.mktemp("store") / "store")
-    initialise(store)
+    store = initialised_store(tmp_path_factory.mktemp("store") / "store")
     app = create_app(store, config={"MAG_GRAPH_CHECK_MAX_BYTES": 20_000, "MAG_GRAPH_REPORT_WAIT": 0})
     http = waitress.create_server(app, host="127.0.0.1", port=_free_port(), threads=4)
     thread = threading.Thread(target=http.run, daemon=True)

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 import serve_process
+from store_template import initialised_store
 
 from mag_graph.access.auth import AuthRegistry
 from mag_graph.store import Store
@@ -99,11 +100,7 @@ def stop(server: Server) -> None:
 def closed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """An initialised store with a reviewer, and every read's output on it while closed."""
     path = tmp_path_factory.mktemp("beside") / "store"
-    store = Store.open(path, create=True)
-    try:
-        initialise(store)
-    finally:
-        store.close()
+    initialised_store(path).close()
     with AuthRegistry.for_store(path) as auth:
         auth.add_user("vaststeller", PASSWORD, "reviewer")
     answers = {}

@@ -13,7 +13,7 @@ import base64
 import http.client
 import urllib.parse
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -21,10 +21,9 @@ from mag_graph.api import create_app
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
+from store_template import initialised_store
 
 from mag_graph.namespaces import MAGG
-from mag_graph.store import Store
-from mag_graph.store.bootstrap import initialise
 
 ADMIN, EDITOR, PASSWORD = "gsp-admin", "gsp-editor", "a long password for the graph store"
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
@@ -51,12 +50,15 @@ class Live:
     url: str
     host: str
     port: int
+    # user -> a token of that name and role, sent as the Basic password: the same principal
+    # as the user's password, without a deliberately slow scrypt check on every request
+    secrets: dict[str, str] = field(default_factory=dict)
 
     def call(self, method: str, path: str, body: bytes | str | None = None, *, user: str | None = ADMIN,
              headers: dict[str, str] | None = None) -> Reply:
         sent = dict(headers or {})
         if user is not None:
-            sent["Authorization"] = "Basic " + base64.b64encode(f"{user}:{PASSWORD}".encode()).decode()
+            sent["Authorization"] = "Basic " + base64.b64encode(f"{user}:{self.secrets[user]}".encode()).decode()
         connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
         try:
             connection.request(method, path, body=body.encode("utf-8") if isinstance(body, str) else body, headers=sent)
@@ -72,15 +74,17 @@ class Live:
 
 @pytest.fixture(scope="module")
 def live(serving: Callable[[Any], Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    store = Store.open(tmp_path_factory.mktemp("store") / "store")
-    initialise(store)
+    store = initialised_store(tmp_path_factory.mktemp("store") / "store")
     app = create_app(store)
-    app.extensions["mag_graph"].auth.add_user(ADMIN, PASSWORD, role="admin")
-    app.extensions["mag_graph"].auth.add_user(EDITOR, PASSWORD, role="editor")
+    auth = app.extensions["mag_graph"].auth
+    secrets = {}
+    for name, role in ((ADMIN, "admin"), (EDITOR, "editor")):
+        auth.add_user(name, PASSWORD, role=role)
+        secrets[name] = auth.create_token(name, role)[1]
     try:
         with serving(app) as url:
             parsed = urllib.parse.urlsplit(url)
-            yield Live(url, parsed.hostname or "127.0.0.1", parsed.port or 80)
+            yield Live(url, parsed.hostname or "127.0.0.1", parsed.port or 80, secrets)
     finally:
         app.extensions["mag_graph"].close()
         store.close()

@@ -14,13 +14,13 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS
+from store_template import initialised_store
 
 from mag_graph.cms import content as C
 from mag_graph.cms import history, workflow
 from mag_graph.cms.concurrency import _canonical_lines
 from mag_graph.namespaces import MAG
 from mag_graph.store import RemoteStore, Store
-from mag_graph.store.bootstrap import initialise
 
 DATE = dt.date(2026, 11, 1)
 ID = "https://data.mag-graph.nl/id/"
@@ -168,8 +168,7 @@ def test_history_is_for_editors_and_never_public(cms: C.Content) -> None:
 
 def test_history_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "store"
-    with Store.open(path) as store:
-        initialise(store)
+    with initialised_store(path) as store:
         cms = C.Content(store, date=DATE, search=False)
         result = _edit_label(cms, RESPONSIBILITY, "persisted")
     with Store.open(path) as store:
@@ -231,8 +230,7 @@ def test_command_line_history_and_workflow(tmp_path: Path) -> None:
     from mag_graph.commands.content import history_command, workflow_command
 
     path = tmp_path / "store"
-    with Store.open(path) as store:
-        initialise(store)
+    with initialised_store(path) as store:
         cms = C.Content(store, date=DATE, search=False)
         _edit_label(cms, RESPONSIBILITY, "via the CLI test", agent="carla")
     runner = CliRunner()

@@ -23,9 +23,7 @@ from mag_graph.api import create_app
 from pyld import jsonld
 from rdflib import Graph
 from rdflib.compare import isomorphic, to_isomorphic
-
-from mag_graph.store import Store
-from mag_graph.store.bootstrap import initialise
+from store_template import initialised_store
 
 JSON_LD = "http://www.w3.org/ns/json-ld#"
 EDITOR, PASSWORD = "jsonld-editor", "a long password for json-ld"
@@ -34,8 +32,7 @@ TOKENS: dict[str, str] = {}  # role -> a bearer token (cheap to check, unlike a 
 
 @pytest.fixture(scope="module")
 def served(serving: Callable[[Any], Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    store = Store.open(tmp_path_factory.mktemp("store") / "store")
-    initialise(store)
+    store = initialised_store(tmp_path_factory.mktemp("store") / "store")
     app = create_app(store, config={"MAG_GRAPH_CACHE_ENTRIES": 0})
     app.extensions["mag_graph"].auth.add_user(EDITOR, PASSWORD, role="editor")
     TOKENS["admin"] = app.extensions["mag_graph"].auth.create_token("jsonld-admin", "admin")[1]
@@ -65,11 +62,14 @@ def context(served: str) -> dict[str, Any]:
 
 def _loader(served: str, context: dict[str, Any]) -> Callable[..., dict[str, Any]]:
     """PyLD's document loader: the context as the server published it (fetched once
-    over HTTP by the fixture); any other URL is an error."""
+    over HTTP by the fixture); any other URL is an error. Tagged static (it does not
+    change during the module), so PyLD keeps the processed context instead of
+    processing it again for every document."""
 
     def load(url: str, options: Any = None) -> dict[str, Any]:
         assert url == served + "/api/v1/context", url
-        return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url, "document": context}
+        return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url, "document": context,
+                "tag": "static"}
 
     return load
 

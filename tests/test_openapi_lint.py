@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 from mag_graph.api import create_app
+from store_template import initialised_store
 
 from mag_graph.store import Store
-from mag_graph.store.bootstrap import initialise
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECTRAL = ROOT / "tools" / "spectral" / "node_modules" / ".bin" / "spectral"
@@ -36,8 +36,7 @@ CONTACT = {"MAG_GRAPH_CONTACT_EMAIL": "api-beheer@gemeente.example", "MAG_GRAPH_
 @pytest.fixture(scope="module")
 def served(serving: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The example graph served as a deployer would run it: with a contact of their own."""
-    store = Store.open(tmp_path_factory.mktemp("store") / "store")
-    initialise(store)
+    store = initialised_store(tmp_path_factory.mktemp("store") / "store")
     app = create_app(store, config=CONTACT)
     try:
         with serving(app) as url:

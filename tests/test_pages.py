@@ -22,10 +22,10 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
+from store_template import initialised_memory_store
 
 from mag_graph.namespaces import MAG, MAGB, MAGID, TOOI
 from mag_graph.store import Store, to_rdflib_term
-from mag_graph.store.bootstrap import initialise
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "api" / "templates"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -75,8 +75,7 @@ def seed000_cells() -> dict[str, tuple[URIRef, tuple[URIRef, ...]]]:
 
 @pytest.fixture(scope="module")
 def example_store() -> Iterator[Store]:
-    store = Store.open(":memory:")
-    initialise(store)
+    store = initialised_memory_store()
     yield store
     store.close()
 

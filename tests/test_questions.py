@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Literal, URIRef
+from store_template import initialised_memory_store, initialised_store
 
 from mag_graph.commands.questions import COMMANDS
 from mag_graph.namespaces import MAGB, MAGID, MUNICIPALITIES, TOOI
@@ -79,8 +80,11 @@ REMOTE_KINDS = ["oxigraph"]
 def store(request: pytest.FixtureRequest, triplestores: Any) -> Iterator[Store]:
     """The example graph, loaded once for the whole module: in memory, and on a remote
     server of its own (nothing else writes there)."""
-    s = Store.open(None) if request.param == "memory" else triplestores.open(request.param, "questions")
-    initialise(s)
+    if request.param == "memory":
+        s = initialised_memory_store()
+    else:
+        s = triplestores.open(request.param, "questions")
+        initialise(s)
     yield s
     s.close()
 
@@ -88,8 +92,11 @@ def store(request: pytest.FixtureRequest, triplestores: Any) -> Iterator[Store]:
 @pytest.fixture(params=["memory", *REMOTE_KINDS])
 def fresh_store(request: pytest.FixtureRequest, triplestores: Any) -> Iterator[Store]:
     """A store of its own, for tests that change the data."""
-    s = Store.open(None) if request.param == "memory" else triplestores.open(request.param)
-    initialise(s)
+    if request.param == "memory":
+        s = initialised_memory_store()
+    else:
+        s = triplestores.open(request.param)
+        initialise(s)
     yield s
     s.close()
 
@@ -1152,8 +1159,7 @@ def store_dir(request, tmp_path_factory, triplestores) -> str:
             initialise(s)
         return triplestores.url(request.param, "questions")
     path = tmp_path_factory.mktemp("questions") / "store"
-    with Store.open(path) as s:
-        initialise(s)
+    initialised_store(path).close()
     return str(path)
 
 

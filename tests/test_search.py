@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from rdflib import URIRef
+from store_template import initialised_store
 
 from mag_graph import validation
 from mag_graph.cms import content as C
 from mag_graph.cms import search as S
 from mag_graph.store import MEMORY, Store
-from mag_graph.store.bootstrap import initialise
 
 DATE = dt.date(2026, 11, 1)
 ID = "https://data.mag-graph.nl/id/"
@@ -148,8 +148,7 @@ def test_rebuilding_gives_the_index_the_writes_kept_up(cms: C.Content) -> None:
 
 def test_the_index_lives_beside_an_on_disk_store_and_catches_up(tmp_path: Path) -> None:
     path = tmp_path / "store"
-    with Store.open(path) as store:
-        initialise(store)
+    with initialised_store(path) as store:
         cms = C.Content(store, date=DATE)
         assert cms.search.path == tmp_path / "search.sqlite" and cms.search.path.exists()
         created = cms.create("theme", {"label": {"nl": "Blijvend"}}, agent="e", role="editor")
@@ -171,8 +170,7 @@ def test_command_line_search_and_reindex(tmp_path: Path) -> None:
     from mag_graph.commands.content import reindex_command, search_command
 
     path = tmp_path / "store"
-    with Store.open(path) as store:
-        initialise(store)
+    initialised_store(path).close()
     runner = CliRunner()
     rebuilt = runner.invoke(reindex_command, ["--store", str(path)])
     assert rebuilt.exit_code == 0 and "geïndexeerd / indexed" in rebuilt.output

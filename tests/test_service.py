@@ -32,6 +32,7 @@ import serve_process
 from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
+from store_template import initialised_memory_store, initialised_store
 
 from mag_graph.access.auth import (
     AuthRegistry,
@@ -55,7 +56,6 @@ from mag_graph.sparql import (
     uses_keyword,
 )
 from mag_graph.store import Store
-from mag_graph.store.bootstrap import initialise
 
 SCRIPT = Path(sys.executable).with_name("mag-graph")
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -825,8 +825,7 @@ def test_openapi_document(server: Server) -> None:
 def memory_app() -> Iterator[Any]:
     from mag_graph.api import create_app
 
-    store = Store.open(":memory:")
-    initialise(store)
+    store = initialised_memory_store()
     app = create_app(store, config={"TESTING": True})
     yield app
     app.extensions["mag_graph"].close()
@@ -891,8 +890,7 @@ def test_in_memory_timeout_stops_a_streaming_query() -> None:
     answer is written, which stops a query that streams a huge answer."""
     from mag_graph.api import create_app
 
-    store = Store.open(":memory:")
-    initialise(store)
+    store = initialised_memory_store()
     app = create_app(store, config={"MAG_GRAPH_QUERY_TIMEOUT": 1, "MAG_GRAPH_MAX_RESULTS": 10**12,
                                     "MAG_GRAPH_MAX_RESULT_BYTES": 10**12})
     try:
@@ -907,8 +905,7 @@ def test_in_memory_timeout_stops_a_streaming_query() -> None:
 
 
 def test_service_core_without_http(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "store") as store:
-        initialise(store)
+    with initialised_store(tmp_path / "store") as store:
         service = SparqlService(store, timeout=10, workers=1)
         try:
             one = service.query(LABEL_QUERY)
@@ -929,8 +926,7 @@ def test_reads_see_every_write_under_load(tmp_path: Path) -> None:
     """Writes while other threads keep the query processes busy: every read after a
     write sees it, no read fails (query processes open snapshots, never the live store
     that the primary is compacting), and old snapshots are cleaned up."""
-    with Store.open(tmp_path / "store") as store:
-        initialise(store)
+    with initialised_store(tmp_path / "store") as store:
         service = SparqlService(store, timeout=20, workers=2)
         errors: list[str] = []
         stop = threading.Event()
@@ -1083,8 +1079,7 @@ def test_an_editing_front_end_on_a_listed_origin_may_write_through_the_api() -> 
     Authorization header and write; other origins still only read, and '*' is refused."""
     from mag_graph.api import create_app
 
-    store = Store.open(":memory:")
-    initialise(store)
+    store = initialised_memory_store()
     app = create_app(store, config={"TESTING": True, "MAG_GRAPH_CORS_EDIT_ORIGINS": ["https://forms.example.org"]})
     client = app.test_client()
     try:

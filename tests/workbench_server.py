@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from store_template import initialised_store
 
 from mag_graph.access.auth import AuthRegistry
 from mag_graph.store import Store
-from mag_graph.store.bootstrap import initialise
 
 PASSWORDS = {"eva": "eva-wachtwoord-1", "rob": "rob-wachtwoord-1", "lea": "lea-wachtwoord-1"}
 ROLES = {"eva": "editor", "rob": "reviewer", "lea": "reader"}
@@ -45,8 +45,7 @@ def serve(directory: Path, config: dict[str, Any] | None = None) -> Iterator[Liv
     import waitress
     from mag_graph.api import create_app
 
-    store = Store.open(directory / "store")
-    initialise(store)
+    store = initialised_store(directory / "store")  # as initialise() leaves it (store_template)
     with AuthRegistry.for_store(store.location) as auth:
         for name, password in PASSWORDS.items():
             auth.add_user(name, password, ROLES[name])
