@@ -184,7 +184,13 @@ def _write_loop(served: Served, writer: Writer, trial: int, stop: threading.Even
 class RandomOutcome:
     acknowledged: int
     in_flight_applied: int
-    problems: list[str]
+    lost: list[str]  # an acknowledged write missing (label older than acknowledged, a revision short)
+    half: list[str]  # faces that disagree, a pending revision left, a write seen in part
+    other: list[str]  # anything else wrong (an unexpected HTTP status from a writer)
+
+    @property
+    def problems(self) -> list[str]:
+        return self.lost + self.half + self.other
 
 
 def random_trial(template: Path, workdir: Path, trial: int, rng: random.Random) -> RandomOutcome:
@@ -212,34 +218,50 @@ def random_trial(template: Path, workdir: Path, trial: int, rng: random.Random) 
             thread.join(timeout=60)
     finally:
         served.kill()
-    problems: list[str] = []
+    lost: list[str] = []
+    half: list[str] = []
+    other: list[str] = []
     applied_in_flight = 0
     served = start(store, "--workers", "2")
     try:
         for writer in writers:
-            problems += [f"{writer.ref}: {e}" for e in writer.errors]
+            other += [f"{writer.ref}: {e}" for e in writer.errors]
             seen = faces(served, writer.ref)
             last = writer.acknowledged[-1] if writer.acknowledged else None
             allowed = {x for x in (last, writer.in_flight) if x is not None}
             if allowed and seen.api not in allowed:
-                problems.append(f"{writer.ref}: label {seen.api!r}, last acknowledged {last!r}, in flight {writer.in_flight!r}")
+                (lost if seen.api in writer.acknowledged or seen.api is None else half).append(
+                    f"{writer.ref}: label {seen.api!r}, last acknowledged {last!r}, in flight {writer.in_flight!r}")
             extra = 1 if seen.api is not None and seen.api == writer.in_flight else 0
             applied_in_flight += extra
-            if seen.revisions != before[writer.ref] + len(writer.acknowledged) + extra:
-                problems.append(f"{writer.ref}: {seen.revisions} revisions, {before[writer.ref]} before, "
-                                f"{len(writer.acknowledged)} acknowledged, in flight applied: {bool(extra)}")
+            expected = before[writer.ref] + len(writer.acknowledged) + extra
+            if seen.revisions != expected:
+                (lost if seen.revisions < expected else half).append(
+                    f"{writer.ref}: {seen.revisions} revisions, {before[writer.ref]} before, "
+                    f"{len(writer.acknowledged)} acknowledged, in flight applied: {bool(extra)}")
             if seen.api is not None and seen.sparql != {seen.api}:
-                problems.append(f"{writer.ref}: anonymous SPARQL says {seen.sparql}, the API {seen.api!r}")
+                half.append(f"{writer.ref}: anonymous SPARQL says {seen.sparql}, the API {seen.api!r}")
             if seen.api is not None and not seen.shows(seen.api):
-                problems.append(f"{writer.ref}: the resource page does not show {seen.api!r}")
+                half.append(f"{writer.ref}: the resource page does not show {seen.api!r}")
             if seen.api is not None and seen.api.startswith("Proef") and not search_finds(served, seen.api.split()[-1], writer.ref):
-                problems.append(f"{writer.ref}: search does not find {seen.api!r}")
+                half.append(f"{writer.ref}: search does not find {seen.api!r}")
+            if writer.in_flight and not extra:
+                # the write in flight was not applied: no face may show any of it
+                if seen.shows(writer.in_flight) or writer.in_flight in seen.sparql:
+                    half.append(f"{writer.ref}: the unapplied write {writer.in_flight!r} shows on a face")
+                if search_finds(served, writer.in_flight.split()[-1], writer.ref):
+                    half.append(f"{writer.ref}: search finds the unapplied write {writer.in_flight!r}")
     finally:
         served.stop()
-    pending, _ = pending_in_store(store)
+    pending, stored = pending_in_store(store)
     if pending:
-        problems.append(f"pending revisions left: {pending}")
-    return RandomOutcome(sum(len(w.acknowledged) for w in writers), applied_in_flight, problems)
+        half.append(f"pending revisions left: {pending}")
+    first = writers[0]
+    if first.acknowledged:
+        allowed = {x for x in (first.acknowledged[-1], first.in_flight) if x is not None}
+        if len(stored) != 1 or not stored <= allowed:
+            half.append(f"{first.ref}: the store holds {stored}, allowed {allowed}")
+    return RandomOutcome(sum(len(w.acknowledged) for w in writers), applied_in_flight, lost, half, other)
 
 
 # --------------------------------------------------------------------------- the report
@@ -264,12 +286,14 @@ def main(argv: list[str] | None = None) -> int:
                 failures += bool(outcome.problems)
                 print(f"step {step:<11} acknowledged={outcome.acknowledged!s:<5} applied={outcome.applied!s:<5} "
                       f"{'OK' if not outcome.problems else 'FAILED: ' + '; '.join(outcome.problems)}", flush=True)
-        acknowledged = applied = failed = 0
+        acknowledged = applied = failed = lost = half = 0
         started = time.monotonic()
         for trial in range(1, args.trials + 1):
             outcome = random_trial(template, root / f"trial-{trial}", trial, rng)
             acknowledged += outcome.acknowledged
             applied += outcome.in_flight_applied
+            lost += bool(outcome.lost)
+            half += bool(outcome.half)
             if outcome.problems:
                 failed += 1
                 print(f"trial {trial}: FAILED: {'; '.join(outcome.problems)}", flush=True)
@@ -280,7 +304,8 @@ def main(argv: list[str] | None = None) -> int:
         failures += failed
         if args.trials:
             print(f"random-time kill -9: {args.trials} trials, {acknowledged} acknowledged writes, "
-                  f"0 lost unless reported above, {applied} unacknowledged in-flight writes found complete, "
+                  f"trials with an acknowledged write lost: {lost}, with a half-written state: {half}, "
+                  f"{applied} unacknowledged in-flight writes found complete, "
                   f"{failed} failed trials ({time.monotonic() - started:.0f} s)")
     return 1 if failures else 0
 
