@@ -85,8 +85,8 @@ def faces(served: Served, ref: str) -> Faces:
     return Faces(api, public_label(served, iri), page.body.decode("utf-8"), len(history.json()["revisions"]))
 
 
-def search_finds(served: Served, word: str, ref: str) -> bool:
-    reply = served.call("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": word}))
+def search_finds(served: Served, word: str, ref: str, *, user: str | None = None) -> bool:
+    reply = served.call("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": word}), user=user)
     assert reply.status == 200, reply.body[:300]
     return any(item["id"] == THEME_BASE + ref for item in reply.json()["items"])
 
@@ -214,7 +214,7 @@ def traces(served: Served, store: Path, label: str, slug: str) -> Traces:
     assert reply.status == 200, reply.body[:300]
     found = {b["s"]["value"] for b in reply.json()["results"]["bindings"]}
     api = served.call("GET", f"/api/v1/themes/{slug}", user="vaststeller").status
-    searched = search_finds(served, label.split()[-1], slug)
+    searched = search_finds(served, label.split()[-1], slug, user="vaststeller")  # a draft: not public
     graphs_sparql = _graphs_over_sparql(served)
     served.stop()
     graphs_store, pending = _graphs_in_store(store)
