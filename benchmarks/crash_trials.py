@@ -11,8 +11,14 @@ Each trial runs a real ``mag-graph serve`` on a copy of a store with the example
   (:mod:`mag_graph.store.crashpoints`) and kills itself with SIGKILL when one reviewer's
   merge patch of a theme's label reaches that step of the write pipeline. Before the
   commit nothing of the write may be left; after it, all of it.
+* **Create step trials**: the same for a create of a new theme, which writes into
+  graphs that may not exist yet: killed before the commit, not even an empty graph may
+  be left (the store's graph list, ``GRAPH ?g {}``, ``stats``).
 * **Random-time trials**: two writers patch the labels of two adopted themes in a loop
-  over HTTP; a random 0.2-2 s after the first acknowledged write the server gets SIGKILL.
+  over HTTP; a random 0.2-2 s (or three times the median write, when writes are slower
+  on a loaded machine) after they start the server gets SIGKILL. By default the trials
+  are chained: one copy of the store, each trial's restarted server the next one's
+  victim (``--fresh``: a new copy and two server starts per trial).
 
 After each kill the server is started again and every face is read: anonymous SPARQL,
 the CMS item (``/api/v1/themes/...``), the resource page (``/doc/...``), search
@@ -28,11 +34,13 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import random
 import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,8 +85,8 @@ def faces(served: Served, ref: str) -> Faces:
     return Faces(api, public_label(served, iri), page.body.decode("utf-8"), len(history.json()["revisions"]))
 
 
-def search_finds(served: Served, word: str, ref: str) -> bool:
-    reply = served.call("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": word}))
+def search_finds(served: Served, word: str, ref: str, *, user: str | None = None) -> bool:
+    reply = served.call("GET", "/api/v1/search?" + urllib.parse.urlencode({"q": word}), user=user)
     assert reply.status == 200, reply.body[:300]
     return any(item["id"] == THEME_BASE + ref for item in reply.json()["items"])
 
@@ -151,6 +159,117 @@ def step_trial(template: Path, workdir: Path, step: str) -> StepOutcome:
     return StepOutcome(step, acknowledged, applied, problems)
 
 
+# --------------------------------------------------------------------------- one pipeline step of a create
+
+HG = "https://identifier.overheid.nl/tooi/id/gemeente/gm0523"
+GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"
+
+
+@dataclass
+class Traces:
+    """Where a created resource and the graphs it went into can be seen, over HTTP and in
+    the store itself."""
+
+    graphs_sparql: set[str]  # GRAPH ?g {} as the admin sees it
+    graphs_store: set[str]  # the store's own list of named graphs
+    graphs_stats: set[str]  # mag-graph stats --format json
+    found: set[str]  # resources with the new label, over all graphs (admin SPARQL)
+    api: int  # status of GET /api/v1/themes/<slug>
+    search: bool
+    pending: list[str]
+
+
+def _graphs_over_sparql(served: Served) -> set[str]:
+    reply = served.sparql(GRAPHS_QUERY, user="beheerder")
+    assert reply.status == 200, reply.body[:300]
+    return {b["g"]["value"] for b in reply.json()["results"]["bindings"]}
+
+
+def _graphs_in_store(store: Path) -> tuple[set[str], list[str]]:
+    from mag_graph.cms import history
+    from mag_graph.store import Store
+
+    with Store.open(store, create=False) as opened:
+        return {str(g) for g in opened.graphs()}, history.pending_revisions(opened)
+
+
+def _graphs_in_stats(store: Path) -> set[str]:
+    import json
+    import os
+    import subprocess
+
+    from benchmarks.served import SCRIPT
+
+    env = {k: v for k, v in os.environ.items() if k not in ("MAG_GRAPH_STORE", "MAG_GRAPH_CRASH_AT")}
+    done = subprocess.run([str(SCRIPT), "stats", "--format", "json", "--store", str(store)],
+                          capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    return {name.strip("<>") for name in json.loads(done.stdout)["graphs"] if name not in ("default", "")}
+
+
+def traces(served: Served, store: Path, label: str, slug: str) -> Traces:
+    """What the restarted server and (after it stopped) the store show of a created theme."""
+    query = f'SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s <{RDFS_LABEL}> ?l FILTER(STR(?l) = "{label}") }} }}'
+    reply = served.sparql(query, user="beheerder")
+    assert reply.status == 200, reply.body[:300]
+    found = {b["s"]["value"] for b in reply.json()["results"]["bindings"]}
+    api = served.call("GET", f"/api/v1/themes/{slug}", user="vaststeller").status
+    searched = search_finds(served, label.split()[-1], slug, user="vaststeller")  # a draft: not public
+    graphs_sparql = _graphs_over_sparql(served)
+    served.stop()
+    graphs_store, pending = _graphs_in_store(store)
+    return Traces(graphs_sparql, graphs_store, _graphs_in_stats(store), found, api, searched, pending)
+
+
+def create_step_trial(template: Path, workdir: Path, step: str) -> StepOutcome:
+    """Kill the server at ``step`` of one create (a new theme, in a graph that may not
+    exist yet); restart; the theme is all there, or there is no trace of it: no empty
+    graph left in the store's list of graphs, in ``GRAPH ?g {}`` or in ``stats``."""
+    store = copy_store(template, workdir)
+    before_store, _ = _graphs_in_store(store)
+    before_stats = _graphs_in_stats(store)
+    word = f"aanmaakproef{step}"
+    label = f"Aanmaaktoets {word}"
+    slug = f"hg-aanmaaktoets-{word}"
+    body = json.dumps({"label": {"nl": label}, "description": {"nl": f"beschrijving {word}"}, "municipality": [HG]})
+    served = start(store, "--workers", "2", env={"MAG_GRAPH_CRASH_AT": step})
+    try:
+        before_sparql = _graphs_over_sparql(served)
+        try:
+            reply = served.call("POST", "/api/v1/themes", body, user="redacteur",
+                                headers={"Content-Type": "application/ld+json"}, timeout=300)
+            acknowledged = reply.status == 201
+        except (ConnectionError, OSError):
+            acknowledged = False
+        served.process.wait(timeout=60)  # it killed itself
+    finally:
+        served.kill()
+    served = start(store, "--workers", "2")
+    try:
+        after = traces(served, store, label, slug)
+    finally:
+        served.stop()
+    applied = after.api == 200
+    problems: list[str] = []
+    if acknowledged and not applied:
+        problems.append("an acknowledged create was lost")
+    if after.pending:
+        problems.append(f"pending revisions left: {after.pending}")
+    if applied:
+        if after.found != {THEME_BASE + slug} or not after.search:
+            problems.append(f"created, but SPARQL finds {after.found}, search {after.search}")
+    else:
+        if after.api != 404 or after.found or after.search:
+            problems.append(f"not created, but the API says {after.api}, SPARQL finds {after.found}, "
+                            f"search {after.search}")
+        for face, seen, was in (("the store's graph list", after.graphs_store, before_store),
+                                ("GRAPH ?g {}", after.graphs_sparql, before_sparql),
+                                ("stats", after.graphs_stats, before_stats)):
+            if seen != was:
+                problems.append(f"{face}: graphs {sorted(seen - was)} added, {sorted(was - seen)} gone")
+    return StepOutcome(step, acknowledged, applied, problems)
+
+
 # --------------------------------------------------------------------------- random time
 
 
@@ -160,6 +279,7 @@ class Writer:
     acknowledged: list[str] = field(default_factory=list)
     in_flight: str | None = None
     errors: list[str] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)  # how long each acknowledged write took
 
 
 def _write_loop(served: Served, writer: Writer, trial: int, stop: threading.Event) -> None:
@@ -168,12 +288,14 @@ def _write_loop(served: Served, writer: Writer, trial: int, stop: threading.Even
         n += 1
         label = f"Proef t{trial}x{THEMES.index(writer.ref)}n{n}"
         writer.in_flight = label
+        began = time.monotonic()
         try:
             reply = served.patch_label(f"/api/v1/themes/{writer.ref}", label, timeout=300)
         except (ConnectionError, OSError):
             return  # the server is gone; the label may or may not have been written
         if reply.status == 200:
             writer.acknowledged.append(label)
+            writer.seconds.append(time.monotonic() - began)
             writer.in_flight = None
         elif reply.status != 412:  # 412: the other face of a race with nobody; anything else is wrong
             writer.errors.append(f"{reply.status}: {reply.body[:200]!r}")
@@ -184,13 +306,20 @@ def _write_loop(served: Served, writer: Writer, trial: int, stop: threading.Even
 class RandomOutcome:
     acknowledged: int
     in_flight_applied: int
-    problems: list[str]
+    lost: list[str]  # an acknowledged write missing (label older than acknowledged, a revision short)
+    half: list[str]  # faces that disagree, a pending revision left, a write seen in part
+    other: list[str]  # anything else wrong (an unexpected HTTP status from a writer)
+    write_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        return self.lost + self.half + self.other
 
 
-def random_trial(template: Path, workdir: Path, trial: int, rng: random.Random) -> RandomOutcome:
-    store = copy_store(template, workdir)
+def _kill_among_writes(served: Served, trial: int, rng: random.Random, window: float) -> tuple[list[Writer], dict[str, int]]:
+    """Two writers patch the labels of two adopted themes in a loop; a random time within
+    ``window`` seconds after they start, the server gets SIGKILL."""
     writers = [Writer(ref) for ref in THEMES]
-    served = start(store, "--workers", "2", "--threads", "6")
     try:
         before = {w.ref: faces(served, w.ref).revisions for w in writers}
         # The first write of a fresh server process is slow (validation warms up): one
@@ -205,41 +334,112 @@ def random_trial(template: Path, workdir: Path, trial: int, rng: random.Random) 
         threads = [threading.Thread(target=_write_loop, args=(served, w, trial, stop), daemon=True) for w in writers]
         for thread in threads:
             thread.start()
-        time.sleep(rng.uniform(0.2, 2.0))
+        time.sleep(rng.uniform(0.2, window))
         served.kill()
         stop.set()
         for thread in threads:
             thread.join(timeout=60)
     finally:
         served.kill()
-    problems: list[str] = []
+    return writers, before
+
+
+def _check_after_restart(served: Served, writers: list[Writer], before: dict[str, int]) -> RandomOutcome:
+    """Every face of the restarted server against what the writers were told."""
+    lost: list[str] = []
+    half: list[str] = []
+    other: list[str] = []
     applied_in_flight = 0
+    for writer in writers:
+        other += [f"{writer.ref}: {e}" for e in writer.errors]
+        seen = faces(served, writer.ref)
+        last = writer.acknowledged[-1] if writer.acknowledged else None
+        allowed = {x for x in (last, writer.in_flight) if x is not None}
+        if allowed and seen.api not in allowed:
+            (lost if seen.api in writer.acknowledged or seen.api is None else half).append(
+                f"{writer.ref}: label {seen.api!r}, last acknowledged {last!r}, in flight {writer.in_flight!r}")
+        extra = 1 if seen.api is not None and seen.api == writer.in_flight else 0
+        applied_in_flight += extra
+        expected = before[writer.ref] + len(writer.acknowledged) + extra
+        if seen.revisions != expected:
+            (lost if seen.revisions < expected else half).append(
+                f"{writer.ref}: {seen.revisions} revisions, {before[writer.ref]} before, "
+                f"{len(writer.acknowledged)} acknowledged, in flight applied: {bool(extra)}")
+        if seen.api is not None and seen.sparql != {seen.api}:
+            half.append(f"{writer.ref}: anonymous SPARQL says {seen.sparql}, the API {seen.api!r}")
+        if seen.api is not None and not seen.shows(seen.api):
+            half.append(f"{writer.ref}: the resource page does not show {seen.api!r}")
+        if seen.api is not None and seen.api.startswith("Proef") and not search_finds(served, seen.api.split()[-1], writer.ref):
+            half.append(f"{writer.ref}: search does not find {seen.api!r}")
+        if writer.in_flight and not extra:
+            # the write in flight was not applied: no face may show any of it
+            if seen.shows(writer.in_flight) or writer.in_flight in seen.sparql:
+                half.append(f"{writer.ref}: the unapplied write {writer.in_flight!r} shows on a face")
+            if search_finds(served, writer.in_flight.split()[-1], writer.ref):
+                half.append(f"{writer.ref}: search finds the unapplied write {writer.in_flight!r}")
+    from mag_graph.cms.history import CMS
+    from mag_graph.cms.workflow import HISTORY_GRAPH
+
+    pending = served.sparql(f"ASK {{ GRAPH <{HISTORY_GRAPH}> {{ ?r <{CMS.pending}> true }} }}", user="beheerder")
+    if pending.status != 200 or pending.json()["boolean"]:
+        half.append(f"admin SPARQL finds a pending revision ({pending.status})")
+    return RandomOutcome(sum(len(w.acknowledged) for w in writers), applied_in_flight, lost, half, other,
+                         [t for w in writers for t in w.seconds])
+
+
+def _check_store(store: Path, writers: list[Writer], outcome: RandomOutcome) -> None:
+    """After the server stopped: no pending revision in the store itself, and the first
+    theme's label statements are the last acknowledged or the in-flight one, alone."""
+    pending, stored = pending_in_store(store)
+    if pending:
+        outcome.half.append(f"pending revisions left: {pending}")
+    first = writers[0]
+    if first.acknowledged:
+        allowed = {x for x in (first.acknowledged[-1], first.in_flight) if x is not None}
+        if len(stored) != 1 or not stored <= allowed:
+            outcome.half.append(f"{first.ref}: the store holds {stored}, allowed {allowed}")
+
+
+def random_trial(template: Path, workdir: Path, trial: int, rng: random.Random, window: float = 2.0) -> RandomOutcome:
+    """One trial on a fresh copy of the store: writes, kill -9, restart, every face read."""
+    store = copy_store(template, workdir)
+    writers, before = _kill_among_writes(start(store, "--workers", "2", "--threads", "6"), trial, rng, window)
     served = start(store, "--workers", "2")
     try:
-        for writer in writers:
-            problems += [f"{writer.ref}: {e}" for e in writer.errors]
-            seen = faces(served, writer.ref)
-            last = writer.acknowledged[-1] if writer.acknowledged else None
-            allowed = {x for x in (last, writer.in_flight) if x is not None}
-            if allowed and seen.api not in allowed:
-                problems.append(f"{writer.ref}: label {seen.api!r}, last acknowledged {last!r}, in flight {writer.in_flight!r}")
-            extra = 1 if seen.api is not None and seen.api == writer.in_flight else 0
-            applied_in_flight += extra
-            if seen.revisions != before[writer.ref] + len(writer.acknowledged) + extra:
-                problems.append(f"{writer.ref}: {seen.revisions} revisions, {before[writer.ref]} before, "
-                                f"{len(writer.acknowledged)} acknowledged, in flight applied: {bool(extra)}")
-            if seen.api is not None and seen.sparql != {seen.api}:
-                problems.append(f"{writer.ref}: anonymous SPARQL says {seen.sparql}, the API {seen.api!r}")
-            if seen.api is not None and not seen.shows(seen.api):
-                problems.append(f"{writer.ref}: the resource page does not show {seen.api!r}")
-            if seen.api is not None and seen.api.startswith("Proef") and not search_finds(served, seen.api.split()[-1], writer.ref):
-                problems.append(f"{writer.ref}: search does not find {seen.api!r}")
+        outcome = _check_after_restart(served, writers, before)
     finally:
         served.stop()
-    pending, _ = pending_in_store(store)
-    if pending:
-        problems.append(f"pending revisions left: {pending}")
-    return RandomOutcome(sum(len(w.acknowledged) for w in writers), applied_in_flight, problems)
+    _check_store(store, writers, outcome)
+    return outcome
+
+
+def chained_trials(template: Path, workdir: Path, trials: int, rng: random.Random,
+                   window: float = 2.0) -> Iterator[RandomOutcome]:
+    """``trials`` trials on one copy of the store, each one's restarted (and checked)
+    server the next one's victim: half the server starts of :func:`random_trial`, and
+    recovery runs on a store with a growing history. The kill falls within ``window``
+    seconds, or three times the median write of the trials so far if that is longer (on
+    a loaded machine one write can take seconds; while no write of the loop has been
+    answered the window doubles, up to a minute). The store itself is checked at the end."""
+    store = copy_store(template, workdir)
+    served = start(store, "--workers", "2", "--threads", "6")
+    seconds: list[float] = []
+    wait = window
+    try:
+        for trial in range(1, trials + 1):
+            scale = max(wait, 3 * sorted(seconds)[len(seconds) // 2]) if seconds else wait
+            writers, before = _kill_among_writes(served, trial, rng, scale)
+            served = start(store, "--workers", "2", "--threads", "6")
+            outcome = _check_after_restart(served, writers, before)
+            seconds = (seconds + outcome.write_seconds)[-50:]
+            if not outcome.write_seconds:  # no write of the loop answered yet: wait longer next time
+                wait = min(wait * 2, 60.0)
+            if trial == trials:
+                served.stop()
+                _check_store(store, writers, outcome)
+            yield outcome
+    finally:
+        served.stop()
 
 
 # --------------------------------------------------------------------------- the report
@@ -252,6 +452,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=100, help="random-time kill -9 trials (default 100)")
     parser.add_argument("--no-steps", action="store_true", help="skip the kill at each pipeline step")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--fresh", action="store_true",
+                        help="a fresh copy of the store and two server starts per trial (default: chained, "
+                             "each trial's restarted server is the next one's victim)")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     failures = 0
@@ -264,23 +467,35 @@ def main(argv: list[str] | None = None) -> int:
                 failures += bool(outcome.problems)
                 print(f"step {step:<11} acknowledged={outcome.acknowledged!s:<5} applied={outcome.applied!s:<5} "
                       f"{'OK' if not outcome.problems else 'FAILED: ' + '; '.join(outcome.problems)}", flush=True)
-        acknowledged = applied = failed = 0
+            for step in STEPS:
+                outcome = create_step_trial(template, root / f"create-{step}", step)
+                failures += bool(outcome.problems)
+                print(f"create {step:<9} acknowledged={outcome.acknowledged!s:<5} applied={outcome.applied!s:<5} "
+                      f"{'OK' if not outcome.problems else 'FAILED: ' + '; '.join(outcome.problems)}", flush=True)
+        acknowledged = applied = failed = lost = half = 0
         started = time.monotonic()
-        for trial in range(1, args.trials + 1):
-            outcome = random_trial(template, root / f"trial-{trial}", trial, rng)
+        if args.fresh:
+            outcomes: Iterator[RandomOutcome] = (random_trial(template, root / f"trial-{t}", t, rng)
+                                                 for t in range(1, args.trials + 1))
+        else:
+            outcomes = chained_trials(template, root / "chained", args.trials, rng)
+        for trial, outcome in enumerate(outcomes, start=1):
             acknowledged += outcome.acknowledged
             applied += outcome.in_flight_applied
+            lost += bool(outcome.lost)
+            half += bool(outcome.half)
             if outcome.problems:
                 failed += 1
                 print(f"trial {trial}: FAILED: {'; '.join(outcome.problems)}", flush=True)
             else:
                 print(f"trial {trial}: OK ({outcome.acknowledged} acknowledged, in-flight write found complete: "
                       f"{outcome.in_flight_applied}); {trial} trials, {acknowledged} acknowledged writes, "
-                      f"{failed} failed so far", flush=True)
+                      f"{failed} failed so far ({time.monotonic() - started:.0f} s)", flush=True)
         failures += failed
         if args.trials:
             print(f"random-time kill -9: {args.trials} trials, {acknowledged} acknowledged writes, "
-                  f"0 lost unless reported above, {applied} unacknowledged in-flight writes found complete, "
+                  f"trials with an acknowledged write lost: {lost}, with a half-written state: {half}, "
+                  f"{applied} unacknowledged in-flight writes found complete, "
                   f"{failed} failed trials ({time.monotonic() - started:.0f} s)")
     return 1 if failures else 0
 

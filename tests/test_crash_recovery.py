@@ -5,6 +5,8 @@
   nothing of the write; killed after it, all of it; on every face (anonymous SPARQL, the
   CMS item, the resource page, search, history) and in the store itself (no pending
   revision left);
+* at each step of a create, which writes into graphs that may not exist yet: killed
+  before the commit, no trace is left, not even an empty graph;
 * at random times among concurrent writes (a few trials here; ``python -m
   benchmarks.crash_trials`` runs 100): no acknowledged write lost, nothing half-written.
 
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.crash_trials import random_trial, step_trial
+from benchmarks.crash_trials import create_step_trial, random_trial, step_trial
 from benchmarks.served import make_store
 from mag_graph.store.crashpoints import STEPS
 
@@ -43,6 +45,17 @@ def test_killed_at_each_step_the_write_is_whole_or_absent_on_every_face(template
                                                                         step: str) -> None:
     outcome = step_trial(template, tmp_path / "copy", step)
     assert not outcome.acknowledged  # the process died before it could answer
+    assert outcome.applied == (step not in BEFORE_COMMIT)
+    assert outcome.problems == []
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_create_killed_at_each_step_is_whole_or_leaves_no_trace(template: Path, tmp_path: Path, step: str) -> None:
+    """A create writes into graphs that may not exist yet (the draft graph, the history
+    graph of a new store): undone at recovery, it leaves not even an empty graph in the
+    store's list of graphs, in ``GRAPH ?g {}`` or in ``stats``."""
+    outcome = create_step_trial(template, tmp_path / "copy", step)
+    assert not outcome.acknowledged
     assert outcome.applied == (step not in BEFORE_COMMIT)
     assert outcome.problems == []
 

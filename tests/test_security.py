@@ -19,6 +19,8 @@ import http.client
 import json
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -102,9 +104,9 @@ class Server:
         return int(reply.json()["results"]["bindings"][0]["n"]["value"])
 
 
-def start(store: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
+def start(store: Path, *extra: str, env: dict[str, str] | None = None, within: float = 120) -> Server:
     """``mag-graph serve --port 0`` in a subprocess, once it says where it listens."""
-    running = serve_process.start(store, *extra, env=env, within=120)
+    running = serve_process.start(store, *extra, env=env, within=within)
     return Server(running.host, running.port, store, running.process, running.output)
 
 
@@ -338,48 +340,129 @@ def test_too_many_values_for_one_key_are_refused(server: Server) -> None:
 
 
 @pytest.fixture(scope="module")
-def slow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server whose anonymous theme listings take seconds (60,000 extra themes; 30,000
-    took about 8 s on a loaded machine and 3-4 s on a quiet one) and whose queries may
-    take 2 s."""
-    # A subprocess: the test measures which answer comes first, and a server in the test
-    # process would share its interpreter lock with the clients' threads.
-    store = make_store(tmp_path_factory.mktemp("slow") / "store", extra_themes=60_000)
-    running = start(store, "--workers", "2", "--threads", "8", "--query-timeout", "2")
+def slow_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store whose anonymous theme listings take seconds (60,000 extra themes; 30,000
+    took about 8 s on a loaded machine and 3-4 s on a quiet one), closed, to be copied."""
+    return make_store(tmp_path_factory.mktemp("slow") / "store", extra_themes=60_000)
+
+
+@pytest.fixture(scope="module")
+def slow_server(slow_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server on (a copy of) the slow store whose queries may take 2 s."""
+    copy = tmp_path_factory.mktemp("slow-2s")
+    shutil.copytree(slow_store.parent, copy, dirs_exist_ok=True)
+    running = start(copy / slow_store.name, "--workers", "2", "--threads", "8", "--query-timeout", "2", within=600)
     yield running
     stop(running)
 
 
-def _patch_theme(server: Server, text: str) -> Reply:
-    current = server.call("GET", THEME_PATH, user="vaststeller")
+@pytest.fixture(scope="module")
+def patient_server(slow_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server on (a copy of) the slow store whose queries may take 10 minutes: a listing
+    runs until it is done, however long a write takes meanwhile. A subprocess, so its
+    query processes can be found and paused (SIGSTOP)."""
+    copy = tmp_path_factory.mktemp("slow-patient")
+    shutil.copytree(slow_store.parent, copy, dirs_exist_ok=True)
+    running = start(copy / slow_store.name, "--workers", "2", "--threads", "8", "--query-timeout", "600", within=600)
+    yield running
+    stop(running)
+
+
+def _patch_theme(server: Server, text: str, timeout: float = 120) -> Reply:
+    current = server.call("GET", THEME_PATH, user="vaststeller", timeout=timeout)
     assert current.status == 200
     return server.call("PATCH", THEME_PATH, json.dumps({"description": {"nl": text}}), user="vaststeller",
-                       headers={"If-Match": current.header("ETag") or "", "Content-Type": "application/merge-patch+json"})
+                       headers={"If-Match": current.header("ETag") or "", "Content-Type": "application/merge-patch+json"},
+                       timeout=timeout)
 
 
-def test_a_slow_listing_ends_with_503_and_holds_up_no_writer(slow_server: Server) -> None:
+def _cpu_ticks(pid: int) -> int:
+    """User and system CPU time of a process, in clock ticks (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (the query processes hang under the fork server)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found: set[int] = set()
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, p in parents.items() if p == parent and child not in found]
+        found.update(children)
+        frontier += children
+    return found
+
+
+def _the_process_running_a_query(server: Server, started: threading.Thread, *, cpu: int = 30) -> int:
+    """The server's query process that is working on a query: the one below the server
+    whose CPU time grows by ``cpu`` ticks (0.3 s) while ``started`` waits for its answer.
+    The server process itself is not below itself, so a listing run in the server (as it
+    once was, under the CMS's read lock) is never found here."""
+    assert server.process is not None
+    baseline = {pid: _cpu_ticks(pid) for pid in _descendants(server.process.pid)}
+    while started.is_alive():
+        for pid in _descendants(server.process.pid):
+            if _cpu_ticks(pid) - baseline.setdefault(pid, _cpu_ticks(pid)) >= cpu:
+                return pid
+        time.sleep(0.02)
+    raise AssertionError("the listing was answered before a query process was seen working on it")
+
+
+def test_a_slow_listing_ends_with_503(slow_server: Server) -> None:
     """A listing that passes the query timeout is stopped like a /sparql query (503), and
-    while it runs a reviewer's write and a quick listing are answered: the listing holds
-    no lock of the CMS (it used to hold the read lock until it ended, so the write
-    waited for it)."""
-    assert _patch_theme(slow_server, "Opwarmen").status == 200  # the first write loads the shapes
+    a quick listing is answered after it (writes meanwhile: the next test)."""
+    problem = assert_problem(listing(slow_server, "/api/v1/themes", [("sort", "-label")]), 503)
+    assert problem["type"].endswith("query-timeout")
+    assert listing(slow_server, RESPONSIBILITIES, [("phase", "magb:Uitvoering")]).status == 200
+
+
+def test_a_running_listing_holds_up_no_writer_and_no_other_listing(patient_server: Server) -> None:
+    """While a listing is running, a reviewer's write and a quick listing are answered:
+    the listing holds no lock of the CMS (it used to hold the read lock until it ended,
+    so the write waited for it).
+
+    No clock decides it: the query process working on the slow listing is found (its CPU
+    time grows) and paused with SIGSTOP, so the listing cannot end, whatever the load of
+    the machine, until the test lets it go on (SIGCONT) after the write was answered. Had
+    the listing taken a lock the write needs, the write could not be answered meanwhile
+    (it would wait for the 10-minute query limit; the test gives up on it after 9)."""
+    # the first write loads the shapes (minutes on a loaded machine with 60,000 themes)
+    assert _patch_theme(patient_server, "Opwarmen", timeout=900).status == 200
     answers: dict[str, Reply] = {}
 
     def slow() -> None:
-        answers["slow"] = listing(slow_server, "/api/v1/themes", [("sort", "-label")])
+        answers["slow"] = listing(patient_server, "/api/v1/themes", [("sort", "-label")], timeout=900)
 
     thread = threading.Thread(target=slow)
     thread.start()
-    time.sleep(0.3)  # the listing is in its query process now
-    patched = _patch_theme(slow_server, "Tijdens een trage lijst")
-    quick = listing(slow_server, RESPONSIBILITIES, [("phase", "magb:Uitvoering")])
-    thread.join(120)
-    assert patched.status == 200, patched.body[:500]
-    assert quick.status == 200
-    problem = assert_problem(answers["slow"], 503)
-    assert problem["type"].endswith("query-timeout")
-    assert patched.finished < answers["slow"].finished
-    assert quick.finished < answers["slow"].finished
+    worker = _the_process_running_a_query(patient_server, thread)
+    os.kill(worker, signal.SIGSTOP)
+    try:
+        writes: dict[str, Reply] = {}
+        writer = threading.Thread(target=lambda: writes.setdefault("patch", _patch_theme(patient_server, "Tijdens een trage lijst", timeout=540)))
+        writer.start()
+        writer.join(560)
+        assert not writer.is_alive(), "the write waited for the running listing"
+        assert writes["patch"].status == 200, writes["patch"].body[:500]
+        quick = listing(patient_server, RESPONSIBILITIES, [("phase", "magb:Uitvoering")], timeout=500)
+        assert quick.status == 200, quick.body[:500]
+        assert thread.is_alive() and "slow" not in answers  # the listing was running all along
+    finally:
+        os.kill(worker, signal.SIGCONT)
+    thread.join(900)
+    assert answers["slow"].status == 200, answers["slow"].body[:500]  # it went on and finished
+    assert ids(answers["slow"])
 
 
 # --------------------------------------------------------------------------- 2. bad input: never a 500, never stored

@@ -69,7 +69,9 @@ __all__ = [
     "begin_revision",
     "changes_of",
     "deskolemize",
+    "new_graphs_of",
     "new_revision_id",
+    "note_new_graphs",
     "pending_revisions",
     "record_quads",
     "revert",
@@ -104,6 +106,7 @@ class CMS(DefinedNamespace):
     transition: URIRef
     revertOf: URIRef
     pending: URIRef
+    newGraph: URIRef  # a graph a pending revision creates (dropped if it is undone)
     # working copies (mag_graph.cms.working_copy)
     WorkingCopy: URIRef
     workingCopyOf: URIRef
@@ -293,6 +296,11 @@ class PendingRevision:
         """The quad whose removal commits the revision."""
         return pending_flag(self.id)
 
+    def commit_quads(self) -> list[Quad]:
+        """What committing removes from the record: the flag, and the new graphs noted
+        for recovery (:func:`note_new_graphs`)."""
+        return [self.flag, *(q for q in self.record if q[1] == CMS.newGraph)]
+
 
 def begin_revision(
     changes: Sequence[ChangeSet],
@@ -315,6 +323,20 @@ def begin_revision(
         [q for c in changes for q in c.added],
         [q for c in changes for q in c.removed],
     )
+
+
+def note_new_graphs(revision: PendingRevision, graphs: Iterable[Node]) -> None:
+    """Add to a pending revision's record the graphs its change creates (``cms:newGraph``):
+    written with the record, they tell recovery which graphs to drop again, so a write
+    undone after a crash leaves not even an empty graph behind. :meth:`PendingRevision.commit_quads`
+    removes them with the flag, so a committed revision does not keep them."""
+    rev = revision_iri(revision.id)
+    revision.record.extend((rev, CMS.newGraph, g, HISTORY_GRAPH) for g in sorted(graphs, key=str))
+
+
+def new_graphs_of(record: Iterable[Quad]) -> list[Node]:
+    """The graphs a (pending) revision's record says its change created."""
+    return [q[2] for q in record if q[1] == CMS.newGraph]
 
 
 def pending_flag(rev_id: str) -> Quad:

@@ -203,6 +203,7 @@ class WritePipeline:
                 return self._dry_run(write, revision, touched, drafts, changes, deadline)
             before = self._affected(revision, deadline) if write.validate else set()
             new_graphs = self._new_graphs(revision)
+            history.note_new_graphs(revision, new_graphs)  # for recovery: a crash leaves no empty graph
             self._apply(revision.record, revision.added, revision.removed)       #    written pending, with the change
             crash_point("recorded")
             try:
@@ -231,6 +232,7 @@ class WritePipeline:
         marked ``dry_run`` when it is a :class:`WriteResult`."""
         before = self._affected(revision, deadline)
         new_graphs = self._new_graphs(revision)
+        history.note_new_graphs(revision, new_graphs)
         self._apply(revision.record, revision.added, revision.removed)
         try:
             warnings = self._validate(revision, touched, before, new_graphs, write.lang, deadline)
@@ -313,7 +315,8 @@ class WritePipeline:
     def _commit(self, revision: PendingRevision) -> None:
         """Remove the pending flag: from here on the change is in the store for good."""
         with self.store.transaction() as tx:
-            tx.remove(revision.flag)
+            for q in revision.commit_quads():
+                tx.remove(q)
             crash_point("committing")
 
     def notify(self, resources: Sequence[URIRef], revision: str) -> None:
@@ -347,11 +350,19 @@ class WritePipeline:
                 tx.remove_graph(graph)
 
     def recover(self) -> list[str]:
-        """Undo the writes a killed process left half-done (pending revisions)."""
+        """Undo the writes a killed process left half-done (pending revisions), and drop
+        the graphs such a write created (noted in its record) once they are empty again:
+        not an empty graph is left of it (one that holds anything else is kept)."""
         undone = []
         with _Writing(self.lock):
             for pending in history.unfinished_revisions(self.store):
                 self._undo(pending.record, pending.added, pending.removed)
+                empty = [g for g in history.new_graphs_of(pending.record)
+                         if self.store.has_graph(g) and self.store.count(g) == 0]
+                if empty:
+                    with self.store.transaction() as tx:
+                        for graph in empty:
+                            tx.remove_graph(graph)
                 undone.append(pending.id)
         return undone
 
