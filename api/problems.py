@@ -63,6 +63,7 @@ STATUS_TITLES: dict[int, tuple[str, str]] = {
     415: ("Mediatype niet ondersteund", "Unsupported Media Type"),
     422: ("Niet verwerkbaar", "Unprocessable Content"),
     428: ("Voorwaarde vereist", "Precondition Required"),
+    429: ("Te veel verzoeken", "Too Many Requests"),
     500: ("Interne serverfout", "Internal Server Error"),
     503: ("Dienst niet beschikbaar", "Service Unavailable"),
 }

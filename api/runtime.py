@@ -50,13 +50,41 @@ def state() -> MagGraph:
     return current_app.extensions["mag_graph"]  # type: ignore[no-any-return]
 
 
-@raises(InvalidCredentialsError)
+@raises(InvalidCredentialsError, 429)
 def principal() -> Any:
     """Who sends the current request (a :class:`~mag_graph.access.auth.Principal`), ``None`` when
     anonymous; wrong credentials raise (401), they never count as anonymous."""
     if "mag_graph_principal" not in g:
-        g.mag_graph_principal = state().auth.authenticate(request.headers.get("Authorization"))
+        g.mag_graph_principal = _authenticate(request.headers.get("Authorization"))
     return g.mag_graph_principal
+
+
+def _authenticate(authorization: str | None) -> Any:
+    """The principal of an ``Authorization`` header; a user name and password sent with
+    HTTP Basic count with the login form's limiter (api/session.py): after too many wrong
+    passwords for that name from that address even the right one is refused (429), so a
+    password cannot be guessed at scrypt speed. Tokens are not counted (not guessable)."""
+    auth = state().auth
+    name = auth.password_login_name(authorization)
+    limiter = current_app.extensions.get("mag_graph_login_limiter")
+    if name is None or limiter is None:
+        return auth.authenticate(authorization)
+    address = request.remote_addr or "?"
+    refusal = limiter.refused_user(name, address)
+    if refusal is not None:
+        raise Problem(
+            429,
+            f"te veel mislukte aanmeldingen voor {name}; probeer het over {refusal.minutes} minuten opnieuw",
+            f"too many failed logins for {name}; try again in {refusal.minutes} minutes",
+            headers={"Retry-After": str(refusal.minutes * 60)},
+        )
+    try:
+        found = auth.authenticate(authorization)
+    except InvalidCredentialsError:
+        limiter.failed_user(name, address)
+        raise
+    limiter.succeeded(name, address)
+    return found
 
 
 def require_role(role: str = WRITE_ROLE) -> Principal:

@@ -137,20 +137,82 @@ def _confirm_reset(store: Any, yes: bool) -> None:
     help=f"Formaat, anders volgens extensie / format, else by extension: {', '.join(LOAD_FORMATS)}.",
 )
 @click.option("--replace", is_flag=True, help="Vervang de doelgrafen / replace the target graphs.")
+@click.option("--reset", is_flag=True,
+              help="Met --replace: ook grafen met CMS-bewerkingen vervangen (zegt wat verdwijnt, vraagt bevestiging) / "
+                   "with --replace: also replace graphs holding CMS edits (says what goes, asks to confirm).")
+@click.option("--yes", "-y", is_flag=True, help="Niet om bevestiging vragen / do not ask to confirm --reset.")
 @store_option
-def load(files: tuple[str, ...], graph: str | None, fmt: str | None, replace: bool, store_path: str | None) -> None:
+def load(files: tuple[str, ...], graph: str | None, fmt: str | None, replace: bool, reset: bool, yes: bool,
+         store_path: str | None) -> None:
     """Laad RDF-bestanden, alles of niets / load RDF files, all or nothing.
 
     Triples go to --graph (default: the default graph); quads keep their graph unless
-    --graph is given. If any file is broken, none of them is loaded.
+    --graph is given. If any file is broken, none of them is loaded. --replace refuses
+    to replace a graph that CMS revisions changed (their edits would be gone while the
+    history still names them) unless --reset is given too.
     """
     target = expand_iri(graph) if graph else None
+    if reset and not replace:
+        raise click.UsageError("--reset hoort bij --replace / --reset goes with --replace")
     with open_store(store_path, create=True) as store:
+        if replace:
+            _guard_replace(store, files, fmt, target, reset, yes)
         result = store.load(list(files), format=fmt, graph=target, replace=replace, progress=True)
         graphs = ", ".join(graph_name(g) for g in result.graphs) or "-"
         click.echo(
             f"{result.triples} triples geladen in / loaded into: {graphs}"
         )
+
+
+def _guard_replace(store: Any, files: tuple[str, ...], fmt: str | None, target: Any, reset: bool, yes: bool) -> None:
+    """Refuse (exit 2) to replace graphs that hold CMS edits, unless ``reset``: then say
+    what goes and ask to confirm unless ``yes`` (the rule `init` follows)."""
+    from mag_graph.cms import history
+    from mag_graph.cms.workflow import HISTORY_GRAPH
+
+    revised = history.revised_graphs(store)
+    if not revised:
+        return
+    targets = {target} if target is not None else _graphs_in(files, fmt)
+    hit = {g: n for g, n in revised.items() if g in targets}
+    if HISTORY_GRAPH in targets:
+        hit[HISTORY_GRAPH] = len(history.revisions(store))
+    if not hit:
+        return
+    rows = [[graph_name(g), str(n)] for g, n in sorted(hit.items(), key=lambda kv: str(kv[0]))]
+    table = render_table(["graaf / graph", "CMS-wijzigingen / CMS changes"], rows)
+    if not reset:
+        raise CommandFailed(
+            "--replace zou CMS-bewerkingen ongedaan maken terwijl de historie ze blijft noemen; "
+            "geef ook --reset om ze toch te vervangen / --replace would undo CMS edits while the history "
+            "still names them; add --reset to replace them anyway:\n" + table)
+    click.echo("--replace --reset vervangt grafen met CMS-bewerkingen / replaces graphs holding CMS edits:")
+    click.echo(table)
+    if not yes:
+        click.confirm("Doorgaan? / Continue?", abort=True)
+
+
+def _graphs_in(files: tuple[str, ...], fmt: str | None) -> set[Any]:
+    """The graphs the statements of ``files`` go into without --graph (parsed: quads keep
+    their graph, triples go to the default graph); unreadable files are left to the load."""
+    import pyoxigraph as ox
+
+    from mag_graph.store import to_rdflib_term
+    from mag_graph.store.formats import rdf_format
+
+    found: set[Any] = set()
+    for path in files:
+        try:
+            rdf = rdf_format(fmt, path)
+            if not rdf.supports_datasets:
+                found.add(None)
+                continue
+            for quad in ox.parse(path=path, format=rdf):
+                graph = quad.graph_name
+                found.add(None if isinstance(graph, ox.DefaultGraph) else to_rdflib_term(graph))
+        except (OSError, SyntaxError, ValueError, MagGraphError):
+            continue
+    return found
 
 
 @main.command()

@@ -382,6 +382,20 @@ class AuthRegistry:
             return None
         return Principal(row[0], row[1], "token")
 
+    @staticmethod
+    def password_login_name(authorization: str | None) -> str | None:
+        """The user name of a ``Basic`` header that carries a password (not a token):
+        the logins a limiter on guessing counts (api/runtime.py); ``None`` otherwise."""
+        scheme, _, value = (authorization or "").strip().partition(" ")
+        if scheme.lower() != "basic" or not value.strip():
+            return None
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
+        name, sep, password = decoded.partition(":")
+        return name if sep and not _TOKEN.match(password) else None
+
     def authenticate(self, authorization: str | None) -> Principal | None:
         """The principal an ``Authorization`` header stands for.
 

@@ -75,6 +75,7 @@ __all__ = [
     "pending_revisions",
     "record_quads",
     "revert",
+    "revised_graphs",
     "revision",
     "revision_iri",
     "revisions",
@@ -337,6 +338,16 @@ def note_new_graphs(revision: PendingRevision, graphs: Iterable[Node]) -> None:
 def new_graphs_of(record: Iterable[Quad]) -> list[Node]:
     """The graphs a (pending) revision's record says its change created."""
     return [q[2] for q in record if q[1] == CMS.newGraph]
+
+
+def revised_graphs(store: GraphStore | Store) -> dict[Node, int]:
+    """The graphs CMS revisions changed, each with how many recorded statement changes:
+    what a command that replaces graphs would silently undo (``cms:graph`` of the
+    recorded statements; a statement of the default graph names none)."""
+    found: dict[Node, int] = {}
+    for _, _, graph, _ in store.quads(None, CMS.graph, None, graph=HISTORY_GRAPH):
+        found[graph] = found.get(graph, 0) + 1
+    return found
 
 
 def pending_flag(rev_id: str) -> Quad:
