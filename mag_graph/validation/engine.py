@@ -44,6 +44,7 @@ from mag_graph.validation.data import (
 )
 from mag_graph.validation.deadline import Deadline, running_until
 from mag_graph.validation.errors import ValidationInputError
+from mag_graph.validation.focused import _classes_of
 from mag_graph.validation.report import ValidationReport, _read_results
 from mag_graph.validation.scope import municipality_store
 from mag_graph.validation.setbased import run_setbased
@@ -230,38 +231,6 @@ def _target_index(reference_date: dt.date, rule_ids: tuple[str, ...] | None) -> 
             objects_of=frozenset(str(p) for p in shapes.objects(shape, SH.targetObjectsOf)),
         )
     return index
-
-
-_RDF_TYPE = ox.NamedNode(str(RDF.type))
-_SUBCLASS_OF = ox.NamedNode(str(RDFS.subClassOf))
-
-
-def _classes_of(store: ox.Store, node: ox.NamedNode, closure: dict[ox.NamedNode, set[str]]) -> set[str]:
-    """The node's types with all their superclasses (rdfs:subClassOf*, as SHACL's class
-    targets use them), read from the store."""
-    found: set[str] = set()
-    for quad in store.quads_for_pattern(node, _RDF_TYPE, None, None):
-        if isinstance(quad.object, ox.NamedNode):
-            found |= _superclasses(store, quad.object, closure)
-    return found
-
-
-def _superclasses(store: ox.Store, cls: ox.NamedNode, closure: dict[ox.NamedNode, set[str]]) -> set[str]:
-    """A class with all its superclasses (rdfs:subClassOf*), remembered in ``closure``."""
-    if cls not in closure:
-        supers: set[str] = set()
-        frontier = [cls]
-        while frontier:
-            current = frontier.pop()
-            if current.value in supers:
-                continue
-            supers.add(current.value)
-            frontier.extend(
-                q.object for q in store.quads_for_pattern(current, _SUBCLASS_OF, None, None)
-                if isinstance(q.object, ox.NamedNode)
-            )
-        closure[cls] = supers
-    return closure[cls]
 
 
 def _validate_focus(

@@ -34,8 +34,6 @@ from mag_graph.namespaces import RDF, RDFS
 
 __all__ = ["Focus", "reused_shapes_graph"]
 
-_TYPE = ox.NamedNode(str(RDF.type))
-_SUBCLASS = ox.NamedNode(str(RDFS.subClassOf))
 
 
 class Focus:
@@ -48,33 +46,15 @@ class Focus:
         self.store = store
         self.nodes = sorted({str(n) for n in nodes if isinstance(n, (URIRef, ox.NamedNode))
                              and not isinstance(n, ox.BlankNode)})
-        self._closure: dict[ox.NamedNode, frozenset[str]] = {}
+        self._closure: dict[ox.NamedNode, set[str]] = {}
         self.classes: dict[str, frozenset[str]] = {}
         self.subject_of: dict[str, frozenset[str]] = {}
         self.object_of: dict[str, frozenset[str]] = {}
         for iri in self.nodes:
             node = ox.NamedNode(iri)
-            found: set[str] = set()
-            for quad in store.quads_for_pattern(node, _TYPE, None, None):
-                if isinstance(quad.object, ox.NamedNode):
-                    found |= self._superclasses(quad.object)
-            self.classes[iri] = frozenset(found)
+            self.classes[iri] = frozenset(_classes_of(store, node, self._closure))
             self.subject_of[iri] = frozenset(q.predicate.value for q in store.quads_for_pattern(node, None, None, None))
             self.object_of[iri] = frozenset(q.predicate.value for q in store.quads_for_pattern(None, None, node, None))
-
-    def _superclasses(self, cls: ox.NamedNode) -> frozenset[str]:
-        if cls not in self._closure:
-            seen: set[str] = set()
-            frontier = [cls]
-            while frontier:
-                current = frontier.pop()
-                if current.value in seen:
-                    continue
-                seen.add(current.value)
-                frontier.extend(q.object for q in self.store.quads_for_pattern(current, _SUBCLASS, None, None)
-                                if isinstance(q.object, ox.NamedNode))
-            self._closure[cls] = frozenset(seen)
-        return self._closure[cls]
 
     def targeted(self, shape: Any) -> list[str] | None:
         """The focus nodes (IRIs) that ``shape`` (a top-level pySHACL shape) targets; None
@@ -139,3 +119,35 @@ def reused_shapes_graph(source: Any, fresh: Any) -> Any:
         if kept is None:
             _kept[source] = kept = fresh
         return kept
+
+
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
+_SUBCLASS_OF = ox.NamedNode(str(RDFS.subClassOf))
+
+
+def _classes_of(store: ox.Store, node: ox.NamedNode, closure: dict[ox.NamedNode, set[str]]) -> set[str]:
+    """The node's types with all their superclasses (rdfs:subClassOf*, as SHACL's class
+    targets use them), read from the store."""
+    found: set[str] = set()
+    for quad in store.quads_for_pattern(node, _RDF_TYPE, None, None):
+        if isinstance(quad.object, ox.NamedNode):
+            found |= _superclasses(store, quad.object, closure)
+    return found
+
+
+def _superclasses(store: ox.Store, cls: ox.NamedNode, closure: dict[ox.NamedNode, set[str]]) -> set[str]:
+    """A class with all its superclasses (rdfs:subClassOf*), remembered in ``closure``."""
+    if cls not in closure:
+        supers: set[str] = set()
+        frontier = [cls]
+        while frontier:
+            current = frontier.pop()
+            if current.value in supers:
+                continue
+            supers.add(current.value)
+            frontier.extend(
+                q.object for q in store.quads_for_pattern(current, _SUBCLASS_OF, None, None)
+                if isinstance(q.object, ox.NamedNode)
+            )
+        closure[cls] = supers
+    return closure[cls]

@@ -38,12 +38,11 @@ from mag_graph.store import from_rdflib_term
 from mag_graph.validation.data import _coerce
 from mag_graph.validation.dependency_graph import _ANY, _THIS, _Edge, _ShapeReads
 from mag_graph.validation.engine import (
-    _classes_of,
-    _superclasses,
     _target_index,
     _Targets,
     validate,
 )
+from mag_graph.validation.focused import _classes_of, _superclasses
 from mag_graph.validation.report import ValidationReport
 from mag_graph.validation.shape_reads import _reads_index
 
