@@ -8,7 +8,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib import namespace as ns
@@ -487,7 +487,18 @@ def test_literals_survive_the_sparql_update_path(text: str, datatype: URIRef | N
 def test_literals_survive_a_remote_store(triplestores: Any, kind: str, text: str, datatype: URIRef | None) -> None:
     """On a remote store every transaction is written out as text (SPARQL update, or
     N-Triples for Virtuoso's Graph Store) and read back over HTTP."""
+    # Documented difference (README, Virtuoso row): Virtuoso 7.2 does not keep a NUL
+    # character in a literal typed other than xsd:string (found here as "\x00"^^xsd:token);
+    # test_virtuoso_drops_nul_in_typed_literals pins that behaviour.
+    assume(not (kind == "virtuoso" and "\x00" in text and datatype not in (None, ns.XSD.string)))
     _update_path(triplestores.open(kind), text, datatype)
+
+
+def test_virtuoso_drops_nul_in_typed_literals(triplestores: Any) -> None:
+    """What Virtuoso does with the one input the round trip above leaves out for it."""
+    with pytest.raises(AssertionError):
+        _update_path(triplestores.open("virtuoso"), "\x00", ns.XSD.token)
+    _update_path(triplestores.open("virtuoso"), "\x00", ns.XSD.string)  # kept as a string
 
 
 def test_blank_nodes_are_consistent_within_one_conversion(each_store: Store, fixtures_dir: Path) -> None:
