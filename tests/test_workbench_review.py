@@ -6,7 +6,6 @@ real HTTP (waitress on 127.0.0.1), real SPARQL requests."""
 from __future__ import annotations
 
 import importlib.util
-import json
 import re
 import sys
 from collections.abc import Iterator
@@ -41,20 +40,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, require: Any) -> Iterator[A
     yield from helpers.serve(tmp_path_factory.mktemp("review"))
 
 
-def snapshot(store: Any) -> list[str]:
-    data = store.export(format="nquads") or b""
-    return sorted(line for line in data.decode("utf-8").splitlines() if line.strip())
-
-
-def api(server: Any, method: str, path: str, body: Any = None, *, user: str | None = None,
-        headers: dict[str, str] | None = None) -> requests.Response:
-    sent = {"Accept": "application/json", **(headers or {})}
-    data = None
-    if body is not None:
-        data = json.dumps(body)
-        sent.setdefault("Content-Type", "application/ld+json")
-    return requests.request(method, server.url + path, data=data, headers=sent, timeout=120,
-                            auth=(user, PASSWORDS[user]) if user else None)
+snapshot, api = helpers.snapshot, helpers.api
 
 
 def sparql_labels(server: Any, iri: str, *, user: str | None = None) -> set[str]:

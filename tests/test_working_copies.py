@@ -14,8 +14,8 @@ Real store on disk, real HTTP (waitress on 127.0.0.1), real SPARQL requests."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
-import json
 import re
 import sys
 import threading
@@ -69,20 +69,8 @@ def _discard(server: Any) -> None:
         assert api(server, "DELETE", ITEM_PATH + "/working-copy", user="rob").status_code == 204
 
 
-def snapshot(store: Any) -> list[str]:
-    data = store.export(format="nquads") or b""
-    return sorted(line for line in data.decode("utf-8").splitlines() if line.strip())
-
-
-def api(server: Any, method: str, path: str, body: Any = None, *, user: str | None = None,
-        headers: dict[str, str] | None = None) -> requests.Response:
-    sent = {"Accept": "application/json", **(headers or {})}
-    data = None
-    if body is not None:
-        data = json.dumps(body)
-        sent.setdefault("Content-Type", "application/ld+json")
-    return requests.request(method, server.url + path, data=data, headers=sent, timeout=120,
-                            auth=(user, PASSWORDS[user]) if user else None)
+snapshot = helpers.snapshot
+api = functools.partial(helpers.api, passwords=PASSWORDS)  # with the second editor
 
 
 def patch(server: Any, body: dict[str, Any], user: str, etag: str | None, *, dry_run: bool = False) -> requests.Response:

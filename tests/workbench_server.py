@@ -5,6 +5,7 @@ with its own cookie jar) that reads the CSRF token from the forms like a browser
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import socket
 import threading
@@ -176,3 +177,21 @@ class Html(HTMLParser):
         return [c for c in self.controls
                 if c.get("type") not in ("hidden", "submit", "button") and not self.label_for.get(c.get("id", ""))
                 and not c.get("aria-label")]
+
+
+def snapshot(store: Store) -> list[str]:
+    """Every quad of the store as sorted N-Quads lines (to compare before and after)."""
+    data = store.export(format="nquads") or b""
+    return sorted(line for line in data.decode("utf-8").splitlines() if line.strip())
+
+
+def api(server: Any, method: str, path: str, body: Any = None, *, user: str | None = None,
+        headers: dict[str, str] | None = None, passwords: dict[str, str] = PASSWORDS) -> requests.Response:
+    """A JSON(-LD) request to the CMS API of ``server``, as ``user`` (HTTP Basic) or anonymous."""
+    sent = {"Accept": "application/json", **(headers or {})}
+    data = None
+    if body is not None:
+        data = json.dumps(body)
+        sent.setdefault("Content-Type", "application/ld+json")
+    return requests.request(method, server.url + path, data=data, headers=sent, timeout=120,
+                            auth=(user, passwords[user]) if user else None)
