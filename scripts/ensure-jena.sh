@@ -29,17 +29,7 @@ fi
 missing=()
 dpkg -s "$PACKAGE" >/dev/null 2>&1 || missing+=("$PACKAGE")
 command -v javac >/dev/null 2>&1 || missing+=(default-jdk-headless)
-if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "The Jena SHACL comparison of mag-graph needs Debian's ${missing[*]}." >&2
-        echo "Install them (sudo apt-get install -y --no-install-recommends ${missing[*]}) and run again." >&2
-        exit 1
-    fi
-    echo "Installing Debian packages: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bash "$ROOT/scripts/apt-install.sh" "The Jena SHACL comparison of mag-graph" "" ${missing[@]+"${missing[@]}"}
 
 # The jars of the package and of every installed Java library it depends on, transitively.
 declare -A seen=()

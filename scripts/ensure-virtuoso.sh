@@ -12,17 +12,8 @@ if [ -x "$VIRTUOSO" ] && [ -x "$ISQL" ]; then
     exit 0
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "The remote-store tests of mag-graph need Virtuoso Open Source ($VIRTUOSO, $ISQL)." >&2
-    echo "Install it (sudo apt-get install -y --no-install-recommends virtuoso-opensource)" >&2
-    echo "and run the tests again, or point MAG_GRAPH_VIRTUOSO / MAG_GRAPH_VIRTUOSO_ISQL at them." >&2
-    exit 1
-fi
-
-echo "Installing Debian package: virtuoso-opensource"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends virtuoso-opensource
+bash "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" "The remote-store tests of mag-graph" \
+    "Or point MAG_GRAPH_VIRTUOSO / MAG_GRAPH_VIRTUOSO_ISQL at them." virtuoso-opensource
 
 if [ ! -x "$VIRTUOSO" ] || [ ! -x "$ISQL" ]; then
     echo "virtuoso-opensource was installed but $VIRTUOSO or $ISQL is missing." >&2
