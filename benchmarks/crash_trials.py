@@ -462,16 +462,12 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp)
         template = make_store(root / "template" / "store")
         if not args.no_steps:
-            for step in STEPS:
-                outcome = step_trial(template, root / f"step-{step}", step)
-                failures += bool(outcome.problems)
-                print(f"step {step:<11} acknowledged={outcome.acknowledged!s:<5} applied={outcome.applied!s:<5} "
-                      f"{'OK' if not outcome.problems else 'FAILED: ' + '; '.join(outcome.problems)}", flush=True)
-            for step in STEPS:
-                outcome = create_step_trial(template, root / f"create-{step}", step)
-                failures += bool(outcome.problems)
-                print(f"create {step:<9} acknowledged={outcome.acknowledged!s:<5} applied={outcome.applied!s:<5} "
-                      f"{'OK' if not outcome.problems else 'FAILED: ' + '; '.join(outcome.problems)}", flush=True)
+            for kind, trial in (("step", step_trial), ("create", create_step_trial)):
+                for step in STEPS:
+                    outcome = trial(template, root / f"{kind}-{step}", step)
+                    failures += bool(outcome.problems)
+                    print(f"{kind} {step:<11} acknowledged={outcome.acknowledged!s:<5} applied={outcome.applied!s:<5} "
+                          f"{'OK' if not outcome.problems else 'FAILED: ' + '; '.join(outcome.problems)}", flush=True)
         acknowledged = applied = failed = lost = half = 0
         started = time.monotonic()
         if args.fresh:
