@@ -83,6 +83,8 @@ LONG_MODULES_FIRST = (
     "test_visibility.py",
     "test_fuzz.py",
     "test_mixed_load.py",
+    "test_security.py",
+    "test_checking_sheets.py",
 )
 
 
