@@ -68,6 +68,33 @@ def _missing(message: str) -> None:
     pytest.skip(message)
 
 
+# Modules with long tests that cannot be split (one JVM run, a browser audit of many
+# pages, a server killed and restarted...), run first. ``--dist worksteal`` gives each
+# process a contiguous half of the collection and an idle process takes half of what the
+# other has not started, from its end: a long test at the end of a half would run alone
+# while the other process waits. At the front, the tail left for balancing is short tests.
+# Only the order of modules changes; every test still runs.
+LONG_MODULES_FIRST = (
+    "test_jena_agreement.py",
+    "test_axe.py",
+    "test_crash_recovery.py",
+    "test_jsonld.py",
+    "test_working_copies_browser.py",
+    "test_visibility.py",
+    "test_fuzz.py",
+    "test_mixed_load.py",
+    "test_security.py",
+    "test_checking_sheets.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules of :data:`LONG_MODULES_FIRST` first, in that order; the others after
+    them as collected (the same order in every xdist process, as it must be)."""
+    rank = {name: n for n, name in enumerate(LONG_MODULES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 @pytest.fixture(scope="session")
 def require() -> Callable[[str], Any]:
     """The function that imports a package the server and browser tests need (a failure

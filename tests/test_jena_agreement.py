@@ -76,7 +76,7 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[set, s
         jobs.append((shapes_for(rule), data))
         report = validation.validate(store, date=REFERENCE_DATE, rules=[rule] if rule else None)
         ours[case] = jena.result_set(report.report_graph)
-    run = jena.run_batch(jobs, timeout=1500)
+    run = jena.run_batch(jobs, timeout=1500, jvm_options=jena.SHORT_RUN_OPTIONS)
     return {case: (ours[case], jena.result_set(v.report)) for case, v in zip(CASES, run.validations)}
 
 

@@ -33,6 +33,7 @@ from typing import Any
 
 import pytest
 import serve_process
+from store_template import initialised_store
 
 from mag_graph.access.auth import AuthRegistry
 from mag_graph.store import Store
@@ -117,10 +118,10 @@ def stop(server: Server) -> None:
 
 def make_store(path: Path, *, extra_themes: int = 0) -> Path:
     """An on-disk store with the example data (and ``extra_themes`` more themes) and the
-    users of :data:`USERS`."""
-    store = Store.open(path, create=True)
+    users of :data:`USERS` (a copy of the process's initialised store, as ``initialise``
+    leaves a new one: tests/store_template.py)."""
+    store = initialised_store(path)
     try:
-        initialise(store)
         if extra_themes:
             lines = []
             for i in range(extra_themes):
@@ -342,8 +343,21 @@ def test_too_many_values_for_one_key_are_refused(server: Server) -> None:
 @pytest.fixture(scope="module")
 def slow_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store whose anonymous theme listings take seconds (60,000 extra themes; 30,000
-    took about 8 s on a loaded machine and 3-4 s on a quiet one), closed, to be copied."""
-    return make_store(tmp_path_factory.mktemp("slow") / "store", extra_themes=60_000)
+    took about 8 s on a loaded machine and 3-4 s on a quiet one), closed, to be copied.
+    Its search index (beside it, copied with it) is built here once, as the CMS builds it
+    on opening a store whose index is behind: each server on a copy finds it current
+    instead of indexing the 60,000 themes again at its start (7 s CPU each)."""
+    from mag_graph.cms import Content
+
+    path = make_store(tmp_path_factory.mktemp("slow") / "store", extra_themes=60_000)
+    store = Store.open(path)
+    try:
+        content = Content.for_store(store)
+        assert content.search is not None and content.search.ensure(content) is False  # built and current
+        content.search.close()
+    finally:
+        store.close()
+    return path
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ few constants read like constants.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -39,27 +40,38 @@ def _add_sparql(reads: _ShapeReads, shapes: Graph, constraint: Node, focus: str)
     by a ``same`` edge, and patterns in the query's top-level conjunction are marked
     required (so they can rule out a node: a projectleider rule never looks past a post
     without that role)."""
-    from rdflib.plugins.sparql import prepareQuery
-
     query = shapes.value(constraint, SH.select) or shapes.value(constraint, SH.ask)
     if query is None:
         raise _Unsupported(f"SPARQL constraint without a query: {constraint}")
     if re.search(r"\$PATH\b|\$shapesGraph\b", str(query)):
         raise _Unsupported(f"SPARQL constraint using $PATH or $shapesGraph: {constraint}")
     try:
-        parsed = prepareQuery(str(query), initNs=_sparql_prefixes(shapes))
+        algebra = _algebra(str(query), tuple(sorted(_sparql_prefixes(shapes).items())))
     except Exception as error:
         raise _Unsupported(f"unparsable SPARQL constraint {constraint}: {error}") from error
     prefix = reads.fresh("q") + ":"
     reads.edges.append(_Edge(focus, prefix + _THIS, frozenset(), kind="same"))
-    for variable, values in _value_sets(parsed.algebra).items():
+    for variable, values in _value_sets(algebra).items():
         if variable != _THIS:
             reads.value_sets[prefix + variable] = frozenset(from_rdflib_term(v) for v in values)
     collected = _SparqlReads(reads, prefix)
-    collected.visit(parsed.algebra, reads.new_scope(None), rename={})
+    collected.visit(algebra, reads.new_scope(None), rename={})
     nodes = {n for e in reads.edges for n in (e.a, e.b)}
     if collected.predicates & nodes:
         raise _Unsupported(f"a predicate variable of {constraint} is also a node of a pattern")
+
+
+@lru_cache(maxsize=1024)
+def _algebra(query: str, prefixes: tuple[tuple[str, str], ...]) -> Any:
+    """rdflib's algebra of a query, by its text and prefixes. Parsing is most of the cost
+    of the reads index (rdflib's pyparsing grammar, about 0.1 s a constraint), and only
+    the constraints that ask for ``$referenceDate`` differ between dates, so the others
+    are parsed once per process. Safe to share: the text and prefixes are the whole
+    input of the parse, and the algebra is only read (:class:`_SparqlReads`,
+    :func:`_value_sets`). A query that does not parse raises again each time."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    return prepareQuery(query, initNs=dict(prefixes)).algebra
 
 
 class _SparqlReads:
