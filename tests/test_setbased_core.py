@@ -563,3 +563,38 @@ def test_closed_and_pairs_hand_pyshacl_only_the_doubtful_focus_nodes(
     )
     judged = _judged_values(tmp_path, ClosedConstraintComponent, shapes, PAIRS_DATA)
     assert judged == [2]  # ex:c (ex:extra), ex:g (ex:r)
+
+
+UNIQUE_LANG_DATA = (
+    PREFIXES
+    + """
+ex:a a ex:Thing ; ex:l "x"@nl, "y"@nl, "x"@en, "x" .
+ex:b a ex:Thing ; ex:l "x"@nl, "x"@NL, "x"@nl-BE, ex:nl, _:n .
+ex:c a ex:Thing ; ex:l "x"@en, "y"@EN, "z"@en-gb, "z"@en-GB .
+ex:d a ex:Thing .
+"""
+)
+
+
+@pytest.mark.parametrize("value", ["true", "false", '"1"^^xsd:boolean'])
+def test_unique_lang(tmp_path: Path, value: str) -> None:
+    shapes = (
+        "ex:S a sh:NodeShape ; sh:targetClass ex:Thing ;"
+        f" sh:property [ sh:path ex:l ; sh:uniqueLang {value} ] , [ sh:path [ sh:inversePath ex:l ] ; sh:uniqueLang {value} ] ."
+    )
+    found = _compare(tmp_path, shapes, UNIQUE_LANG_DATA)
+    assert found or value != "true"
+
+
+def test_unique_lang_hands_pyshacl_only_focus_nodes_with_a_shared_tag(
+    tmp_path: Path,
+) -> None:
+    from pyshacl.constraints.core.string_based_constraints import (
+        UniqueLangConstraintComponent,
+    )
+
+    shapes = "ex:S a sh:NodeShape ; sh:targetClass ex:Thing ; sh:property [ sh:path ex:l ; sh:uniqueLang true ] ."
+    # ex:a (4 values, nl twice) and ex:c (3 terms: Oxigraph stores tags in lower case), not ex:b or ex:d
+    assert _judged_values(
+        tmp_path, UniqueLangConstraintComponent, shapes, UNIQUE_LANG_DATA
+    ) == [7]

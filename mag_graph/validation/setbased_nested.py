@@ -1,7 +1,8 @@
-"""``sh:node``, ``sh:and``, ``sh:or``, ``sh:not`` and ``sh:xone`` for the set-based engine
+"""``sh:node``, ``sh:and``, ``sh:or``, ``sh:not``, ``sh:xone``, ``sh:closed``, ``sh:equals``,
+``sh:disjoint`` and ``sh:uniqueLang`` for the set-based engine
 (:mod:`mag_graph.validation.setbased`).
 
-pySHACL evaluates the nested shapes of these components once per value node. Here the
+pySHACL evaluates the nested shapes of the first five once per value node. Here the
 conformance of all value nodes to each nested shape is decided at once, with the
 engine's own queries (``_Run._nonconforming``: the nested shape evaluated for a
 ``VALUES ?this`` table of the value nodes, only conformance, no result messages, as for
@@ -14,6 +15,12 @@ the nested shapes can recur (a cycle of shape references in the shapes graph), a
 shape is missing, filtered or refused, or the nesting is deeper than pySHACL allows;
 value nodes that are not IRIs (literals, blank nodes cannot be written in a query
 faithfully) always go to it.
+
+``sh:closed``, ``sh:equals``, ``sh:disjoint``, ``sh:uniqueLang``: one query finds the value
+nodes (``sh:closed``: with a predicate outside the allowed ones) or the focus nodes (the
+others: a value without an identical term among the other property's values or the
+reverse; a shared term; two literals with one language tag) pySHACL may reject, and
+pySHACL's component judges just those (a focus node with all its value nodes).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from rdflib.namespace import SH
 _REFERENCES = (SH.node, SH.property, SH.qualifiedValueShape, SH["not"])
 _LISTS = (SH["and"], SH["or"], SH.xone)
 _PAIRS_AND_CLOSED = {
+    str(SH.UniqueLangConstraintComponent),
     str(SH.ClosedConstraintComponent),
     str(SH.EqualsConstraintComponent),
     str(SH.DisjointConstraintComponent),
@@ -84,6 +92,17 @@ def _focus_suspects(
             values,
             f"?value ?mag_p ?mag_o . FILTER (?mag_p NOT IN ({listed}))",
         )
+    if component == str(SH.UniqueLangConstraintComponent):
+        if set(c.string_rules) != {True}:
+            return None
+        # two literals with the same language tag (rdflib may read two of them as one term)
+        second = values.replace("?value", "?mag_second")
+        query = (
+            f"SELECT DISTINCT ?this WHERE {{ {targets} {values} {second} FILTER (isLiteral(?value) "
+            '&& isLiteral(?mag_second) && LANG(?value) != "" && LCASE(LANG(?value)) = LCASE(LANG(?mag_second)) '
+            "&& !sameTerm(?value, ?mag_second)) }"
+        )
+        return _chosen(run, shape, query, values)
     others = list(c.property_compare_set)
     if not all(isinstance(p, URIRef) for p in others):
         return None
@@ -109,6 +128,14 @@ def _focus_suspects(
             )
     # the targets in each branch: a node shape's values pattern binds ?value from ?this
     query = f"SELECT DISTINCT ?this WHERE {{ {' UNION '.join(parts)} }}"
+    return _chosen(run, shape, query, values)
+
+
+def _chosen(
+    run: Any, shape: Any, query: str, values: str
+) -> dict[Any, set[Any]] | None:
+    """The focus nodes the query selects, with all their value nodes; None when one of
+    them cannot be written in a query (pySHACL then judges every focus node)."""
     from pyshacl import graph_abstraction
 
     chosen = [graph_abstraction.to_rdf(s["this"]) for s in run._solutions(query)]
@@ -205,8 +232,12 @@ def handles(component: type) -> bool:
         EqualsConstraintComponent,
     )
     from pyshacl.constraints.core.shape_based_constraints import NodeConstraintComponent
+    from pyshacl.constraints.core.string_based_constraints import (
+        UniqueLangConstraintComponent,
+    )
 
     return component in (
+        UniqueLangConstraintComponent,
         ClosedConstraintComponent,
         EqualsConstraintComponent,
         DisjointConstraintComponent,
