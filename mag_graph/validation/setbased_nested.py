@@ -95,12 +95,10 @@ def _focus_suspects(
     if component == str(SH.UniqueLangConstraintComponent):
         if set(c.string_rules) != {True}:
             return None
-        # two literals with the same language tag (rdflib may read two of them as one term)
-        second = values.replace("?value", "?mag_second")
+        # two literals with one language tag (rdflib may read two of them as one term)
         query = (
-            f"SELECT DISTINCT ?this WHERE {{ {targets} {values} {second} FILTER (isLiteral(?value) "
-            '&& isLiteral(?mag_second) && LANG(?value) != "" && LCASE(LANG(?value)) = LCASE(LANG(?mag_second)) '
-            "&& !sameTerm(?value, ?mag_second)) }"
+            f'SELECT ?this WHERE {{ {targets} {values} FILTER (isLiteral(?value) && LANG(?value) != "") '
+            "BIND (LCASE(LANG(?value)) AS ?mag_lang) } GROUP BY ?this ?mag_lang HAVING (COUNT(DISTINCT ?value) > 1)"
         )
         return _chosen(run, shape, query, values)
     others = list(c.property_compare_set)
@@ -138,7 +136,11 @@ def _chosen(
     them cannot be written in a query (pySHACL then judges every focus node)."""
     from pyshacl import graph_abstraction
 
-    chosen = [graph_abstraction.to_rdf(s["this"]) for s in run._solutions(query)]
+    chosen = list(
+        dict.fromkeys(
+            graph_abstraction.to_rdf(s["this"]) for s in run._solutions(query)
+        )
+    )
     if not chosen:
         return {}
     if not all(isinstance(f, URIRef) for f in chosen):
