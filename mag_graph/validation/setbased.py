@@ -45,6 +45,7 @@ from mag_graph.validation.deadline import Deadline
 from mag_graph.validation.errors import ValidationInputError, ValidationTimeoutError
 from mag_graph.validation.focused import Focus, reused_shapes_graph
 from mag_graph.validation.setbased_core import accepted
+from mag_graph.validation.setbased_nested import handles, shape_based
 from mag_graph.validation.setbased_sparql import (
     correlated,
     set_based,
@@ -311,6 +312,8 @@ class _Run:
                 if found_qualified is None:
                     _, found_qualified = c.evaluate(self.executor, self.data, focus_values, [*evaluation_path, c])
                 results += found_qualified
+            elif handles(component):  # sh:node, logical, sh:closed, sh:equals/disjoint: setbased_nested.py
+                results += shape_based(self, shape, c, targets, values, [*evaluation_path, c])
             elif (condition := accepted(c)) is not None:
                 # Only the value nodes the condition does not accept go to pySHACL's component.
                 suspects = self._focus_values(shape, targets, values, f"FILTER (!COALESCE({condition}, false))")
