@@ -46,7 +46,9 @@ from mag_graph.validation.errors import ValidationInputError, ValidationTimeoutE
 from mag_graph.validation.focused import Focus, reused_shapes_graph
 from mag_graph.validation.setbased_core import accepted
 from mag_graph.validation.setbased_sparql import (
+    closure_on_this,
     correlated,
+    decorrelated,
     set_based,
     targets_query,
     term_text,
@@ -173,6 +175,7 @@ class _Run:
         self.use_shapes = [URIRef(str(s)) for s in use_shapes] if use_shapes else None
         self.fallbacks: list[str] = []  # shapes pySHACL evaluated as a whole (for the docs and tests)
         self.checking = False  # only conformance is checked (see _nonconforming)
+        self.tables: dict[str, str] = {}  # focus nodes as VALUES tables (see _table_of)
 
     def shapes(self) -> list[Any]:
         sg = self.validator.shacl_graph
@@ -481,7 +484,15 @@ class _Run:
                 continue
             _, text = helper.pre_bind_variables(sample)  # checks the query as pySHACL does
             text = helper.apply_prefixes(text)
-            rewritten = set_based(text, targets, term_text(shape.node) if isinstance(shape.node, URIRef) else None)
+            current = term_text(shape.node) if isinstance(shape.node, URIRef) else None
+            scope = self._table_of(targets) if closure_on_this(text) else targets
+            if correlated(text):  # EXISTS bodies on $this as joins, if they mean the same
+                flat = decorrelated(text)
+                joined = None if correlated(flat) else set_based(flat, scope, current)
+                if joined is not None:
+                    results += self._sparql_results(shape, c, helper, self._rows(joined))
+                    continue
+            rewritten = set_based(text, scope, current)
             if rewritten is None:
                 pending.append(helper)
                 continue
@@ -503,6 +514,19 @@ class _Run:
             results += found
         return results
 
+    def _table_of(self, targets: str) -> str:
+        """The focus nodes of ``targets`` as a ``VALUES ?this`` table, read once per run
+        (``targets`` itself when one is not an IRI): for a query that follows a ``*`` or
+        ``+`` path from ``$this`` (:func:`~.setbased_sparql.closure_on_this`)."""
+        table = self.tables.get(targets)
+        if table is None:
+            nodes = [s["this"] for s in self._solutions(f"SELECT DISTINCT ?this WHERE {{ {targets} }}")]
+            table = targets
+            if all(isinstance(n, ox.NamedNode) for n in nodes):
+                table = "VALUES ?this { " + " ".join(str(n) for n in nodes) + " }"
+            self.tables[targets] = table
+        return table
+
     def _rows(self, query: Any) -> dict[Any, list[dict[str, Any]]]:
         """The solutions of a set-based query by focus node (``this`` kept only when the
         original query projected it)."""
@@ -510,7 +534,7 @@ class _Run:
 
         to_rdf = graph_abstraction.to_rdf
         solutions = self._solutions(query.text)
-        names = [v.value for v in solutions.variables]
+        names = [v.value for v in solutions.variables if not v.value.startswith("mag_exists_")]
         per_focus: dict[Any, list[dict[str, Any]]] = defaultdict(list)
         for solution in solutions:
             row = {}
