@@ -300,3 +300,30 @@ def test_a_closure_path_on_this_is_recognised() -> None:
     assert not closure_on_this("SELECT $this WHERE { $this a/<urn:sub>* <urn:C> }")  # to a constant
     assert not closure_on_this("SELECT $this (COUNT(*) AS ?n) WHERE { $this <urn:p> ?o FILTER (?a+ ?b > 1) } GROUP BY $this")
     assert not closure_on_this('SELECT $this WHERE { $this <urn:p> "?this <urn:a>* ?x" }')
+
+
+def test_threads_give_the_same_report_in_the_same_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shapes run in a pool of threads (MAG_GRAPH_VALIDATION_THREADS); the report is
+    the one a run in one thread gives, its results in the same order (shape by shape)."""
+    from mag_graph.validation import setbased
+
+    store = validation.example_store()
+    for name in ("R01-no-phase", "R06-goal-without-indicator", "R15-nine-members", "R20-three-meetings-in-a-year"):
+        path = FIXTURES / f"{name}.ru"
+        if path.exists():
+            store.update(path.read_text(encoding="utf-8"))
+    shapes, use_shapes = validation.prepared_shapes(dt.date(2026, 11, 1))
+    orders = []
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(setbased, "THREADS", threads)
+        report = setbased.run_setbased(store, shapes, use_shapes)
+        orders.append([str(report.value(r, SH.sourceShape)) + " " + report.value(r, SH.focusNode).n3()
+                       for r in report.objects(None, SH.result)])
+    assert len(orders[0]) >= 3
+    assert sorted(orders[0]) == sorted(orders[1]) == sorted(orders[2])
+    assert result_shapes_in_order(orders[0]) == result_shapes_in_order(orders[1]) == result_shapes_in_order(orders[2])
+
+
+def result_shapes_in_order(lines: list[str]) -> list[str]:
+    """The shapes of the results, each once, in the order they first appear."""
+    return list(dict.fromkeys(line.split(" ")[0] for line in lines))
