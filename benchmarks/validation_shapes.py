@@ -26,6 +26,7 @@ def measure(path: Path, only: str | None = None) -> list[tuple[float, str, int]]
     (only the shapes whose IRI contains ``only``, when given)."""
     from mag_graph.validation import prepared_shapes
     from mag_graph.validation import setbased as sb
+    from mag_graph.validation.setbased_sparql import decorrelated
 
     store = _store_from(path)
     shapes_graph, _ = prepared_shapes(REFERENCE_DATE)
@@ -40,7 +41,7 @@ def measure(path: Path, only: str | None = None) -> list[tuple[float, str, int]]
                 c.sparql_constraints = [helper]
                 started = _cpu()
                 results = original(self, shape, c, targets, focus_values, path_)
-                timings.append((_cpu() - started, f"  sparql of {shape.node}" + (" (per focus node)" if sb.correlated(helper.apply_prefixes(helper.select_text)) else ""), len(results)))
+                timings.append((_cpu() - started, f"  sparql of {shape.node}" + (" (per focus node)" if sb.correlated(decorrelated(helper.apply_prefixes(helper.select_text))) else ""), len(results)))
                 found += results
         finally:
             c.sparql_constraints = helpers
