@@ -21,7 +21,11 @@ from mag_graph import validation
 from mag_graph.validation import ValidationInputError
 from mag_graph.validation.report import _path_text
 from mag_graph.validation.setbased import _Run
-from mag_graph.validation.setbased_sparql import set_based
+from mag_graph.validation.setbased_sparql import (
+    closure_on_this,
+    decorrelated,
+    set_based,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "rules"
@@ -245,3 +249,81 @@ def test_the_command_line_takes_the_engine(tmp_path: Path) -> None:
     assert "R06" in outputs[0]
     unknown = runner.invoke(main, ["validate", str(broken), "--engine", "jena"])
     assert unknown.exit_code == 2
+
+
+def _rows(store: ox.Store, query: str) -> set[tuple[str, ...]]:
+    solutions = store.query(query)
+    names = [v.value for v in solutions.variables]
+    return {tuple(str(s[n]) if s[n] is not None else "" for n in names) for s in solutions}
+
+
+def test_exists_on_this_is_written_as_a_join_with_the_same_answers() -> None:
+    """A [NOT] EXISTS whose body uses $this (run per focus node before) is written as a
+    left join on a DISTINCT sub-select, and gives what pre-binding gives node by node."""
+    ex = "urn:ex:"
+    store = ox.Store()
+    for s, p, o in [("a", "type", "C"), ("b", "type", "C"), ("c", "type", "C"), ("d", "p", "x"),
+                    ("a", "p", "x"), ("a", "p", "x2"), ("x", "kind", "k1"), ("x2", "kind", "k1"),
+                    ("b", "p", "y"), ("y", "kind", "k2"), ("c", "q", "z")]:
+        store.add(ox.Quad(ox.NamedNode(ex + s), ox.NamedNode(ex + p), ox.NamedNode(ex + o)))
+    query = ("SELECT $this ?v WHERE { { BIND (<urn:ex:k1> AS ?v) } UNION { BIND (<urn:ex:k2> AS ?v) }"
+             " FILTER NOT EXISTS { $this <urn:ex:p> ?x . ?x <urn:ex:kind> ?v }"
+             " FILTER (EXISTS { $this <urn:ex:p> ?any } || EXISTS { $this <urn:ex:q> ?other }) }")
+    flat = decorrelated(query)
+    assert "EXISTS" not in flat and flat.count("OPTIONAL { SELECT DISTINCT") == 3
+    targets = "{ SELECT DISTINCT ?this WHERE { ?this <urn:ex:type> <urn:ex:C> } }"
+    rewritten = set_based(flat, targets)
+    assert rewritten is not None
+    expected = set()
+    for focus in ("a", "b", "c"):
+        prebound = query.replace("SELECT $this ?v", "SELECT ?v").replace("$this", f"<{ex}{focus}>")
+        expected |= {(f"<{ex}{focus}>", *row) for row in _rows(store, prebound)}
+    assert _rows(store, rewritten.text) == expected
+    assert expected == {(f"<{ex}a>", f"<{ex}k2>"), (f"<{ex}b>", f"<{ex}k1>"), (f"<{ex}c>", f"<{ex}k1>"), (f"<{ex}c>", f"<{ex}k2>")}
+
+
+@pytest.mark.parametrize("query", [
+    # ?x is shared and unbound where the OPTIONAL finds nothing: EXISTS would see it free
+    "SELECT $this WHERE { OPTIONAL { $this <urn:p> ?x } FILTER NOT EXISTS { ?x <urn:q> ?y } }",
+    # the body does not bind $this itself (only a FILTER of it uses it)
+    "SELECT $this WHERE { $this <urn:p> ?z FILTER NOT EXISTS { ?x <urn:p> ?y . FILTER (?y = $this) } }",
+    # EXISTS in a BIND, not a FILTER
+    "SELECT $this ?b WHERE { $this <urn:p> ?z BIND (EXISTS { $this <urn:p> ?x } AS ?b) }",
+])
+def test_exists_is_left_as_it_is_where_a_join_would_mean_something_else(query: str) -> None:
+    assert decorrelated(query) == query
+
+
+def test_a_closure_path_on_this_is_recognised() -> None:
+    assert closure_on_this("SELECT $this WHERE { $this (<urn:a>|<urn:b>)* ?holder . }")
+    assert closure_on_this("SELECT $this WHERE { ?x <urn:a>+ $this }")
+    assert not closure_on_this("SELECT $this WHERE { $this a/<urn:sub>* <urn:C> }")  # to a constant
+    assert not closure_on_this("SELECT $this (COUNT(*) AS ?n) WHERE { $this <urn:p> ?o FILTER (?a+ ?b > 1) } GROUP BY $this")
+    assert not closure_on_this('SELECT $this WHERE { $this <urn:p> "?this <urn:a>* ?x" }')
+
+
+def test_threads_give_the_same_report_in_the_same_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shapes run in a pool of threads (MAG_GRAPH_VALIDATION_THREADS); the report is
+    the one a run in one thread gives, its results in the same order (shape by shape)."""
+    from mag_graph.validation import setbased
+
+    store = validation.example_store()
+    for name in ("R01-no-phase", "R06-goal-without-indicator", "R15-nine-members", "R20-three-meetings-in-a-year"):
+        path = FIXTURES / f"{name}.ru"
+        if path.exists():
+            store.update(path.read_text(encoding="utf-8"))
+    shapes, use_shapes = validation.prepared_shapes(dt.date(2026, 11, 1))
+    orders = []
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(setbased, "THREADS", threads)
+        report = setbased.run_setbased(store, shapes, use_shapes)
+        orders.append([str(report.value(r, SH.sourceShape)) + " " + report.value(r, SH.focusNode).n3()
+                       for r in report.objects(None, SH.result)])
+    assert len(orders[0]) >= 3
+    assert sorted(orders[0]) == sorted(orders[1]) == sorted(orders[2])
+    assert result_shapes_in_order(orders[0]) == result_shapes_in_order(orders[1]) == result_shapes_in_order(orders[2])
+
+
+def result_shapes_in_order(lines: list[str]) -> list[str]:
+    """The shapes of the results, each once, in the order they first appear."""
+    return list(dict.fromkeys(line.split(" ")[0] for line in lines))

@@ -32,8 +32,12 @@ found (docs/shapes-contract.md, "The set-based engine").
 
 from __future__ import annotations
 
+import contextvars
+import os
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pyoxigraph as ox
@@ -41,17 +45,33 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from mag_graph.validation import pyshacl_patches  # noqa: F401  (patches pySHACL on import)
-from mag_graph.validation.deadline import Deadline
+from mag_graph.validation.deadline import Deadline, running_until
 from mag_graph.validation.errors import ValidationInputError, ValidationTimeoutError
 from mag_graph.validation.focused import Focus, reused_shapes_graph
 from mag_graph.validation.setbased_core import accepted
 from mag_graph.validation.setbased_nested import handles, shape_based
 from mag_graph.validation.setbased_sparql import (
+    closure_on_this,
     correlated,
+    decorrelated,
     set_based,
     targets_query,
     term_text,
 )
+
+THREADS = max(1, int(os.environ.get("MAG_GRAPH_VALIDATION_THREADS", "2")))
+"""Threads a full validation evaluates its shapes in (1: one after the other)."""
+
+
+class _RunDeadline:
+    """A run's deadline as pySHACL's per-shape check (:func:`~.deadline.check_current`)
+    asks it in a worker thread: through :meth:`_Run._check_deadline`."""
+
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+
+    def check(self) -> None:
+        self.run._check_deadline()
 
 
 class _Fallback(Exception):
@@ -173,7 +193,10 @@ class _Run:
         self.executor = self.validator.make_executor()
         self.use_shapes = [URIRef(str(s)) for s in use_shapes] if use_shapes else None
         self.fallbacks: list[str] = []  # shapes pySHACL evaluated as a whole (for the docs and tests)
-        self.checking = False  # only conformance is checked (see _nonconforming)
+        self.deadline_lock = threading.Lock()
+        self.timed_out = False
+        self.local = threading.local()  # .checking: only conformance is checked (see _nonconforming)
+        self.tables: dict[str, str] = {}  # focus nodes as VALUES tables (see _table_of)
 
     def shapes(self) -> list[Any]:
         sg = self.validator.shacl_graph
@@ -182,25 +205,61 @@ class _Run:
     def report(self) -> Graph:
         from pyshacl.validator import Validator
 
-        shapes = self.shapes()
+        shapes = [shape for shape in self.shapes() if not shape.deactivated]
         if self.data.is_multigraph():
             self.data.default_union = True
         results: list[Any] = []
         conforms = True
-        for shape in shapes:
-            if shape.deactivated:
-                continue
-            self._check_deadline()
-            try:
-                found = self._top_level(shape)
-            except _Fallback:
-                self.fallbacks.append(str(shape.node))
-                shape_conforms, found = self._fallback(shape)
-                conforms = conforms and shape_conforms
-            conforms = conforms and not found
+        for shape_conforms, found in self._outcomes(shapes):
+            conforms = conforms and shape_conforms and not found
             results.extend(found)
         report, _ = Validator.create_validation_report(self.validator.shacl_graph, conforms, results)
         return report
+
+    def _outcomes(self, shapes: list[Any]) -> Iterator[tuple[bool, list[Any]]]:
+        """(conforms, results) of each top-level shape, in the order of ``shapes``. In a
+        full validation the shapes run in a small pool of threads (``THREADS``): pyoxigraph
+        releases the GIL while a query runs, so one shape's query runs while another's
+        results are made. The deadline (its context variable too) holds in every thread;
+        once it has passed, the shapes not yet started are cancelled and the error raised."""
+        threads = min(THREADS, len(shapes))
+        if self.focus is not None or threads < 2:
+            for shape in shapes:
+                yield self._shape_outcome(shape)
+            return
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mag-validation") as pool:
+            futures = [pool.submit(contextvars.copy_context().run, self._shape_in_thread, shape) for shape in shapes]
+            try:
+                for future in futures:
+                    yield future.result()
+            finally:
+                for future in futures:
+                    future.cancel()
+
+    def _shape_in_thread(self, shape: Any) -> tuple[bool, list[Any]]:
+        """:meth:`_shape_outcome` in a worker thread, pySHACL's own deadline checks (per
+        nested shape) going through :meth:`_check_deadline` as well."""
+        if self.deadline is None:
+            return self._shape_outcome(shape)
+        with running_until(_RunDeadline(self)):  # type: ignore[arg-type]
+            return self._shape_outcome(shape)
+
+    def _shape_outcome(self, shape: Any) -> tuple[bool, list[Any]]:
+        self._check_deadline()
+        try:
+            return True, self._top_level(shape)
+        except _Fallback:
+            self.fallbacks.append(str(shape.node))
+            return self._fallback(shape)
+
+    @property
+    def checking(self) -> bool:
+        """Whether only conformance is checked (see :meth:`_nonconforming`), in this thread."""
+        return getattr(self.local, "checking", False)
+
+    @checking.setter
+    def checking(self, value: bool) -> None:
+        self.local.checking = value
 
     def _fallback(self, shape: Any) -> tuple[bool, list[Any]]:
         """pySHACL's evaluation of a whole shape: its own targets, restricted to the given
@@ -413,8 +472,18 @@ class _Run:
     # ------------------------------------------------------------------ queries
 
     def _check_deadline(self) -> None:
-        if self.deadline is not None:
-            self.deadline.check()
+        """Check the deadline; once one thread found it passed, every later check in any
+        thread raises without asking it again (so the run stops at the check where it passed)."""
+        if self.deadline is None:
+            return
+        with self.deadline_lock:
+            if self.timed_out:
+                raise ValidationTimeoutError(self.deadline.limit)
+            try:
+                self.deadline.check()
+            except ValidationTimeoutError:
+                self.timed_out = True
+                raise
 
     def _solutions(self, query: str) -> Any:
         self._check_deadline()
@@ -484,7 +553,15 @@ class _Run:
                 continue
             _, text = helper.pre_bind_variables(sample)  # checks the query as pySHACL does
             text = helper.apply_prefixes(text)
-            rewritten = set_based(text, targets, term_text(shape.node) if isinstance(shape.node, URIRef) else None)
+            current = term_text(shape.node) if isinstance(shape.node, URIRef) else None
+            scope = self._table_of(targets) if closure_on_this(text) else targets
+            if correlated(text):  # EXISTS bodies on $this as joins, if they mean the same
+                flat = decorrelated(text)
+                joined = None if correlated(flat) else set_based(flat, scope, current)
+                if joined is not None:
+                    results += self._sparql_results(shape, c, helper, self._rows(joined))
+                    continue
+            rewritten = set_based(text, scope, current)
             if rewritten is None:
                 pending.append(helper)
                 continue
@@ -506,6 +583,19 @@ class _Run:
             results += found
         return results
 
+    def _table_of(self, targets: str) -> str:
+        """The focus nodes of ``targets`` as a ``VALUES ?this`` table, read once per run
+        (``targets`` itself when one is not an IRI): for a query that follows a ``*`` or
+        ``+`` path from ``$this`` (:func:`~.setbased_sparql.closure_on_this`)."""
+        table = self.tables.get(targets)
+        if table is None:
+            nodes = [s["this"] for s in self._solutions(f"SELECT DISTINCT ?this WHERE {{ {targets} }}")]
+            table = targets
+            if all(isinstance(n, ox.NamedNode) for n in nodes):
+                table = "VALUES ?this { " + " ".join(str(n) for n in nodes) + " }"
+            self.tables[targets] = table
+        return table
+
     def _rows(self, query: Any) -> dict[Any, list[dict[str, Any]]]:
         """The solutions of a set-based query by focus node (``this`` kept only when the
         original query projected it)."""
@@ -513,7 +603,7 @@ class _Run:
 
         to_rdf = graph_abstraction.to_rdf
         solutions = self._solutions(query.text)
-        names = [v.value for v in solutions.variables]
+        names = [v.value for v in solutions.variables if not v.value.startswith("mag_exists_")]
         per_focus: dict[Any, list[dict[str, Any]]] = defaultdict(list)
         for solution in solutions:
             row = {}
