@@ -20,6 +20,7 @@ and checking an upload without storing it (the API and a page).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -57,7 +58,7 @@ from mag_graph.validation import (
 )
 from mag_graph.validation.scope import municipalities
 
-from . import pages
+from . import page_lock, pages
 from .i18n import STRINGS, request_language, t
 from .openapi import Operations, negotiated
 from .problems import Problem, retry_after
@@ -215,7 +216,8 @@ def _municipality(name: str | None) -> str | None:
     if not name or not name.strip():
         return None
     try:
-        return scope.find_municipality(state().service.store, name).slug
+        with page_lock.reading():
+            return scope.find_municipality(state().service.store, name).slug
     except ValidationInputError as error:
         raise Problem(400, str(error).split(" / ")[0], str(error).split(" / ", 1)[-1],
                       invalidParams=[{"name": "municipality", "reason": "unknown"}]) from None
@@ -319,14 +321,17 @@ def store_report(date: dt.date, lang: str, municipality: str | None, *, drafts: 
     generation = service.generation
     key = (generation, "validation-page", date.isoformat(), lang, municipality, drafts)
     limit = _validation_limit()
+    lock = page_lock.reading()
 
     def compute() -> Any:
         # the time limit counts from the job's start (jobs wait for each other); a job
         # that runs out of time ends with ValidationTimeoutError, which ReportJobs does
-        # not keep as a result (the next request starts it again)
+        # not keep as a result (the next request starts it again). The store as the last
+        # commit left it: never a write being validated or checked (page_lock.py).
         deadline = _deadline(limit)
-        data = service.store if drafts else workflow.public_copy(service.store)
-        return validation.validate(data, date=date, lang=lang, municipality=municipality, deadline=deadline)
+        with page_lock.committed_store(service, lock) as store:
+            data = store if drafts else workflow.public_copy(store)
+            return validation.validate(data, date=date, lang=lang, municipality=municipality, deadline=deadline)
 
     return _jobs().job(key, compute, generation)
 
@@ -341,7 +346,8 @@ def report_page() -> Any:
     raw_date = (request.args.get("datum") or request.args.get("date") or "").strip()
     group = request.args.get("per", "regel")
     group = group if group in GROUPS else "regel"
-    options = [(m.slug, m.label) for m in municipalities(state().service.store)]
+    with page_lock.reading():
+        options = [(m.slug, m.label) for m in municipalities(state().service.store)]
     chosen = (request.args.get("gemeente") or request.args.get("municipality") or "").strip()
     fmt = (request.args.get("format") or "").strip().lower()
     context: dict[str, Any] = {"date": raw_date, "group": group, "options": options, "chosen": chosen,
@@ -367,7 +373,8 @@ def report_page() -> Any:
         slug = next((s for s, _ in options if chosen.lower() in (s, s.replace("-", " "))), None)
         if slug is None:
             try:
-                slug = scope.find_municipality(state().service.store, chosen).slug
+                with page_lock.reading():
+                    slug = scope.find_municipality(state().service.store, chosen).slug
             except ValidationInputError:
                 context["error"] = t("matrix_unknown_municipality", lang, code=chosen)
                 return pages._page("validation.html", 404, **context)
@@ -398,7 +405,8 @@ def report_page() -> Any:
         return response
     base = {k: v for k, v in {"datum": date.isoformat(), "gemeente": slug, **pages._lang_args()}.items() if v}
     context["downloads"] = {k: url_for("pages.validation", **base, format=k) for k in DOWNLOADS}
-    context.update(_report_view(report, lang, group))
+    with page_lock.reading():  # the actors' names, read from the store
+        context.update(_report_view(report, lang, group))
     response = make_response(pages._page("validation.html", **context))
     response.vary.add("Accept")
     return response
@@ -470,12 +478,14 @@ def check_upload() -> Response:
                       invalidParams=[{"name": "municipality", "reason": "needs context=store"}])
     body = _limited_body()
     service = state().service
-    context = None
-    if context_name == "store":
-        context = workflow.public_copy(service.store) if visible_graphs() is not None else service.store
-    report = _checked(body, request.content_type, date=date, lang=lang, rules=rules or None,
-                      context=context, municipality=municipality, name="upload",
-                      deadline=request_deadline())
+    with contextlib.ExitStack() as stack:
+        context = None
+        if context_name == "store":  # the store as the last commit left it (page_lock.py)
+            store = stack.enter_context(page_lock.committed_store(service, page_lock.reading()))
+            context = workflow.public_copy(store) if visible_graphs() is not None else store
+        report = _checked(body, request.content_type, date=date, lang=lang, rules=rules or None,
+                          context=context, municipality=municipality, name="upload",
+                          deadline=request_deadline())
     data, content_type = _serialise(report, media, lang)
     response = Response(data, status=200, content_type=content_type)
     response.headers["Content-Language"] = lang
@@ -538,7 +548,8 @@ def _formats() -> list[tuple[str, str]]:
 
 
 def _upload_context(lang: str, **extra: Any) -> dict[str, Any]:
-    options = [(m.slug, m.label) for m in municipalities(state().service.store)]
+    with page_lock.reading():
+        options = [(m.slug, m.label) for m in municipalities(state().service.store)]
     form = {"formaat": "", "tekst": "", "context": False, "gemeente": "", "datum": dt.date.today().isoformat()}
     form.update(extra.pop("form", {}))
     suffixes = ",".join("." + x for p in checking.PARSERS.values() for x in p.suffixes)
@@ -596,15 +607,19 @@ def check_page() -> Any:
     if form["gemeente"]:
         form["context"] = True
         try:
-            municipality = scope.find_municipality(state().service.store, form["gemeente"]).slug
+            with page_lock.reading():
+                municipality = scope.find_municipality(state().service.store, form["gemeente"]).slug
         except ValidationInputError as error:
             return fail(400, t("check_failed", lang, message=pages._message(error, lang)))
     service = state().service
-    context = workflow.public_copy(service.store) if form["context"] else None
     try:
-        report = checking.check(body, parser.media_type, date=date, lang=lang, context=context,
-                                municipality=municipality, max_bytes=limit, name=name,
-                                deadline=request_deadline())
+        with contextlib.ExitStack() as stack:
+            context = None
+            if form["context"]:  # the store as the last commit left it (page_lock.py)
+                context = workflow.public_copy(stack.enter_context(page_lock.committed_store(service, page_lock.reading())))
+            report = checking.check(body, parser.media_type, date=date, lang=lang, context=context,
+                                    municipality=municipality, max_bytes=limit, name=name,
+                                    deadline=request_deadline())
     except ValidationTimeoutError as error:
         html, status = fail(503, t("check_failed", lang, message=pages._message(error, lang)))
         return html, status, {"Retry-After": retry_after(error)}
@@ -615,7 +630,8 @@ def check_page() -> Any:
     downloads = {k: pages.link("checking.check_download", key=key, format=k) for k in DOWNLOADS}
     context_view = _upload_context(lang, form=form, downloads=downloads, checked=name)
     group = request.form.get("per", "regel")
-    context_view.update(_report_view(report, lang, group if group in GROUPS else "regel"))
+    with page_lock.reading():  # the actors' names, read from the store
+        context_view.update(_report_view(report, lang, group if group in GROUPS else "regel"))
     return pages._page("check.html", **context_view)
 
 

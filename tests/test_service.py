@@ -12,6 +12,7 @@ easier (the live server holds the lock of its store).
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import http.client
 import json
@@ -957,6 +958,106 @@ def test_reads_see_every_write_under_load(tmp_path: Path) -> None:
             service.close()
         assert errors == []
         assert not snapshots.exists()
+
+
+def test_snapshot_after_the_write_answers_and_a_reader_holding_the_lock_still_reads_it(tmp_path: Path) -> None:
+    """The query snapshot is made in the background after a write (SparqlService.changed):
+    a write leaves it pending, a query made meanwhile reads the write anyway, and the
+    pending mark beside the snapshots goes when it is made. A reader that holds the CMS's
+    read lock (a page) while a writer waits for that lock reads its query too: it makes
+    the pending snapshot itself, instead of waiting for the background thread, which
+    waits behind the writer (a deadlock until the query's timeout)."""
+    from mag_graph.cms.content import Content
+    from mag_graph.sparql.views import PENDING_MARK
+
+    with initialised_store(tmp_path / "store") as store:
+        content = Content(store, search=False)
+        service = SparqlService(store, timeout=20, workers=2)
+        service.share_locks(content.writing(), content.reading())
+        try:
+            assert service._snapshots is not None
+            mark = service._snapshots / PENDING_MARK
+            for i in range(5):
+                generation = service.generation
+                service.update(f"INSERT DATA {{ <http://example.org/t/s{i}> <http://example.org/p> {i} }}")
+                assert service.generation == generation + 1
+                assert service.pool is not None and service.pool.expected == generation + 1
+                answer = service.query(f"ASK {{ <http://example.org/t/s{i}> <http://example.org/p> {i} }}")
+                assert b"true" in answer.data, i
+                assert not service.pool.pending and not mark.exists()
+
+            answers: list[bytes] = []
+            page_reads = threading.Event()
+            writer_done = threading.Event()
+
+            def writer() -> None:
+                service.update("INSERT DATA { <http://example.org/t/late> <http://example.org/p> 1 }")
+                writer_done.set()
+
+            service.update("INSERT DATA { <http://example.org/t/w> <http://example.org/p> 1 }")
+            with content.reading():  # a page's request
+                late = threading.Thread(target=writer, daemon=True)
+                late.start()
+                deadline = time.monotonic() + 10
+                while not content._lock._waiting_writers and time.monotonic() < deadline:
+                    time.sleep(0.005)
+                assert content._lock._waiting_writers == 1  # the writer waits for this reader
+                answers.append(service.query("ASK { <http://example.org/t/w> <http://example.org/p> 1 }").data)
+                page_reads.set()
+                assert not writer_done.is_set()
+            late.join(timeout=20)
+            assert writer_done.is_set()
+            assert b"true" in answers[0]
+            assert b"true" in service.query("ASK { <http://example.org/t/late> <http://example.org/p> 1 }").data
+        finally:
+            service.close()
+
+
+def test_a_long_read_of_the_committed_store_sees_the_last_write_and_not_one_half_way(tmp_path: Path) -> None:
+    """What the validation report and the sheet check validate (api/page_lock.py,
+    committed_store): a view of the query snapshot, with every acknowledged write (its
+    pending snapshot made at once), without a change that is applied but not committed
+    (a write being validated, a dry run), and without waiting for that writer."""
+    from api.page_lock import committed_store
+    from mag_graph.cms.content import Content
+
+    half = (URIRef("http://example.org/t/half"), URIRef("http://example.org/p"), Literal(1))
+    with initialised_store(tmp_path / "store") as store:
+        content = Content(store, search=False)
+        service = SparqlService(store, timeout=20, workers=2)
+        service.share_locks(content.writing(), content.reading())
+        applied, release = threading.Event(), threading.Event()
+
+        def writer_half_way() -> None:
+            with content.writing():
+                with store.transaction() as tx:
+                    tx.add(half)
+                applied.set()
+                release.wait(30)
+                with store.transaction() as tx:
+                    tx.remove(half)
+
+        try:
+            service.update("INSERT DATA { <http://example.org/t/done> <http://example.org/p> 1 }")
+            # its snapshot made (a pending one is made holding the read side, so it would
+            # wait for the writer below: a consistent state cannot be had sooner)
+            assert service.settle_snapshot()
+            writer = threading.Thread(target=writer_half_way, daemon=True)
+            writer.start()
+            assert applied.wait(10)
+            with committed_store(service, content.reading()) as view:
+                assert view is not store and view.location == store.location
+                assert len(list(view.quads(URIRef("http://example.org/t/done")))) == 1
+                assert list(view.quads(half[0])) == []
+                assert not release.is_set()  # read while the writer still held the lock
+            assert len(list(store.quads(half[0]))) == 1  # it was there, half-way
+            release.set()
+            writer.join(timeout=30)
+        finally:
+            release.set()
+            service.close()
+        with committed_store(SparqlService(store, workers=0), contextlib.nullcontext()) as same:
+            assert same is store  # no query processes: the store itself, under the lock given
 
 
 # --------------------------------------------------------------------------- units

@@ -190,7 +190,9 @@ def _expanded(obj: Node, root: URIRef, predicate: Node, by_subject: Mapping[Node
 
 def _inline_context(doc: Any) -> Any:
     """The document with references to the published context replaced by the context
-    itself, so parsing never fetches anything from the network."""
+    itself, so parsing never fetches anything from the network. The context is the
+    vocabulary's own object, not a copy (a deep copy was half of parsing a small
+    document): the result is only serialised, never changed."""
     if isinstance(doc, list):
         return [_inline_context(d) for d in doc]
     if not isinstance(doc, dict):
@@ -198,7 +200,7 @@ def _inline_context(doc: Any) -> Any:
     out = dict(doc)
     ctx = out.get("@context")
     if ctx is None:
-        out["@context"] = context()
+        out["@context"] = vocabulary().context
     else:
         out["@context"] = _replace_context(ctx)
     return out
@@ -207,7 +209,7 @@ def _inline_context(doc: Any) -> Any:
 def _replace_context(ctx: Any) -> Any:
     if isinstance(ctx, str):
         if _is_published_context(ctx):
-            return context()
+            return vocabulary().context
         raise InvalidDocumentError(
             f"onbekende externe @context {ctx!r}; gebruik {CONTEXT_URL} of een inline context",
             f"unknown remote @context {ctx!r}; use {CONTEXT_URL} or an inline context",

@@ -13,7 +13,7 @@
    record, marked ``cms:pending``, is written with the change, which is applied to the
    store itself (no copy, so it costs the same at 1M triples as at 10k);
 5. **validate the change**: what it can affect (:func:`mag_graph.validation.impact.affected_by`,
-   in the store before and after) is validated, which equals full validation there. New
+   in the store before and after, in one walk) is validated, which equals full validation there. New
    violations undo the change and its record exactly (removed blank nodes come back with
    their labels) and refuse it with :class:`~mag_graph.cms.errors.ValidationFailedError`;
    past :attr:`WritePipeline.validation_limit` the change is undone the same way and
@@ -201,13 +201,12 @@ class WritePipeline:
             )
             if write.dry_run:
                 return self._dry_run(write, revision, touched, drafts, changes, deadline)
-            before = self._affected(revision, deadline) if write.validate else set()
             new_graphs = self._new_graphs(revision)
             history.note_new_graphs(revision, new_graphs)  # for recovery: a crash leaves no empty graph
             self._apply(revision.record, revision.added, revision.removed)       #    written pending, with the change
             crash_point("recorded")
             try:
-                warnings = (self._validate(revision, touched, before, new_graphs, write.lang, deadline)
+                warnings = (self._validate(revision, touched, new_graphs, write.lang, deadline)
                             if write.validate else [])                           # 5. validate the change
                 crash_point("validated")
                 self._commit(revision)                                           # 6. commit
@@ -230,12 +229,11 @@ class WritePipeline:
         killed meanwhile leaves a pending revision, undone by :meth:`recover` like any
         other. The answer is what ``finish`` makes of an outcome without a revision,
         marked ``dry_run`` when it is a :class:`WriteResult`."""
-        before = self._affected(revision, deadline)
         new_graphs = self._new_graphs(revision)
         history.note_new_graphs(revision, new_graphs)
         self._apply(revision.record, revision.added, revision.removed)
         try:
-            warnings = self._validate(revision, touched, before, new_graphs, write.lang, deadline)
+            warnings = self._validate(revision, touched, new_graphs, write.lang, deadline)
         finally:
             self._undo(revision.record, revision.added, revision.removed, new_graphs)  # idempotent
         result = write.finish(Outcome(None, warnings, drafts, changes))
@@ -252,9 +250,12 @@ class WritePipeline:
         return Deadline.after(float(limit)) if limit else None
 
     def _affected(self, revision: PendingRevision, deadline: Deadline | None = None) -> set[Any]:
-        """What the change can affect in the store as it is now, worked out from the
-        changed statements and what the shapes read."""
-        affected = validation.affected_by(self.store, _statements(revision), date=self.date)
+        """What the change can affect, before or after it, worked out from the changed
+        statements and what the shapes read: one walk, on the store with the change
+        applied, reading the statements it removed as still there (the union of both
+        states; :func:`mag_graph.validation.impact.affected_by`)."""
+        removed = [(q[0], q[1], q[2]) for q in revision.removed]
+        affected = validation.affected_by(self.store, _statements(revision), date=self.date, also=removed)
         _check(deadline)
         return affected
 
@@ -282,16 +283,16 @@ class WritePipeline:
                 tx.add_many(record)
                 tx.add_many(added)
 
-    def _validate(self, revision: PendingRevision, changes: Sequence[ChangeSet], before: set[Any],
+    def _validate(self, revision: PendingRevision, changes: Sequence[ChangeSet],
                   new_graphs: set[Any], lang: str, deadline: Deadline | None = None) -> list[dict[str, Any]]:
         """Validate what the applied change can affect (before and after it, and the changed
         resources themselves, so their violations that were there before come back as
         warnings). New violations: the change is undone and refused. Violations that were
         there before the write: it is applied again, and they are warnings."""
         resources = {c.resource for c in changes if isinstance(c.resource, URIRef)}
-        after = self._affected(revision, deadline)
+        affected = self._affected(revision, deadline)
         report = _limited(lambda: validation.validate(self.store, date=self.date, lang=_lang(lang),
-                                                      focus_nodes=before | after | resources, deadline=deadline))
+                                                      focus_nodes=affected | resources, deadline=deadline))
         warnings: list[dict[str, Any]] = []
         if report.violations:
             post = report.violations

@@ -12,8 +12,10 @@ Timeouts that really stop a query
     untouched.
 
     The views are of a *snapshot* of the store, made by
-    :class:`~mag_graph.sparql.service.SparqlService` after every write (why, see
-    :mod:`mag_graph.sparql.service`). For an in-memory store, which cannot be shared
+    :class:`~mag_graph.sparql.service.SparqlService` after every write, in the background
+    (why, see :mod:`mag_graph.sparql.service`). While one is being made the pool knows
+    the generation it waits for (:meth:`QueryPool.expect`), and a query waits for it
+    rather than read the state before a write that was already acknowledged. For an in-memory store, which cannot be shared
     with another process, see :mod:`mag_graph.sparql.execute`.
 """
 
@@ -192,6 +194,11 @@ class QueryPool:
         self._closed = False
         self.generation = generation
         self.snapshot = snapshot
+        # The generation a snapshot is being made for in the background (``expect``):
+        # until ``refresh`` reaches it, a query waits, so a reader never gets an answer
+        # older than a write already acknowledged. Signalled on ``_lock``.
+        self.expected = generation
+        self._renewed = threading.Condition(self._lock)
         self._retired_snapshots: set[str] = set()
         self.killed = 0
         self.started = 0
@@ -253,14 +260,29 @@ class QueryPool:
         for path in unused:
             shutil.rmtree(path, ignore_errors=True)
 
+    def expect(self, generation: int) -> None:
+        """A write was committed and its snapshot is being made (in the background):
+        queries wait until :meth:`refresh` brings ``generation`` (see :meth:`run`)."""
+        with self._lock:
+            self.expected = max(self.expected, generation)
+
+    @property
+    def pending(self) -> bool:
+        """Whether a snapshot of an acknowledged write is still being made."""
+        with self._lock:
+            return self.generation < self.expected
+
     def refresh(self, generation: int, snapshot: str | None = None) -> None:
         """The store was written (and ``snapshot`` shows the new state): replace the
-        idle workers with a view now, busy ones as they return."""
+        idle workers with a view now, busy ones as they return; queries waiting for
+        this generation go on."""
         with self._lock:
             if self.snapshot is not None and self.snapshot != snapshot:
                 self._retired_snapshots.add(self.snapshot)
             self.generation = generation
+            self.expected = max(self.expected, generation)
             self.snapshot = snapshot
+            self._renewed.notify_all()
             used = [w for w in self._idle if w.generation is not None]
             self._idle = [w for w in self._idle if w.generation is None]
         for worker in used:
@@ -275,7 +297,19 @@ class QueryPool:
         with self._lock:
             return sorted(w.pid for w in self._workers if w.pid is not None)
 
+    def _wait_for_snapshot(self, deadline: float, timeout: float) -> None:
+        """Wait until the snapshot of the last acknowledged write is there (read your
+        writes); past the deadline the query is refused as busy, like one that finds no
+        idle worker."""
+        with self._lock:
+            while self.generation < self.expected and not self._closed:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise QueryTimeoutError(timeout, busy=True)
+                self._renewed.wait(remaining)
+
     def _checkout(self, deadline: float, timeout: float) -> _Worker:
+        self._wait_for_snapshot(deadline, timeout)
         with self._lock:
             if self._idle and not self._waiting:
                 return self._claim(self._idle.pop())
@@ -331,6 +365,7 @@ class QueryPool:
     def close(self) -> None:
         with self._lock:
             self._closed = True
+            self._renewed.notify_all()
             workers = list(self._workers)
             self._workers.clear()
         for worker in workers:

@@ -20,6 +20,18 @@ Snapshots for the query processes
     (forked from a fork server: a few milliseconds) that open the new snapshot; old
     snapshots are deleted once no worker reads them. Measured: the first query after a
     write takes ~25 ms, later ones under 2 ms.
+
+    The snapshot is made in the background, after the write is answered: flushing the
+    memtables for it was about half of a CMS write at 1M triples (benchmarks/workbench.py).
+    :meth:`SparqlService.changed` bumps the generation (cached answers are gone at once),
+    tells the pool which generation to wait for (:meth:`QueryPool.expect`) and leaves a
+    ``pending`` mark beside the snapshots; a background thread then flushes the store and
+    takes the snapshot holding the read side of the CMS's lock (so no write is half-way
+    in it: never a pending, refused or dry-run change) and hands it to the pool. A query
+    that comes before it makes it itself, the same way (read your writes: an answer
+    never predates a write acknowledged before the query was asked), and a command beside
+    the server waits while the mark is there (:func:`mag_graph.sparql.views.open_view`).
+    Several writes in quick succession share one snapshot.
 """
 
 from __future__ import annotations
@@ -73,10 +85,11 @@ from mag_graph.sparql.text import (
     keywords,
     service_endpoints,
 )
-from mag_graph.sparql.views import snapshot_prefix
+from mag_graph.sparql.views import PENDING_MARK, snapshot_prefix
 from mag_graph.store import (
     DEFAULT_GRAPH,
     Store,
+    StoreClosedError,
     UnknownGraphError,
     bind_values,
     to_rdflib_term,
@@ -170,6 +183,13 @@ class SparqlService:
         self.pool: QueryPool | None = None
         self._snapshots: Path | None = None
         self._snapshot_number = 0
+        # The background snapshot (see the module docstring): the lock it holds (the
+        # CMS's read side once shared, else the write lock), one snapshot at a time
+        # (_snapshot_mutex, taken after that lock), and the thread (guarded by _renew_state).
+        self._snapshot_lock: Any = self._write_lock
+        self._renew_state = threading.Lock()
+        self._snapshot_mutex = threading.Lock()
+        self._renewer: threading.Thread | None = None
         # A remote store runs queries on its own server (mag_graph.sparql.remote): no
         # worker processes, no snapshots.
         self.remote = not isinstance(store, Store)
@@ -229,13 +249,94 @@ class SparqlService:
             self._seen_generation = self._generation_source()
             self._checked_at = time.monotonic()
         with self._write_lock:
-            snapshot = self._snapshot() if self.pool is not None else None
             generation = self.cache.invalidate()
             if self.pool is not None:
-                self.pool.refresh(generation, snapshot)
+                self.pool.expect(generation)
+                self._renew_later()
             return generation
 
-    def _snapshot(self) -> str | None:
+    def _renew_later(self) -> None:
+        """Mark a snapshot as pending and have the background thread make it."""
+        with self._renew_state:
+            self._mark_pending(True)
+            if self._renewer is None:
+                self._renewer = threading.Thread(target=self._renew, name="mag-graph-snapshot", daemon=True)
+                self._renewer.start()
+
+    def _renew(self) -> None:
+        """The background thread: makes snapshots until none is pending."""
+        tries = 0
+        while True:
+            with self._renew_state:
+                pool = self.pool
+                if pool is None or not pool.pending or self.store.closed:
+                    self._renewer = None
+                    return
+            # The memtables are flushed first, without the lock: flushing is most of the
+            # time a snapshot takes (disk I/O, ~80 ms at 1M triples however little was
+            # written), and the checkpoint flushes again whatever is not flushed yet. So
+            # when a write came in meanwhile this is done again, and the lock, which
+            # holds up writes, is held only for a checkpoint that has nothing to flush.
+            # After three tries (writes keep coming) the checkpoint flushes under the lock.
+            tries += 1
+            flushed_at = self.cache.generation if tries <= 3 else None
+            with contextlib.suppress(OSError, StoreClosedError):
+                self.store.oxigraph.flush()
+            try:
+                if self._renew_now(flushed_at):
+                    tries = 0
+            except Exception:  # a thread must not die silently: queries would wait
+                log.exception("snapshot voor de query-processen mislukt / query snapshot failed")
+                pool = self.pool
+                if pool is not None:
+                    pool.refresh(self.cache.generation, None)
+
+    def _renew_now(self, flushed_at: int | None = None) -> bool:
+        """Make the pending snapshot, unless it is there already: by the background
+        thread, or by a query that needs it before that thread got to it. Holds the
+        read side of the CMS's lock (taken as any reader takes it: a writer waiting goes
+        first; a page that holds it already, waiting for this snapshot, makes it itself),
+        so no write is half-way in the snapshot. ``flushed_at``: the generation the store
+        was flushed at (the background thread); written since, nothing is done (the
+        thread flushes again). True when this made one."""
+        with self._snapshot_lock, self._snapshot_mutex:
+            pool = self.pool
+            if pool is None or not pool.pending or self.store.closed:
+                return False
+            if flushed_at is not None and flushed_at != self.cache.generation:
+                return False
+            generation = self.cache.generation  # no write runs now: every one so far has called changed()
+            snapshot = self._snapshot(flush=False)
+            with self._renew_state:
+                if generation == self.cache.generation:
+                    self._mark_pending(False)
+            pool.refresh(generation, snapshot)
+            return True
+
+    def settle_snapshot(self) -> bool:
+        """Make sure the query snapshot shows every write acknowledged so far (made now
+        if it is still pending); False when there are no snapshots (no query processes)."""
+        if self.pool is None:
+            return False
+        if self.pool.pending:
+            self._renew_now()
+        return self.pool.snapshot is not None
+
+    def _mark_pending(self, pending: bool) -> None:
+        """The ``pending`` mark beside the snapshots (with this process's id), for
+        commands beside the server (:mod:`mag_graph.sparql.views`)."""
+        if self._snapshots is None:
+            return
+        mark = self._snapshots / PENDING_MARK
+        try:
+            if pending:
+                mark.write_text(str(os.getpid()))
+            else:
+                mark.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+    def _snapshot(self, *, flush: bool = True) -> str | None:
         """A checkpoint of the store for the query processes (hard links to the
         immutable data files; the in-memory buffers are flushed first, so a view opens
         in ~25 ms instead of replaying the write-ahead log: up to 1.5 s after the
@@ -244,7 +345,8 @@ class SparqlService:
         self._snapshot_number += 1
         target = self._snapshots / f"snapshot-{self._snapshot_number}"
         try:
-            self.store.oxigraph.flush()
+            if flush:
+                self.store.oxigraph.flush()
             self.store.oxigraph.backup(str(target))
         except OSError as exc:
             log.warning("no snapshot for the query processes (%s); they read the live store", exc)
@@ -253,6 +355,10 @@ class SparqlService:
         return str(target)
 
     def close(self) -> None:
+        with self._renew_state:
+            renewer = self._renewer
+        if renewer is not None:
+            renewer.join(timeout=60)  # a snapshot being made is finished, not cut off
         if self.pool is not None:
             self.pool.close()
             self.pool = None
@@ -341,6 +447,8 @@ class SparqlService:
             with self._read_lock:
                 outcome = execute_remote(self.store, task, self.timeout)
         elif self.pool is not None:
+            if self.pool.pending:  # the snapshot of an acknowledged write: made now if not yet
+                self._renew_now()
             outcome = self.pool.run(task, self.timeout)
         else:
             deadline = time.monotonic() + self.timeout
@@ -401,10 +509,11 @@ class SparqlService:
         through SPARQL and the Graph Store hold ``writing``, so they are serialised with
         that writer, and queries run in this process hold ``reading``, so they never see
         one of its writes half-way (applied, being validated, maybe undone). Queries in
-        the worker processes need no lock: their snapshots are only taken under
-        ``writing``, between writes."""
+        the worker processes need no lock: their snapshots are only taken holding
+        ``reading``, between writes."""
         self._write_lock = writing
         self._read_lock = reading
+        self._snapshot_lock = reading
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL update (one transaction), then invalidate cached answers."""

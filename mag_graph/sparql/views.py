@@ -12,8 +12,10 @@ Why not open the store itself
 
 What a view is
     The server keeps a RocksDB checkpoint of the store for its query processes, renewed
-    after every write it makes, before it answers that write
-    (:meth:`~mag_graph.sparql.service.SparqlService.changed`). A checkpoint never changes.
+    after every write it makes, in the background after it answered that write
+    (:meth:`~mag_graph.sparql.service.SparqlService.changed`); until the new one is there
+    a ``pending`` mark (holding the server's process id) lies beside the snapshots, and a
+    view waits for it to go. A checkpoint never changes.
     A view hard-links the files of the newest one into a private directory beside the
     store (the server may delete its snapshot meanwhile; RocksDB writes the view's own
     log files there, not into the server's snapshot) and opens that read-only. So a
@@ -28,6 +30,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -35,6 +38,10 @@ import pyoxigraph as ox
 from mag_graph.store import Store
 
 _ATTEMPTS = 5
+# The file beside a server's snapshots while the snapshot of an acknowledged write is
+# being made, and how long a view waits for it at most (seconds).
+PENDING_MARK = "pending"
+PENDING_WAIT = 60.0
 
 
 def snapshot_prefix(store: Path) -> str:
@@ -110,12 +117,32 @@ def _link_all(source: Path, target: Path) -> None:
             shutil.copy2(item, target / item.name)
 
 
+def _wait_while_pending(store: Path) -> None:
+    """Wait while a live server is making the snapshot of a write it acknowledged."""
+    deadline = time.monotonic() + PENDING_WAIT
+    while time.monotonic() < deadline:
+        marks = list(store.parent.glob(snapshot_prefix(store) + "*/" + PENDING_MARK))
+        live = []
+        for mark in marks:
+            try:
+                pid = mark.read_text().strip()
+            except OSError:
+                continue
+            if pid.isdigit() and _alive(int(pid)):
+                live.append(mark)
+        if not live:
+            return
+        time.sleep(0.01)
+
+
 def open_view(store: str | os.PathLike[str]) -> SnapshotView | None:
     """A read-only view of the newest query snapshot of the on-disk store at ``store``,
     or ``None`` when there is no snapshot (no server, or one with ``--workers 0``). If the
-    server deletes the snapshot while it is being linked, the next newest is taken."""
+    server deletes the snapshot while it is being linked, the next newest is taken; while
+    the server is still making the snapshot of a write it acknowledged, this waits."""
     path = Path(store)
     _drop_abandoned_views(path)
+    _wait_while_pending(path)
     for _ in range(_ATTEMPTS):
         snapshot = newest_snapshot(path)
         if snapshot is None:
