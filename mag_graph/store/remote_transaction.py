@@ -8,11 +8,15 @@ Whether that is atomic is the server's business, per backend (``Backend.atomic_r
   operations or none (a failing operation undoes the earlier ones, tested by
   ``tests/test_store.py::test_update_is_atomic``); readers never see half of it.
 * Virtuoso (7.2, tested) applies the operations of a request one after the other and
-  keeps those before a failing one, and a request of many operations runs into its
-  transaction timeout. So on Virtuoso the steps are sent one by one (drops and
+  keeps those before a failing one (tested with a failing ``CREATE GRAPH``, ``LOAD``
+  and a division by zero after an ``INSERT DATA``: the insert stays), and a request of
+  many operations runs into its transaction timeout. So on Virtuoso the steps are sent one by one (drops and
   removals as updates, additions through the Graph Store Protocol, which Virtuoso takes
   about twenty times faster than ``INSERT DATA``); a failure half-way says that the
-  change may be partly applied. Each single operation is atomic on Virtuoso.
+  change may be partly applied. Each single operation is atomic on Virtuoso. Such a
+  write marks itself unfinished in the generation record before its first step and
+  removes the mark with its last (:mod:`mag_graph.store.remote_generation`), so a crash
+  in between is seen by every process.
 * Any other store: SPARQL 1.1 Update recommends, but does not require, that a request
   be atomic; mag-graph assumes it (``generic``), so check the store's documentation.
 
@@ -43,8 +47,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from mag_graph.store import loading as _limits
+from mag_graph.store.crashpoints import crash_point
 from mag_graph.store.errors import MagGraphError, StoreError
-from mag_graph.store.remote_generation import bump_operations, new_token
+from mag_graph.store.remote_generation import bump_operations, graph_key, new_token
 from mag_graph.store.remote_sparql import BlankNodeSets, Dialect
 from mag_graph.store.terms import _has_blank_node
 from mag_graph.store.transaction import Transaction
@@ -86,29 +91,39 @@ class RemoteTransaction(Transaction):
             ops.append(delete)
         # The store's generation moves on with the change (remote_generation): in the
         # same request where a request is atomic, else as the last step.
+        # The record names the graphs changed (any, after a clear of the whole store).
+        names = {q.graph_name for q in [*removes, *adds]} | set(self._dropped)
+        keys = None if self._clear_all else sorted(graph_key(g) for g in names)
         token = new_token()
         with store._announcing():
+            store._touch(None if keys is None else names)
+            previous = store._pending  # the mark of this write where it takes several requests
             store._mirror_hold = True
             try:
-                self._send(store, dialect, ops, adds, token)
+                self._send(store, dialect, ops, adds, token, keys)
             except BaseException:
                 store._mirror_hold = False
                 store._forget_mirror()
                 raise
             store._mirror_hold = False
+            store._pending, store._changed = None, set()
             in_step = store._mirror_applied(
                 self._clear_all, list(self._dropped), removes, adds
             )
-            store._moved_to(token, in_step=in_step)
+            store._moved_to(token, in_step=in_step, previous=previous, graphs=keys or ())
 
     @staticmethod
     def _send(
-        store: Any, dialect: Dialect, ops: list[str], adds: list[ox.Quad], token: str
+        store: Any,
+        dialect: Dialect,
+        ops: list[str],
+        adds: list[ox.Quad],
+        token: str,
+        keys: list[str] | None,
     ) -> None:
         if dialect.backend.atomic_requests:
-            store._write(
-                " ;\n".join([*ops, *dialect.insert(adds), *bump_operations(token)])
-            )
+            bump = bump_operations(token, keys)
+            store._write(" ;\n".join([*ops, *dialect.insert(adds), *bump]))
             store._wrote = False
             return
         # A backend that applies no request atomically: the steps go one by one, the
@@ -118,7 +133,8 @@ class RemoteTransaction(Transaction):
             store._write_ops(ops)
             store._post([q for q in adds if not _has_blank_node(q)], _limits.BULK_CHUNK)
             store._write_ops(dialect.insert([q for q in adds if _has_blank_node(q)]))
-            store._write_ops(bump_operations(token))
+            crash_point("remote-write")  # test-only: the steps sent, the end not recorded
+            store._write_ops(bump_operations(token, keys, finished=store._pending))
             store._wrote = False
         except MagGraphError as exc:
             raise StoreError(
