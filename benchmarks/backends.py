@@ -13,7 +13,11 @@ and kept in step after; ``first_write_s`` is that first write) and full validati
 (on a remote store: the copy pulled with Graph Store GETs, then pySHACL).
 The embedded store is always measured too (it is the reference of the ratios).
 The backends are open side by side and measured phase by phase, each figure printed
-when it is measured, so a long run stopped early still compares the backends.
+when it is measured, so a long run stopped early still compares the backends. Beside
+each wall time: this process's CPU seconds (``*_cpu_s``: the client, or the embedded
+store itself) and the server's (``*_server_cpu_s``, from /proc), since on a shared
+machine wall time is mostly waiting. ``report(..., reference=False)`` leaves the
+embedded store out (no ratios then).
 """
 
 from __future__ import annotations

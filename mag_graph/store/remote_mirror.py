@@ -53,7 +53,7 @@ class _KeptCopy:
         the block: this process's transactions are applied to it as they commit, so it
         stays current; when the generation shows another write (another process, or a
         write this process did not apply to it: an update, a load, blank nodes added,
-        whose labels the server chooses), the next block pulls it again."""
+        whose labels the server chooses), the next block pulls what changed again."""
         if not self._mirror_depth:
             self._mirror_checked = False
         self._mirror_depth += 1
@@ -70,9 +70,8 @@ class _KeptCopy:
         unfinished; inside :meth:`mirrored` checked only at the block's first use."""
         state = self._mirror_state
         if self._mirror is not None and not self._mirror_checked:
-            seen = (
-                self._read_generation()
-            )  # before any pull: a write meanwhile shows as a later token
+            # Read before any pull: a write meanwhile shows as a later token.
+            seen = self._read_generation()
             if state is None or not state.current(seen):
                 tokens = self._graph_tokens()
                 stale = None if state is None else state.stale_graphs(seen, tokens)
