@@ -11,7 +11,7 @@ graphs)::
                           <urn:mag-graph:generation#previous>   "the token before it" ;
                           <urn:mag-graph:generation#everything> "the last write to any graph" ;
                           <urn:mag-graph:generation#pending>    "a write not finished" .
-    <a graph IRI>         <urn:mag-graph:generation#graph>      "the last write to it" .
+    <urn:mag-graph:graph:{a graph IRI}> <urn:mag-graph:generation#graph> "the last write to it" .
 
 Every write through :class:`~mag_graph.store.remote.RemoteStore` (a transaction, an
 update, a load, a graph cleared or dropped; so CMS writes, ``/sparql`` updates, Graph
@@ -52,6 +52,9 @@ _PENDING = "urn:mag-graph:generation#pending"
 _GRAPH_TOKEN = "urn:mag-graph:generation#graph"
 # The default graph's name in the record (graphs are named by IRI there).
 DEFAULT_KEY = "urn:mag-graph:default-graph"
+# A graph's token is said of this prefix + its IRI, not of the graph's own IRI, so a
+# caller's query about their own IRIs does not find the record.
+_GRAPH_SUBJECT = "urn:mag-graph:graph:"
 # The previous token of the first record (not "": Virtuoso 7.2 does not delete a stored
 # empty string matched by a variable).
 NONE = "none"
@@ -124,12 +127,12 @@ def bump_operations(
     else:
         names = sorted(set(graphs))
         if names:
-            listed = ", ".join(f"<{g}>" for g in names)
+            listed = ", ".join(f"<{_GRAPH_SUBJECT}{g}>" for g in names)
             ops.append(
                 f"DELETE {{ GRAPH {_G} {{ ?g <{_GRAPH_TOKEN}> ?x }} }} "
                 f"WHERE {{ GRAPH {_G} {{ ?g <{_GRAPH_TOKEN}> ?x }} FILTER(?g IN ({listed})) }}"
             )
-            rows = " ".join(f'<{g}> <{_GRAPH_TOKEN}> "{token}" .' for g in names)
+            rows = " ".join(f'<{_GRAPH_SUBJECT}{g}> <{_GRAPH_TOKEN}> "{token}" .' for g in names)
             ops.append(f"INSERT DATA {{ GRAPH {_G} {{ {rows} }} }}")
     if clear_pending:
         ops.append(
@@ -167,7 +170,10 @@ def generation_of(rows: object) -> Generation:
 def graph_tokens_of(rows: object) -> dict[str, str]:
     """Graph IRI (or :data:`DEFAULT_KEY`) to the token of the last write to it, from the
     rows of :data:`GRAPH_TOKENS_QUERY`."""
-    return {row["g"].value: row["t"].value for row in rows}  # type: ignore[attr-defined]
+    return {
+        row["g"].value.removeprefix(_GRAPH_SUBJECT): row["t"].value
+        for row in rows  # type: ignore[attr-defined]
+    }
 
 
 class KeptCopy(NamedTuple):
