@@ -13,7 +13,11 @@ and kept in step after; ``first_write_s`` is that first write) and full validati
 (on a remote store: the copy pulled with Graph Store GETs, then pySHACL).
 The embedded store is always measured too (it is the reference of the ratios).
 The backends are open side by side and measured phase by phase, each figure printed
-when it is measured, so a long run stopped early still compares the backends.
+when it is measured, so a long run stopped early still compares the backends. Beside
+each wall time: this process's CPU seconds (``*_cpu_s``: the client, or the embedded
+store itself) and the server's (``*_server_cpu_s``, from /proc), since on a shared
+machine wall time is mostly waiting. ``report(..., reference=False)`` leaves the
+embedded store out (no ratios then).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import resource
 import shutil
 import socket
 import statistics
@@ -83,6 +88,22 @@ MaxQueryCostEstimationTime = 0
 """
 
 
+# The server process of each store URL (for its CPU time).
+SERVER_PIDS: dict[str, int] = {}
+
+
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a process so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu() -> float:
+    """This process's user + system CPU seconds, threads included (pyoxigraph's too)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -129,7 +150,9 @@ def server(backend: str, directory: Path) -> Iterator[str]:
             grants = 'GRANT SPARQL_UPDATE TO "SPARQL"; DB.DBA.RDF_DEFAULT_USER_PERMS_SET (\'nobody\', 7);'
             subprocess.run([VIRTUOSO_ISQL, str(sql_port), "dba", "dba", f"exec={grants}"],
                            check=True, capture_output=True, timeout=60)
-        yield f"sparql+http://127.0.0.1:{port}/?backend={backend}&timeout=600"
+        url = f"sparql+http://127.0.0.1:{port}/?backend={backend}&timeout=3600"
+        SERVER_PIDS[url] = process.pid
+        yield url
     finally:
         process.terminate()
         try:
@@ -228,7 +251,7 @@ def _cell(r: dict[str, float], base: dict[str, float], key: str, fmt: str) -> st
 
 
 def table(data: Path, results: dict[str, dict[str, float]]) -> None:
-    base = results["embedded"]
+    base = results.get("embedded", {})
     print(f"\nStore backends: {data.name}")
     print(f"{'backend':<10} {'quads':>9} {'load s':>8} {'x emb':>6} {'q01 ms':>8} {'x emb':>6} "
           f"{'write ms':>9} {'x emb':>6} {'validate s':>10} {'x emb':>6}")
@@ -243,12 +266,12 @@ def table(data: Path, results: dict[str, dict[str, float]]) -> None:
 
 
 def report(data: Path, municipalities: int, backends: list[str], *,
-           validation: bool = True) -> dict[str, dict[str, float]]:
+           validation: bool = True, reference: bool = True) -> dict[str, dict[str, float]]:
     """Every backend asked for (and the embedded store) open side by side, phase by phase
     (load, q01, CMS write, full validation): every figure is printed when measured and the
     table after each phase, so a run stopped early (full validation at 1M takes long) still
     shows what it measured on every backend."""
-    wanted = ["embedded", *[b for b in backends if b != "embedded"]]
+    wanted = ["embedded", *[b for b in backends if b != "embedded"]] if reference else list(backends)
     results: dict[str, dict[str, float]] = {b: {} for b in wanted}
     with contextlib.ExitStack() as stack:
         stores = {}
@@ -264,7 +287,12 @@ def report(data: Path, municipalities: int, backends: list[str], *,
         for phase in PHASES if validation else PHASES[:-1]:
             for backend in wanted:
                 print(f"... {backend}: {phase}", flush=True)
+                pid = SERVER_PIDS.get(getattr(stores[backend], "location", ""))
+                cpu, server_cpu = _own_cpu(), _cpu_of(pid) if pid else 0.0
                 figures = steps[phase](stores[backend])
+                figures[f"{phase}_cpu_s"] = _own_cpu() - cpu  # this process (client, or the embedded store)
+                if pid:
+                    figures[f"{phase}_server_cpu_s"] = _cpu_of(pid) - server_cpu
                 results[backend].update(figures)
                 shown = ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items())
                 print(f"    {backend} {phase}: {shown} ({time.strftime('%H:%M:%S')})", flush=True)

@@ -17,6 +17,7 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 
 import mag_graph.store.loading as loading_module
+import mag_graph.store.remote as remote_module
 import mag_graph.store.sources as sources_module
 from mag_graph.store import (
     ENV_PASSWORD,
@@ -262,6 +263,25 @@ def test_chunked_load_counts_and_progress(remote_store: RemoteStore, tiny_chunks
     assert result.triples == 9 == len(remote_store) and result.graphs == (None,)
     assert posts == [2, 2, 2, 2, 1]
     assert "laden / loading" in capsys.readouterr().err
+
+
+def test_large_loads_go_to_oxigraphs_bulk_loader(remote_store: RemoteStore, tiny_chunks: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chunks of a large load are POSTed with Oxigraph's ``no_transaction`` (its bulk
+    loader; in a transaction a chunk costs more the bigger the store), only when big
+    enough to be worth its fixed cost; what is loaded is the same."""
+    monkeypatch.setattr(remote_module, "_BULK_LEAST", 2)
+    urls: list[str] = []
+    original = SparqlClient.graph_post
+
+    def recording(self: SparqlClient, url: str, data: bytes, content_type: str) -> None:
+        urls.append(url)
+        original(self, url, data, content_type)
+
+    monkeypatch.setattr(SparqlClient, "graph_post", recording)
+    remote_store.load(_nt(5), format="nt", graph=ex("g"))
+    assert [url.endswith("?no_transaction") for url in urls] == [True, True, False]  # 2, 2 (as N-Quads), then 1
+    assert remote_store.count(ex("g")) == 5
+    assert {str(o) for _, _, o, _ in remote_store.quads(graph=ex("g"))} == {str(i) for i in range(5)}
 
 
 @pytest.mark.parametrize("into", ["new graph", "replaced graph"])

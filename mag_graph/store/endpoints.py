@@ -64,7 +64,10 @@ class Backend:
     of one update request or none (see :mod:`mag_graph.store.remote_transaction`);
     ``typed_literals_by_value``: the server keeps typed literals as values (its own
     lexical form: ``"1500.00"^^xsd:decimal`` reads back as ``"1500"``), so ``STR`` of a
-    stored one need not be the lexical form that was written.
+    stored one need not be the lexical form that was written; ``bulk_parameter``: a URL
+    parameter of the Graph Store POST that loads without a transaction (Oxigraph's
+    bulk loader), used for the chunks of a large load, which are separate requests
+    anyway.
     """
 
     name: str
@@ -84,6 +87,7 @@ class Backend:
     statements_per_operation: int | None = None
     atomic_requests: bool = True
     typed_literals_by_value: bool = False
+    bulk_parameter: str | None = None
 
 
 # The named graph that holds mag-graph's default graph on Virtuoso (which has none).
@@ -94,6 +98,10 @@ BACKENDS: dict[str, Backend] = {
     "oxigraph": Backend(
         "oxigraph", "query", "update", "store", union_parameter="union-default-graph", dataset_get=True,
         typed_literals_by_value=True,
+        # POST /store?graph=...&no_transaction: its bulk loader. In a transaction a
+        # chunk costs more the bigger the store: 1M statements took 53 min, the chunks
+        # of 100k growing from 36 s to 180 s (benchmarks/backends.py, README).
+        bulk_parameter="no_transaction",
     ),
     # Virtuoso Open Source: one /sparql endpoint for queries and updates (anonymous
     # updates need the SPARQL_UPDATE role for the SPARQL user), /sparql-graph-crud for

@@ -43,6 +43,7 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.term import Node
 
 from mag_graph.store import unfinished
+from mag_graph.store.crashpoints import crash_point
 from mag_graph.store.embedded import MEMORY, Store, _export_format
 from mag_graph.store.endpoints import Endpoints, parse_store_url
 from mag_graph.store.errors import (
@@ -69,15 +70,19 @@ from mag_graph.store.querytext import (
 )
 from mag_graph.store.remote_generation import (
     GENERATION_GRAPH,
+    GRAPH_TOKENS_QUERY,
     READ_QUERY,
     Generation,
     KeptCopy,
     bump_operations,
     generation_of,
+    graph_key,
+    graph_tokens_of,
     new_token,
 )
 from mag_graph.store.remote_loading import _RemoteLoading
-from mag_graph.store.remote_sparql import Dialect
+from mag_graph.store.remote_mirror import _KeptCopy
+from mag_graph.store.remote_sparql import Dialect, then
 from mag_graph.store.remote_transaction import RemoteTransaction
 from mag_graph.store.results import (
     QueryResult,
@@ -92,7 +97,6 @@ from mag_graph.store.terms import (
     _graph_label,
     _graph_name,
     _graph_out,
-    _has_blank_node,
     from_rdflib_term,
 )
 
@@ -100,9 +104,11 @@ from mag_graph.store.terms import (
 # empty: the SPARQL Protocol has no way to say "none", a graph nobody writes does.
 _NO_GRAPH = "urn:mag-graph:no-graph"
 _GENERATION = ox.NamedNode(GENERATION_GRAPH)
+# The fewest statements of a large load's chunk that go to a bulk loader.
+_BULK_LEAST = 10_000
 
 
-class RemoteStore(_RemoteLoading):
+class RemoteStore(_KeptCopy, _RemoteLoading):
     """A mag-graph store on a remote SPARQL 1.1 triplestore.
 
     Open it with :meth:`open` (or :func:`mag_graph.store.open_graph_store`); closing only
@@ -127,10 +133,16 @@ class RemoteStore(_RemoteLoading):
         self._mirror_checked = False
         self._mirror_depth = 0
         self._mirror_hold = False
-        # Whether a write was sent that the generation record does not show yet, and the
-        # depth of nested writing methods (the outermost one moves the generation on).
+        # Whether a write was sent that the generation record does not show yet, the
+        # graphs it changed (keys of the record; None: any graph), the mark of a write
+        # begun in several requests, and the depth of nested writing methods (the
+        # outermost one moves the generation on).
         self._wrote = False
+        self._changed: set[str] | None = set()
+        self._pending: str | None = None
         self._announce_depth = 0
+        # The graphs the last refresh of the kept copy pulled (None: the whole store).
+        self.last_pull: list[str] | None = None
         self.recovery = unfinished.Recovery()
 
     # -- opening and closing
@@ -311,12 +323,22 @@ class RemoteStore(_RemoteLoading):
         for op in ops:
             self._write(op)
 
-    def _post(self, quads: list[ox.Quad], chunk: int) -> None:
+    def _post(self, quads: list[ox.Quad], chunk: int, *, bulk: bool = False) -> None:
         """Add statements without blank nodes through Graph Store POSTs of N-Triples, per
-        graph, ``chunk`` statements per request."""
+        graph, ``chunk`` statements per request; ``bulk``: through the server's bulk
+        loader where it has one (a chunk of a large load: not one transaction)."""
         client = self._writable()
         self._forget_mirror()
         self._wrote = True
+        extra = self._endpoints.backend.bulk_parameter if bulk else None
+        if extra and len(quads) >= _BULK_LEAST:
+            # One POST of N-Quads to the dataset per chunk, into the bulk loader (about
+            # half a second a request: for big chunks only).
+            url = client.graph_url(None, dataset=True)
+            for i in range(0, len(quads), chunk):
+                data = ox.serialize(quads[i : i + chunk], format=ox.RdfFormat.N_QUADS)
+                client.graph_post(f"{url}{'&' if '?' in url else '?'}{extra}", data, N_QUADS)
+            return
         by_graph: dict[OxGraphName, list[ox.Triple]] = {}
         for q in quads:
             by_graph.setdefault(q.graph_name, []).append(ox.Triple(q.subject, q.predicate, q.object))
@@ -359,6 +381,7 @@ class RemoteStore(_RemoteLoading):
             raise QueryError("een externe store kan geen blanco graaf aanmaken",
                              "a remote store cannot create a blank-node graph")
         with self._announcing():
+            self._touch([name])
             self._write(f"CREATE SILENT GRAPH <{name.value}>")
         return True
 
@@ -385,11 +408,13 @@ class RemoteStore(_RemoteLoading):
         """Remove every statement of a graph but keep the (named) graph (where the
         backend keeps empty graphs)."""
         with self._announcing():
+            self._touch([_graph_name(graph)])
             self._write(self._dialect.clear(_graph_name(graph)))
 
     def drop_graph(self, graph: GraphArg) -> None:
         """Remove a named graph with its statements (the default graph is only emptied)."""
         with self._announcing():
+            self._touch([_graph_name(graph)])
             self._write(self._dialect.drop(_graph_name(graph)))
 
     def quads(
@@ -488,7 +513,15 @@ class RemoteStore(_RemoteLoading):
         self._forget_mirror()
         text, offset = with_prefixes(sparql)
         text, extra = self._dialect.user_update(text)
+        if self.atomic_writes:
+            # The generation moves in the same request, after the caller's operations:
+            # all of it or nothing is applied, so no crash can come between.
+            token = new_token()
+            client.update(then(text, bump_operations(token, None)), line_offset=offset + extra)
+            self._moved_to(token, in_step=False)
+            return
         with self._announcing():
+            self._touch(None)
             self._wrote = True
             client.update(text, line_offset=offset + extra)
 
@@ -601,8 +634,26 @@ class RemoteStore(_RemoteLoading):
 
     def generation(self) -> str:
         """The store's generation token ("" before the first write through mag-graph):
-        moved on by every write made through mag-graph, by any process."""
-        return self._read_generation().token or ""
+        moved on by every write made through mag-graph, by any process. While a write
+        made in several requests is unfinished (or was cut off by a crash, until
+        ``mag-graph refresh``), a new value at every call, so no cache trusts itself."""
+        seen = self._read_generation()
+        return f"{seen.token}~unfinished~{new_token()}" if seen.pending else seen.token or ""
+
+    def unfinished_writes(self) -> int:
+        """How many writes made in several requests have begun and not finished (by any
+        process; one left by a crash stays until ``mag-graph refresh``)."""
+        return len(self._read_generation().pending)
+
+    def _graph_tokens(self) -> dict[str, str]:
+        return graph_tokens_of(self._select(GRAPH_TOKENS_QUERY))
+
+    def _touch(self, graphs: Iterable[OxGraphName] | None) -> None:
+        """Note the graphs a write changes (``None``: any), for the generation record."""
+        if graphs is None or self._changed is None:
+            self._changed = None
+        else:
+            self._changed |= {graph_key(g) for g in graphs}
 
     def _read_generation(self) -> Generation:
         return generation_of(self._select(READ_QUERY))
@@ -614,109 +665,60 @@ class RemoteStore(_RemoteLoading):
         Returns the new token."""
         self._writable()
         self._forget_mirror(force=True)  # this process's copy may be stale as well
-        return self._bump()
+        self._touch(None)
+        return self._bump(clear_pending=True)
 
-    def _bump(self, *, in_step: bool = False) -> str:
-        """Send a new generation token (one request). ``in_step``: the kept copy applied
-        the write being announced, so it stays current at the new token."""
+    def _bump(self, *, in_step: bool = False, clear_pending: bool = False, pending: bool = False) -> str:
+        """Send a new generation token (one request where the backend applies a request
+        atomically) naming the graphs changed since the last (``_touch``) and ending this
+        process's unfinished write, if any. ``in_step``: the kept copy applied the write
+        being announced, so it stays current at the new token. ``pending``: the mark of a
+        write about to begin in several requests (:meth:`_announcing`)."""
         token = new_token()
         client = self._writable()
-        ops = bump_operations(token)
+        # A write that named no graph may have changed any (None).
+        graphs = [] if pending else sorted(self._changed) if self._changed else None
+        ops = bump_operations(token, graphs, pending=pending, finished=self._pending, clear_pending=clear_pending)
         for text in [" ;\n".join(ops)] if self.atomic_writes else ops:
             client.update(text)
-        self._wrote = False
-        self._moved_to(token, in_step=in_step)
+        if pending:
+            self._pending = token
+            return token
+        previous, self._pending, self._wrote = self._pending, None, False
+        changed, self._changed = self._changed, set()
+        self._moved_to(token, in_step=in_step, previous=previous, graphs=changed or ())
         return token
 
-    def _moved_to(self, token: str, *, in_step: bool) -> None:
+    def _moved_to(self, token: str, *, in_step: bool, previous: str | None = None,
+                  graphs: Iterable[str] = ()) -> None:
         if self._mirror is not None and self._mirror_state is not None and in_step:
-            self._mirror_state = self._mirror_state.after_own_write(token)
+            self._mirror_state = self._mirror_state.after_own_write(token, previous, graphs)
         elif not self._mirror_hold:
             self._forget_mirror(force=True)
 
     @contextlib.contextmanager
-    def _announcing(self) -> Iterator[None]:
+    def _announcing(self, *, several: bool = False) -> Iterator[None]:
         """Around a writing method: when the outermost one ends (also by an error, since
         part of the change may have been applied), the generation moves on if anything
-        was sent."""
+        was sent. A write that takes several requests (``several``, or any write where
+        the backend does not apply a request atomically) first marks itself unfinished
+        in the record, so a crash before its end shows (:meth:`unfinished_writes`)."""
+        if not self._announce_depth and (several or not self.atomic_writes):
+            self._bump(pending=True)
         self._announce_depth += 1
         try:
             yield
         except BaseException:
             self._announce_depth -= 1
-            if not self._announce_depth and self._wrote and self._client is not None:
+            if not self._announce_depth and (self._wrote or self._pending) and self._client is not None:
                 with contextlib.suppress(MagGraphError):  # the write's own error is the one to report
                     self._bump()
             raise
         self._announce_depth -= 1
-        if not self._announce_depth and self._wrote:
+        if not self._announce_depth and (self._wrote or self._pending):
+            if self._pending:
+                crash_point("remote-write")  # test-only: the requests sent, the end not recorded
             self._bump()
-
-    # -- the in-memory copy kept for validation
-
-    @contextlib.contextmanager
-    def mirrored(self) -> Iterator[None]:
-        """Within the block, :meth:`local_view` answers one in-memory copy of the store,
-        checked against the store's generation once (one small query) and used for every
-        read of the block. The CMS runs each write in such a block. The copy is kept after
-        the block: this process's transactions are applied to it as they commit, so it
-        stays current; when the generation shows another write (another process, or a
-        write this process did not apply to it: an update, a load, blank nodes added,
-        whose labels the server chooses), the next block pulls it again."""
-        if not self._mirror_depth:
-            self._mirror_checked = False
-        self._mirror_depth += 1
-        try:
-            yield
-        finally:
-            self._mirror_depth -= 1
-
-    def local_view(self) -> Store:
-        """An in-memory copy of the store, current at the generation the store shows (to
-        read, not to close): pulled when there is none or it is stale; inside
-        :meth:`mirrored` checked only at the block's first use."""
-        stale = self._mirror is not None and not self._mirror_checked and (
-            self._mirror_state is None or self._read_generation() != self._mirror_state.expected)
-        if stale:
-            self._forget_mirror(force=True)
-        if self._mirror is None:
-            seen = self._read_generation()  # before the pull: a write meanwhile shows as a later token
-            self._mirror = self.local_copy()
-            self._mirror_state = KeptCopy(seen)
-        self._mirror_checked = self._mirror_depth > 0
-        return self._mirror
-
-    def _forget_mirror(self, *, force: bool = False) -> None:
-        if self._mirror is not None and (force or not self._mirror_hold):
-            self._mirror = None  # not closed: a reader may still hold it
-            self._mirror_state = None
-
-    def _mirror_applied(self, clear_all: bool, dropped: Iterable[OxGraphName],
-                        removes: list[ox.Quad], adds: list[ox.Quad]) -> bool:
-        """A committed transaction, applied to the kept copy too; False when there is no
-        copy or it was dropped instead (the transaction added blank nodes: the server
-        gave them labels of its own)."""
-        mirror = self._mirror
-        if mirror is None:
-            return False
-        if any(_has_blank_node(q) for q in adds):
-            self._forget_mirror(force=True)
-            return False
-        db = mirror.oxigraph
-        if clear_all:
-            db.clear()
-        for graph in dropped:
-            if isinstance(graph, ox.DefaultGraph):
-                db.clear_graph(graph)
-            else:
-                db.remove_graph(graph)
-        for q in removes:
-            db.remove(q)
-        for q in adds:
-            if not isinstance(q.graph_name, ox.DefaultGraph):
-                db.add_graph(q.graph_name)
-            db.add(q)
-        return True
 
     def to_dataset(self) -> Dataset:
         """Every graph as an rdflib Dataset (blank nodes shared across graphs stay shared)."""

@@ -72,7 +72,9 @@ class _RemoteLoading(_limits._LoadDriver):
 
         def _load_into(self, db: ox.Store, graph: OxGraphName | None) -> None: ...
 
-        def _announcing(self) -> contextlib.AbstractContextManager[None]: ...
+        def _announcing(self, *, several: bool = False) -> contextlib.AbstractContextManager[None]: ...
+
+        def _touch(self, graphs: list[OxGraphName] | None) -> None: ...
 
         _dialect: Dialect
 
@@ -93,7 +95,10 @@ class _RemoteLoading(_limits._LoadDriver):
         marker: Marker,
     ) -> LoadResult:
         refuse_blank_nodes([], graphs, [])
-        with self._announcing():  # the generation moves on once, after the last chunk
+        # The generation moves on once, after the last chunk; the load marks itself
+        # unfinished first (it takes several requests on every backend).
+        with self._announcing(several=True):
+            self._touch(graphs)
             return self._write_chunks(sources, target, graphs, replace, bar, base_iri, marker)
 
     def _write_chunks(
@@ -216,7 +221,7 @@ class _ChunkSender:
             reader.close()
 
     def _flush(self) -> None:
-        self._store._post(self._pending, _limits.BULK_CHUNK)
+        self._store._post(self._pending, _limits.BULK_CHUNK, bulk=True)
         self._pending.clear()
         self._count = 0
 

@@ -238,3 +238,43 @@ class BlankNodeSets:
             grouped[self._find(label)].append(quad)
         return list(grouped.values())
 
+
+_IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_PROLOGUE_ONLY = re.compile(r"(?is)\s*((PREFIX\s+[^\s:]*:\s*|BASE\s*)<>\s*)*")
+
+
+def then(update: str, ops: list[str]) -> str:
+    """``update`` (a caller's request) followed by ``ops`` in the same request. Oxigraph
+    allows no prologue after a ``;``, so the operations go last, after a ``;`` unless
+    the request already ends with one or holds no operation (only ``PREFIX``/``BASE``)."""
+    tail = " ;\n".join(ops)
+    bare = _significant(update)
+    if not bare or bare.endswith(";") or _PROLOGUE_ONLY.fullmatch(bare):
+        return f"{update}\n{tail}"
+    return f"{update}\n;\n{tail}"
+
+
+def _significant(text: str) -> str:
+    """The text without comments and with IRIs and strings emptied (``<>``, ``""``), so
+    what is left can be read for its last token or its form."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif c == "<" and (m := _IRI.match(text, i)):
+            out.append("<>")
+            i = m.end()
+        elif c in "\"'":
+            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else c
+            i += len(quote)
+            while i < n and not text.startswith(quote, i):
+                i += 2 if text[i] == "\\" else 1
+            i += len(quote)
+            out.append('""')
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out).strip()
