@@ -224,8 +224,10 @@ def create_app(store: Store | GraphStore | None = None, *, config: Mapping[str, 
     # SPARQL updates and Graph Store writes take the CMS's write lock, so they never
     # interleave with a CMS write that is being validated; queries in this process its read lock.
     service.share_locks(content.writing(), content.reading())
-    # Every committed CMS write renews the caches and the query processes' snapshot while
-    # it still holds the write lock, so no reader sees the new state with old caches.
+    # Every committed CMS write drops the cached answers while it still holds the write lock
+    # and marks the query processes' snapshot as behind; the snapshot is renewed in the
+    # background after the write has answered, and a query that comes first makes it itself
+    # (docs/cms.md), so no reader sees the new state with old caches or misses its own write.
     content.add_listener(service.changed)
     # A CMS write's own validation runs under the same limit as the validations requests
     # start (read at each write, so a changed config holds at once); past it: 503, nothing stored.

@@ -26,6 +26,12 @@ And in an import (:func:`mag_graph.opendata.common.commit_import`; ``tests/test_
 ``import``
     the import's marker is written and its transaction staged, not committed.
 
+And in a write to a remote store that takes several requests (:mod:`.remote`,
+:mod:`.remote_transaction`; ``tests/test_remote_generation.py``):
+
+``remote-write``
+    the write's requests are sent and its "unfinished" mark set, the mark not yet removed.
+
 Kept in the store layer (the lowest that both the CMS and the importers use).
 
 Unset (the normal case) or set to anything else, :func:`crash_point` does nothing but

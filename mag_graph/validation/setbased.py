@@ -17,10 +17,16 @@ filled in). What differs is how the results are found:
   node shape's focus nodes;
 * SHACL-SPARQL constraints: one query per constraint, ``$this`` unbound and joined with
   the targets (:func:`~.setbased_sparql.set_based`);
-* every other SHACL Core component (``sh:datatype``, ``sh:in``, ``sh:nodeKind``, ranges,
-  lengths, patterns, languages, ``sh:node``, ``sh:qualifiedValueShape``, logical
-  constraints, property pairs, ``sh:closed``): the value nodes of all focus nodes are read
-  with one query, and pySHACL's own component evaluates them (its logic, exactly).
+* ``sh:datatype``, ``sh:in``, ``sh:nodeKind``, ranges, lengths, patterns, languages
+  (:mod:`.setbased_core`), ``sh:node``, logical constraints, ``sh:closed``,
+  ``sh:equals``, ``sh:disjoint``, ``sh:uniqueLang`` (:mod:`.setbased_nested`): one query
+  per constraint finds the value nodes that are not certainly accepted, and pySHACL's own
+  component judges just those (its logic, exactly);
+* ``sh:qualifiedValueShape``: the value nodes checked against the qualified shape at once;
+* ``sh:lessThan``, ``sh:lessThanOrEquals``: the value nodes of all focus nodes are read
+  with one query, and pySHACL's component evaluates them;
+* full validation runs the top-level shapes in a small thread pool
+  (``MAG_GRAPH_VALIDATION_THREADS``), results in the shapes' order.
 
 A shape that cannot be evaluated this way falls back, as a whole, to pySHACL's
 evaluation of that shape (``Shape.validate``, its own targets): a path pySHACL cannot
