@@ -287,6 +287,12 @@ def test_value_range_on_node_shape(tmp_path: Path) -> None:
     assert _compare(tmp_path, shapes, VALUES_DATA)
 
 
+def _on_paths(constraint: str, *paths: str) -> str:
+    """A node shape on ex:Thing with one property shape per path, each with ``constraint``."""
+    properties = " , ".join(f"[ sh:path {path} ; {constraint} ]" for path in paths)
+    return f"ex:S a sh:NodeShape ; sh:targetClass ex:Thing ; sh:property {properties} ."
+
+
 LENGTHS = {
     "min 3": "sh:minLength 3",
     "max 3": "sh:maxLength 3",
@@ -299,11 +305,7 @@ LENGTHS = {
 
 @pytest.mark.parametrize("name", list(LENGTHS))
 def test_lengths(tmp_path: Path, name: str) -> None:
-    shapes = (
-        "ex:S a sh:NodeShape ; sh:targetClass ex:Thing ;"
-        f" sh:property [ sh:path ex:t ; {LENGTHS[name]} ] , [ sh:path ex:v ; {LENGTHS[name]} ] ."
-    )
-    found = _compare(tmp_path, shapes, VALUES_DATA)
+    found = _compare(tmp_path, _on_paths(LENGTHS[name], "ex:t", "ex:v"), VALUES_DATA)
     assert found or name == "min 0"
 
 
@@ -328,11 +330,7 @@ PATTERNS = {
 
 @pytest.mark.parametrize("name", list(PATTERNS))
 def test_patterns(tmp_path: Path, name: str) -> None:
-    shapes = (
-        "ex:S a sh:NodeShape ; sh:targetClass ex:Thing ;"
-        f" sh:property [ sh:path ex:t ; {PATTERNS[name]} ] , [ sh:path ex:v ; {PATTERNS[name]} ] ."
-    )
-    assert _compare(tmp_path, shapes, VALUES_DATA)
+    assert _compare(tmp_path, _on_paths(PATTERNS[name], "ex:t", "ex:v"), VALUES_DATA)
 
 
 LANGUAGES = {
@@ -346,11 +344,7 @@ LANGUAGES = {
 
 @pytest.mark.parametrize("name", list(LANGUAGES))
 def test_language_in(tmp_path: Path, name: str) -> None:
-    shapes = (
-        "ex:S a sh:NodeShape ; sh:targetClass ex:Thing ;"
-        f" sh:property [ sh:path ex:l ; sh:languageIn {LANGUAGES[name]} ] , [ sh:path ex:t ; sh:languageIn {LANGUAGES[name]} ] ."
-    )
-    assert _compare(tmp_path, shapes, VALUES_DATA)
+    assert _compare(tmp_path, _on_paths(f"sh:languageIn {LANGUAGES[name]}", "ex:l", "ex:t"), VALUES_DATA)
 
 
 # ------------------------------------------------------------- sh:node and logical constraints
