@@ -192,24 +192,7 @@ def test_compiled_components_leave_conforming_values_in_the_store(
     the SPARQL condition did not accept, not every value node."""
     from pyshacl.constraints.core.other_constraints import InConstraintComponent
 
-    seen: list[int] = []
-    original = InConstraintComponent.evaluate
-
-    def counting(self, executor, target_graph, focus_value_nodes, path):  # type: ignore[no-untyped-def]
-        seen.append(sum(len(v) for v in focus_value_nodes.values()))
-        return original(self, executor, target_graph, focus_value_nodes, path)
-
-    InConstraintComponent.evaluate = counting  # type: ignore[method-assign]
-    try:
-        path = tmp_path / "shapes.ttl"
-        path.write_text(PREFIXES + IN_SHAPES["iris"], encoding="utf-8")
-        store = ox.Store()
-        store.load(
-            DATA.encode(), format=ox.RdfFormat.TURTLE, base_iri="http://example.org/"
-        )
-        validation.validate(store, shapes=[path], engine="setbased")
-    finally:
-        InConstraintComponent.evaluate = original  # type: ignore[method-assign]
+    seen = _judged_values(tmp_path, InConstraintComponent, IN_SHAPES["iris"], DATA)
     # ex:a has Red, Blue, "Red", a blank node; ex:b Green; ex:d "Red"@en: 4 outside the list.
     assert seen == [4]
 
