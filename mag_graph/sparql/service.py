@@ -447,8 +447,7 @@ class SparqlService:
             with self._read_lock:
                 outcome = execute_remote(self.store, task, self.timeout)
         elif self.pool is not None:
-            if self.pool.pending:  # the snapshot of an acknowledged write: made now if not yet
-                self._renew_now()
+            self.settle_snapshot()  # the snapshot of an acknowledged write: made now if not yet
             outcome = self.pool.run(task, self.timeout)
         else:
             deadline = time.monotonic() + self.timeout
