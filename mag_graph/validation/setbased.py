@@ -57,6 +57,7 @@ from mag_graph.validation.focused import Focus, reused_shapes_graph
 from mag_graph.validation.setbased_core import accepted
 from mag_graph.validation.setbased_nested import handles, shape_based
 from mag_graph.validation.setbased_sparql import (
+    EXISTS_FLAG,
     closure_on_this,
     correlated,
     decorrelated,
@@ -609,7 +610,7 @@ class _Run:
 
         to_rdf = graph_abstraction.to_rdf
         solutions = self._solutions(query.text)
-        names = [v.value for v in solutions.variables if not v.value.startswith("mag_exists_")]
+        names = [v.value for v in solutions.variables if not v.value.startswith(EXISTS_FLAG)]
         per_focus: dict[Any, list[dict[str, Any]]] = defaultdict(list)
         for solution in solutions:
             row = {}

@@ -324,7 +324,7 @@ def correlated(query: str) -> bool:
 
 
 _VARIABLE = re.compile(r"[?$](\w+)")
-_FRESH = "mag_exists_"
+EXISTS_FLAG = "mag_exists_"  # the prefix of the flag variables decorrelated() adds
 _EXISTS_BEFORE = re.compile(r"(?i)(\bNOT\s+)?\bEXISTS\s*$")
 _FILTER_OR_BIND = re.compile(r"(?i)\b(FILTER|BIND)\b")
 _BIND = re.compile(r"(?i)\bBIND\s*\(")
@@ -454,7 +454,7 @@ def decorrelated(query: str) -> str:
         candidates = [g for g in groups or [] if g.kind == "exists" and g.start not in refused]
         candidates.sort(key=lambda g: -_depth(g))
         for exists in candidates:
-            rewritten = _decorrelate_one(text, masked, groups or [], top, exists, f"{_FRESH}{count}")
+            rewritten = _decorrelate_one(text, masked, groups or [], top, exists, f"{EXISTS_FLAG}{count}")
             if rewritten is not None:
                 text, count, refused = rewritten, count + 1, set()
                 break
@@ -484,4 +484,4 @@ def _grouping_edit(projection: str, modifiers: str, offset: int) -> tuple[int, s
     return None
 
 
-__all__ = ["SetQuery", "closure_on_this", "correlated", "decorrelated", "set_based", "targets_query", "term_text"]
+__all__ = ["EXISTS_FLAG", "SetQuery", "closure_on_this", "correlated", "decorrelated", "set_based", "targets_query", "term_text"]
