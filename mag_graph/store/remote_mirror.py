@@ -97,10 +97,7 @@ class _KeptCopy:
             name: OxGraphName = (
                 ox.DefaultGraph() if key == DEFAULT_KEY else ox.NamedNode(key)
             )
-            if isinstance(name, ox.DefaultGraph):
-                db.clear_graph(name)
-            else:
-                db.remove_graph(name)
+            _drop(db, name)
             self._load_into(db, name)
             if key in listed:
                 db.add_graph(name)
@@ -131,10 +128,7 @@ class _KeptCopy:
         if clear_all:
             db.clear()
         for graph in dropped:
-            if isinstance(graph, ox.DefaultGraph):
-                db.clear_graph(graph)
-            else:
-                db.remove_graph(graph)
+            _drop(db, graph)
         for q in removes:
             db.remove(q)
         for q in adds:
@@ -142,3 +136,11 @@ class _KeptCopy:
                 db.add_graph(q.graph_name)
             db.add(q)
         return True
+
+
+def _drop(db: ox.Store, graph: OxGraphName) -> None:
+    """Empty the default graph, or remove a named graph, of the kept copy."""
+    if isinstance(graph, ox.DefaultGraph):
+        db.clear_graph(graph)
+    else:
+        db.remove_graph(graph)
