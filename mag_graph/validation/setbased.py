@@ -337,15 +337,19 @@ class _Run:
         evaluation_path = [*path, shape]
         results: list[Any] = []
         focus_values: Any = None  # a dict, or a _FocusValues not read yet
+        counts: list[tuple[Any, int]] | None = None  # focus nodes outside sh:minCount/maxCount (_counts)
         for component in components:
             try:
                 c = component(shape) if self.focus is None else Focus.component(component, shape)
             except ConstraintLoadWarning:
                 continue
-            if component is MinCountConstraintComponent and shape.is_property_shape:
-                results += self._counted(c, targets, values, f"< {int(c.min_count)}", optional=True)
-            elif component is MaxCountConstraintComponent and shape.is_property_shape:
-                results += self._counted(c, targets, values, f"> {int(c.max_count)}", optional=False)
+            if component in (MinCountConstraintComponent, MaxCountConstraintComponent) and shape.is_property_shape:
+                if counts is None:
+                    counts = self._counts(shape, targets, values)
+                if component is MinCountConstraintComponent:
+                    results += [self._make(c, focus) for focus, n in counts if n < int(c.min_count)]
+                else:
+                    results += [self._make(c, focus) for focus, n in counts if n > int(c.max_count)]
             elif component is ClassConstraintComponent and all(isinstance(r, URIRef) for r in c.class_rules):
                 for rule in c.class_rules:
                     query = (f"SELECT DISTINCT ?this ?value WHERE {{ {targets} {values} FILTER NOT EXISTS "
@@ -509,13 +513,23 @@ class _Run:
             found.append((to_rdf(solution["this"]), to_rdf(value) if value is not None else None))
         return found
 
-    def _counted(self, c: Any, targets: str, values: str, comparison: str, optional: bool) -> list[Any]:
-        pattern = f"OPTIONAL {{ {values} }}" if optional else values
-        query = (f"SELECT ?this WHERE {{ {targets} {pattern} }} GROUP BY ?this "
-                 f"HAVING (COUNT(DISTINCT ?value) {comparison})")
+    def _counts(self, shape: Any, targets: str, values: str) -> list[tuple[Any, int]]:
+        """(focus node, number of distinct value nodes) of the focus nodes of a property
+        shape whose number is outside its ``sh:minCount``/``sh:maxCount`` (both at once):
+        one GROUP BY query, instead of one per component, each reading the targets and
+        the values again (R27-process-moment at 1M triples: four queries of 0.7 s CPU)."""
         from pyshacl import graph_abstraction
+        from rdflib.namespace import SH
 
-        return [self._make(c, graph_abstraction.to_rdf(s["this"])) for s in self._solutions(query)]
+        bounds = []
+        for parameter, comparison in ((SH.minCount, "<"), (SH.maxCount, ">")):
+            for value in shape.objects(parameter):
+                bounds.append(f"COUNT(DISTINCT ?value) {comparison} {int(value)}")
+        if not bounds:
+            return []
+        query = (f"SELECT ?this (COUNT(DISTINCT ?value) AS ?count) WHERE {{ {targets} OPTIONAL {{ {values} }} }} "
+                 f"GROUP BY ?this HAVING ({' || '.join(bounds)})")
+        return [(graph_abstraction.to_rdf(s["this"]), int(s["count"].value)) for s in self._solutions(query)]
 
     def _focus_values(self, shape: Any, targets: str, values: str, condition: str = "") -> dict[Any, set[Any]]:
         """Every focus node with its value nodes (empty when it has none), in one query;
