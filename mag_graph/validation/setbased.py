@@ -39,6 +39,7 @@ found (docs/shapes-contract.md, "The set-based engine").
 from __future__ import annotations
 
 import contextvars
+import copy
 import os
 import threading
 from collections import defaultdict
@@ -124,10 +125,10 @@ class _Failed:
 def _focus_of(result: Any) -> Any:
     """The focus node of a result: a :class:`_Failed`, or a result pySHACL made (its
     text, node and triples)."""
-    from rdflib.namespace import SH
-
     if isinstance(result, _Failed):
         return result.focus
+    from rdflib.namespace import SH
+
     _, node, triples = result
     focus = next(o for s, p, o in triples if s == node and p == SH.focusNode)
     return focus[1] if isinstance(focus, tuple) else focus  # pySHACL writes (data graph, term)
@@ -194,9 +195,11 @@ class _Run:
             self.focus_set = {URIRef(str(n)) for n in focus_nodes if isinstance(n, URIRef)}
             self.focus_table = "VALUES ?this { " + " ".join(f"<{i}>" for i in sorted(self.focus_set)) + " }"
             # which shapes target which of them, read per node (a shape targeting none is skipped),
-            # and pySHACL's shapes graph and components kept across incremental runs (.focused)
+            # and pySHACL's components kept across incremental runs (.focused)
             self.focus = Focus(store, self.focus_set)
-            self.validator.shacl_graph = reused_shapes_graph(shapes, self.validator.shacl_graph)
+        # pySHACL's shapes graph kept across runs (.focused), and with it the SPARQL constraints
+        # (each collects its prefixes when made: a fifth of a full validation's time at 100k)
+        self.validator.shacl_graph = reused_shapes_graph(shapes, self.validator.shacl_graph)
         self.executor = self.validator.make_executor()
         self.use_shapes = [URIRef(str(s)) for s in use_shapes] if use_shapes else None
         self.fallbacks: list[str] = []  # shapes pySHACL evaluated as a whole (for the docs and tests)
@@ -204,6 +207,9 @@ class _Run:
         self.timed_out = False
         self.local = threading.local()  # .checking: only conformance is checked (see _nonconforming)
         self.tables: dict[str, str] = {}  # focus nodes as VALUES tables (see _table_of)
+        # focus nodes with their value nodes, read once per (targets, value pattern, condition)
+        # (sibling property shapes on one path read the same: R24's three qualified shapes)
+        self.focus_values_read: dict[tuple[bool, str, str, str], dict[Any, set[Any]]] = {}
 
     def shapes(self) -> list[Any]:
         sg = self.validator.shacl_graph
@@ -340,7 +346,8 @@ class _Run:
         counts: list[tuple[Any, int]] | None = None  # focus nodes outside sh:minCount/maxCount (_counts)
         for component in components:
             try:
-                c = component(shape) if self.focus is None else Focus.component(component, shape)
+                kept = self.focus is not None or component is SPARQLBasedConstraint
+                c = Focus.component(component, shape) if kept else component(shape)
             except ConstraintLoadWarning:
                 continue
             if component in (MinCountConstraintComponent, MaxCountConstraintComponent) and shape.is_property_shape:
@@ -537,6 +544,10 @@ class _Run:
         with their focus nodes."""
         from pyshacl import graph_abstraction
 
+        key = (shape.is_property_shape, targets, values, condition)
+        cached = self.focus_values_read.get(key)
+        if cached is not None:
+            return cached
         to_rdf = graph_abstraction.to_rdf
         focus_values: dict[Any, set[Any]] = defaultdict(set)
         if not shape.is_property_shape:
@@ -545,7 +556,8 @@ class _Run:
             for solution in self._solutions(query):
                 focus = to_rdf(solution["this"])
                 focus_values[focus].add(focus)
-            return dict(focus_values)
+            self.focus_values_read[key] = dict(focus_values)
+            return self.focus_values_read[key]
         if condition:
             query = f"SELECT DISTINCT ?this ?value WHERE {{ {targets} {values} {condition} }}"
         else:
@@ -557,7 +569,8 @@ class _Run:
                 focus_values.setdefault(focus, set())
             else:
                 focus_values[focus].add(to_rdf(value))
-        return dict(focus_values)
+        self.focus_values_read[key] = dict(focus_values)
+        return self.focus_values_read[key]
 
     def _sparql(self, shape: Any, c: Any, targets: str, focus_values: Any, path: list[Any]) -> list[Any]:
         """A shape's SPARQL constraints, each run once for all focus nodes; a query that
@@ -595,12 +608,9 @@ class _Run:
                 rows = self._rows(rewritten)
             results += self._sparql_results(shape, c, helper, rows)
         if pending:
-            original = c.sparql_constraints
-            c.sparql_constraints = pending
-            try:
-                _, found = c.evaluate(self.executor, self.data, _read(focus_values), path)
-            finally:
-                c.sparql_constraints = original
+            only = copy.copy(c)  # c may be kept across runs and threads (Focus.component): not changed
+            only.sparql_constraints = pending
+            _, found = only.evaluate(self.executor, self.data, _read(focus_values), path)
             results += found
         return results
 

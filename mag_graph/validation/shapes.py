@@ -110,16 +110,16 @@ def _rules_in(shapes: Graph) -> dict[str, RuleInfo]:
                 sourceLabel=sources.get(source, {}) if source is not None else {},
             )
         info.shapes.append(str(shape))
+    held = {o for s in shapes.subjects(MAG.rule, None)
+            for p in (SH.property, SH.node, SH.sparql) for o in shapes.objects(s, p)}
     for info in rules.values():
-        info.name = _rule_name(shapes, info.shapes) or info.name
+        info.name = _rule_name(shapes, info.shapes, held) or info.name
     return rules
 
 
-def _rule_name(shapes: Graph, shape_iris: list[str]) -> dict[str, str]:
+def _rule_name(shapes: Graph, shape_iris: list[str], held: set[Node]) -> dict[str, str]:
     """A rule's name as a whole, by language: the names of its top shapes (those no other
-    shape of a rule holds), joined; never the name of one part for the whole rule."""
-    held = {o for s in shapes.subjects(MAG.rule, None)
-            for p in (SH.property, SH.node, SH.sparql) for o in shapes.objects(s, p)}
+    shape of a rule holds, ``held``), joined; never the name of one part for the whole rule."""
     tops = [URIRef(s) for s in sorted(shape_iris) if URIRef(s) not in held] or [URIRef(s) for s in sorted(shape_iris)]
     names: dict[str, list[str]] = {}
     for shape in tops:
