@@ -148,7 +148,9 @@ def run_setbased(
     :class:`ValidationTimeoutError` raised once it has passed. With ``focus_nodes``, each
     shape's focus nodes are only those of its targets among them (IRIs only, as
     pySHACL's ``focus_nodes`` option: other nodes are ignored); shapes evaluated by
-    pySHACL as a whole then get the same restriction."""
+    pySHACL as a whole then get the same restriction. pySHACL's reading of ``shapes`` is
+    kept for later runs with the same graph (:func:`~.focused.reused_shapes_graph`), so
+    ``shapes`` must not change after its first run (the prepared shapes never do)."""
     from pyshacl.errors import ReportableRuntimeError, ValidationFailure
 
     try:
