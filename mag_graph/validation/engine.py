@@ -161,7 +161,8 @@ def _validate(
         else:
             report_graph = _validate_focus(store, nodes, reference_date, rules)
     elif engine == "setbased":
-        report_graph = run_setbased(store, shapes_graph, use_shapes, deadline)
+        # the prepared shipped shapes are cached per date: pySHACL's reading of them is kept too
+        report_graph = run_setbased(store, shapes_graph, use_shapes, deadline, keep=shapes is None)
     else:
         options: dict[str, Any] = {"shacl_graph": shapes_graph, "inplace": True, "allow_warnings": False}
         if use_shapes is not None:

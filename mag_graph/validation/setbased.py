@@ -140,6 +140,7 @@ def run_setbased(
     use_shapes: Sequence[URIRef] | None = None,
     deadline: Deadline | None = None,
     focus_nodes: Iterable[Node] | None = None,
+    keep: bool = False,
 ) -> Graph:
     """The validation report graph of ``store`` against ``shapes`` (only ``use_shapes``
     when given), found set-based; the same graph pySHACL would give, up to blank node
@@ -148,13 +149,15 @@ def run_setbased(
     :class:`ValidationTimeoutError` raised once it has passed. With ``focus_nodes``, each
     shape's focus nodes are only those of its targets among them (IRIs only, as
     pySHACL's ``focus_nodes`` option: other nodes are ignored); shapes evaluated by
-    pySHACL as a whole then get the same restriction. pySHACL's reading of ``shapes`` is
-    kept for later runs with the same graph (:func:`~.focused.reused_shapes_graph`), so
-    ``shapes`` must not change after its first run (the prepared shapes never do)."""
+    pySHACL as a whole then get the same restriction. With ``focus_nodes`` or ``keep``,
+    pySHACL's reading of ``shapes`` is kept for later runs with the same graph
+    (:func:`~.focused.reused_shapes_graph`, for as long as the process runs: only for the
+    prepared shipped shapes, which are cached anyway), so ``shapes`` must not change after
+    its first run."""
     from pyshacl.errors import ReportableRuntimeError, ValidationFailure
 
     try:
-        return _Run(store, shapes, use_shapes, deadline, focus_nodes).report()
+        return _Run(store, shapes, use_shapes, deadline, focus_nodes, keep).report()
     except ValidationFailure as error:
         raise ValidationInputError(f"pySHACL weigert de shapes / pySHACL refuses the shapes: {error.message}") from error
     except ReportableRuntimeError as error:
@@ -174,6 +177,7 @@ class _Run:
         use_shapes: Sequence[URIRef] | None,
         deadline: Deadline | None = None,
         focus_nodes: Iterable[Node] | None = None,
+        keep: bool = False,
     ) -> None:
         from pyshacl.graph_abstraction import DataGraph
         from pyshacl.monkey import rdflib_bool_patch, rdflib_bool_unpatch
@@ -201,7 +205,9 @@ class _Run:
             self.focus = Focus(store, self.focus_set)
         # pySHACL's shapes graph kept across runs (.focused), and with it the SPARQL constraints
         # (each collects its prefixes when made: a fifth of a full validation's time at 100k)
-        self.validator.shacl_graph = reused_shapes_graph(shapes, self.validator.shacl_graph)
+        self.kept = keep or focus_nodes is not None
+        if self.kept:
+            self.validator.shacl_graph = reused_shapes_graph(shapes, self.validator.shacl_graph)
         self.executor = self.validator.make_executor()
         self.use_shapes = [URIRef(str(s)) for s in use_shapes] if use_shapes else None
         self.fallbacks: list[str] = []  # shapes pySHACL evaluated as a whole (for the docs and tests)
@@ -348,7 +354,7 @@ class _Run:
         counts: list[tuple[Any, int]] | None = None  # focus nodes outside sh:minCount/maxCount (_counts)
         for component in components:
             try:
-                kept = self.focus is not None or component is SPARQLBasedConstraint
+                kept = self.focus is not None or self.kept and component is SPARQLBasedConstraint
                 c = Focus.component(component, shape) if kept else component(shape)
             except ConstraintLoadWarning:
                 continue
