@@ -88,6 +88,8 @@ SMALL_LOAD_BYTES = 8 * 1024 * 1024
 BULK_CHUNK = 100_000
 # N-Triples/N-Quads are bulk-loaded in blocks of whole lines of about this size.
 LINE_BLOCK_BYTES = 32 * 1024 * 1024
+# Whether an on-disk store is compacted (``Store.optimize``) after a bulk write (see _Loading._write_all).
+OPTIMIZE_AFTER_BULK_WRITE = True
 
 
 class _LoadDriver:
@@ -379,6 +381,13 @@ class _Loading(_LoadDriver):
         finally:
             if owned_backup and backup_dir is not None:
                 shutil.rmtree(backup_dir, ignore_errors=True)
+        if not self.in_memory and OPTIMIZE_AFTER_BULK_WRITE:
+            # Every bulk_load block or bulk_extend chunk adds its own SST files over the whole
+            # key range, so each read would merge them all: compacted once, every later read is
+            # cheaper (1M quads in nine blocks: optimize 6.4 s CPU; full validation in place
+            # 84 -> 69 s CPU, see docs/shapes-contract.md "The set-based engine"). Only data
+            # already written is rearranged, so a failure here loses nothing.
+            self._db.optimize()
         return LoadResult(len(self._db) - before, _sorted_graphs(graphs))
 
     def _write_source(
