@@ -2,6 +2,12 @@
 
 Each engine runs in a subprocess of its own, so its peak memory (ru_maxrss) is its own.
 Run through ``python -m benchmarks store``.
+
+    python -m benchmarks.store validation FILE.nq
+
+loads the file with ``mag-graph load``'s code into an on-disk store (optimised after the
+bulk write, and once without), and into an in-memory one, and times q01 and a full
+validation on each (CPU and wall; results compared exactly), each in its own process.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 QUERY_REPEATS = 20
 
@@ -91,6 +98,83 @@ def run_engine(engine: str, data: Path, workdir: Path) -> dict[str, float]:
     }
 
 
+STORE_KINDS = ("memory", "disk", "disk-unoptimised")
+
+
+def _cpu() -> float:
+    """CPU seconds of this process so far, every thread (pyoxigraph's queries and compactions too)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_validation(kind: str, data: Path, workdir: Path) -> dict[str, Any]:
+    """Load ``data`` (after the ontology) into a mag-graph store of ``kind`` (in memory,
+    on disk optimised after loading, on disk as loaded) and time q01 and a full validation."""
+    from rdflib import URIRef
+    from rdflib.namespace import SH
+
+    from benchmarks.validation import REFERENCE_DATE
+    from mag_graph.namespaces import Graphs
+    from mag_graph.resources import resource_files
+    from mag_graph.store import Store, loading
+    from mag_graph.validation import validate
+    from mag_graph.validation.report import _path_text
+
+    loading.OPTIMIZE_AFTER_BULK_WRITE = kind != "disk-unoptimised"
+    store = Store.open(None if kind == "memory" else workdir / "mag")
+    store.load(list(resource_files("ontology", "*.ttl")), graph=Graphs.ONTOLOGY)
+    started, cpu = time.perf_counter(), _cpu()
+    store.load(data)
+    figures: dict[str, Any] = {"load_s": time.perf_counter() - started, "load_cpu_s": _cpu() - cpu}
+    municipality = URIRef(MUNICIPALITY)
+    store.query(ROLE_MATRIX, bindings={"municipality": municipality})
+    timings = []
+    for _ in range(QUERY_REPEATS):
+        t0 = time.perf_counter()
+        store.query(ROLE_MATRIX, bindings={"municipality": municipality})
+        timings.append(time.perf_counter() - t0)
+    figures["q01_ms"] = statistics.median(timings) * 1000
+    started, cpu = time.perf_counter(), _cpu()
+    report = validate(store, date=REFERENCE_DATE)
+    figures.update(validate_s=time.perf_counter() - started, validate_cpu_s=_cpu() - cpu, peak_mb=_peak_mb())
+    graph = report.report_graph
+    figures["results"] = sorted(
+        [
+            graph.value(r, SH.focusNode).n3(),
+            _path_text(graph, graph.value(r, SH.resultPath)),
+            str(graph.value(r, SH.value)),
+            str(graph.value(r, SH.sourceShape)),
+            str(graph.value(r, SH.sourceConstraintComponent)),
+        ]
+        for r in graph.objects(None, SH.result)
+    )
+    store.close()
+    return figures
+
+
+def report_validation(data: Path) -> dict[str, dict[str, Any]]:
+    """Full validation and q01 on each kind of store, each in its own process, one after the other."""
+    results = {}
+    for kind in STORE_KINDS:
+        with tempfile.TemporaryDirectory(dir=Path(__file__).resolve().parent / "out") as workdir:
+            out = subprocess.run(
+                [sys.executable, "-m", "benchmarks.store", "validation-of", kind, str(data), workdir],
+                check=True, capture_output=True, text=True,
+            )
+            results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
+    memory = results["memory"]
+    print(f"\nFull validation by store ({data.name}; CPU: every thread of the process)")
+    print(f"{'store':<17} {'load s':>7} {'CPU':>6} {'q01 ms':>7} {'validate s':>10} {'CPU s':>7} "
+          f"{'CPU x mem':>9} {'peak MB':>8} {'results':>7}")
+    for kind, r in results.items():
+        print(f"{kind:<17} {r['load_s']:7.1f} {r['load_cpu_s']:6.1f} {r['q01_ms']:7.2f} {r['validate_s']:10.1f} "
+              f"{r['validate_cpu_s']:7.1f} {r['validate_cpu_s'] / memory['validate_cpu_s']:9.2f} "
+              f"{r['peak_mb']:8.0f} {len(r['results']):7d}")
+    same = all(r["results"] == memory["results"] for r in results.values())
+    print(f"same results on every store: {'yes' if same else 'NO'}")
+    return results
+
+
 def measure(data: Path) -> dict[str, dict[str, float]]:
     """Every engine on the same file, each in its own subprocess."""
     results = {}
@@ -118,5 +202,10 @@ def report(data: Path, quads: int) -> dict[str, dict[str, float]]:
 
 
 if __name__ == "__main__":
-    engine_name, data_file, work = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-    print(json.dumps(run_engine(engine_name, data_file, work)))
+    if sys.argv[1] == "validation":
+        report_validation(Path(sys.argv[2]))
+    elif sys.argv[1] == "validation-of":
+        print(json.dumps(run_validation(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))))
+    else:
+        engine_name, data_file, work = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+        print(json.dumps(run_engine(engine_name, data_file, work)))
