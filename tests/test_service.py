@@ -1213,3 +1213,34 @@ def test_serve_refuses_a_wildcard_editing_origin() -> None:
     result = CliRunner().invoke(main, ["serve", "--store", ":memory:", "--port", "0", "--cors-edit-origin", "*"])
     assert result.exit_code == 2, result.output
     assert "list each origin" in result.output and "Traceback" not in result.output
+
+
+def test_writes_in_quick_succession_share_one_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The background snapshot waits until the writes pause (SNAPSHOT_QUIET_SECONDS without
+    one): writes back to back leave it pending and then share one flush and checkpoint,
+    made after the last of them; a query reads every write all the same."""
+    from mag_graph.sparql import service as module
+
+    monkeypatch.setattr(module, "SNAPSHOT_QUIET_SECONDS", 1.5)  # wide enough for a loaded machine
+    monkeypatch.setattr(module, "SNAPSHOT_DELAY_MAX_SECONDS", 20.0)
+    with initialised_store(tmp_path / "store") as store:
+        service = SparqlService(store, timeout=20, workers=1)
+        try:
+            assert service.pool is not None
+            made = service._snapshot_number
+            for i in range(4):
+                service.update(f"INSERT DATA {{ <http://example.org/t/q{i}> <http://example.org/p> {i} }}")
+            assert service.pool.pending  # the thread waits for the pause
+            until = time.monotonic() + 30
+            while service.pool.pending and time.monotonic() < until:
+                time.sleep(0.05)
+            assert not service.pool.pending
+            assert service._snapshot_number == made + 1  # one snapshot for the four writes
+            answer = service.query("SELECT (COUNT(*) AS ?n) WHERE { ?s <http://example.org/p> ?o }",
+                                   results_format=format_by_name("csv"))
+            assert answer.data.decode().split()[-1] == "4"
+        finally:
+            began = time.monotonic()
+            service.update("INSERT DATA { <http://example.org/t/last> <http://example.org/p> 9 }")
+            service.close()  # does not sit out the quiet wait
+            assert time.monotonic() - began < 10

@@ -473,11 +473,12 @@ class Content:
         dry_run: bool = False,
         working_copy: bool = False,
         transition: str | None = None,
+        known: Resource | None = None,  # the resource as read by a caller that holds the write lock since
     ) -> WriteResult:
         def settle(triples: list[Triple]) -> list[Draft]:
             _require_agent(agent)
             subject = _iri(iri)
-            current = self.resource(subject)
+            current = known if known is not None and known.iri == subject else self.resource(subject)
             wanted = content_type(ctype) if isinstance(ctype, str) else ctype
             if not current.exists and not allow_create:
                 workflow.check_role(role)
@@ -540,6 +541,9 @@ class Content:
                 raise InvalidDocumentError("de patch laat geen document over", "the patch leaves no document")
             merged["id"] = str(current.iri)
             merged["@context"] = document["@context"]
+            if not working_copy.diverts(role, current.state):  # the write lock is held: it goes on from ``current``
+                return self._replace_with(current.iri, lambda: parse_rdf(merged, "jsonld"), agent=agent, role=role, if_match=matched,
+                                          ctype=ctype, lang=lang, action="update", dry_run=dry_run, known=current)
             return self.replace(current.iri, merged, agent=agent, role=role, if_match=matched, ctype=ctype, lang=lang,
                                 dry_run=dry_run)
 
@@ -654,9 +658,8 @@ class Content:
                     f"na revisie {rev_id} bestond <{subject}> niet; verwijder de resource in plaats daarvan",
                     f"<{subject}> did not exist after revision {rev_id}; delete it instead",
                 )
-            return self._replace_with(subject, lambda: triples, agent=agent, role=role, if_match=if_match, ctype=None,
-                                      lang=lang, action="revert", revert_of=rev_id, allow_create=True,
-                                      require_match=False)
+            return self._replace_with(subject, lambda: triples, agent=agent, role=role, if_match=if_match, ctype=None, lang=lang,
+                                      action="revert", revert_of=rev_id, allow_create=True, require_match=False, known=current)
 
     def as_of(self, iri: URIRef | str, rev_id: str, *, role: str | None = None) -> Resource:
         """The resource as it was right after revision ``rev_id`` (editors and up)."""

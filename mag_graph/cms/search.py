@@ -133,6 +133,10 @@ class SearchIndex:
         self._conn.execute("PRAGMA foreign_keys = ON")
         if self.path is not None:
             self._conn.execute("PRAGMA journal_mode = WAL")
+            # No fsync per commit (each write's re-index is one): in WAL mode that keeps the
+            # file consistent, and a power cut can only lose the last commits, after which
+            # the index's revision is behind the store's and ensure() rebuilds it on start.
+            self._conn.execute("PRAGMA synchronous = NORMAL")
             for extra in ("-wal", "-shm"):  # SQLite gives them the database's mode; made sure
                 _private(self.path.with_name(self.path.name + extra), create=False)
         self._conn.executescript(_SCHEMA)

@@ -31,7 +31,10 @@ Snapshots for the query processes
     that comes before it makes it itself, the same way (read your writes: an answer
     never predates a write acknowledged before the query was asked), and a command beside
     the server waits while the mark is there (:func:`mag_graph.sparql.views.open_view`).
-    Several writes in quick succession share one snapshot.
+    The thread starts once the writes pause (:data:`SNAPSHOT_QUIET_SECONDS` without one, at
+    most :data:`SNAPSHOT_DELAY_MAX_SECONDS` after the first): writes in quick succession
+    (an editor saving form after form, an import script) share one flush and checkpoint,
+    and none competes with or waits for the one before's.
 """
 
 from __future__ import annotations
@@ -100,6 +103,12 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 30.0
 # How stale a process's caches of a store other processes write may be, at most (seconds).
 GENERATION_CHECK_SECONDS = 1.0
+# The background snapshot waits until no write came for SNAPSHOT_QUIET_SECONDS (at most
+# SNAPSHOT_DELAY_MAX_SECONDS after the write that asked for it): saves back to back share one
+# flush and checkpoint, and none waits for the one before's. A query needs no waiting: it
+# makes the pending snapshot itself (settle_snapshot).
+SNAPSHOT_QUIET_SECONDS = 0.2
+SNAPSHOT_DELAY_MAX_SECONDS = 1.0
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 _FORMATS_NS = "http://www.w3.org/ns/formats/"
@@ -190,6 +199,7 @@ class SparqlService:
         self._renew_state = threading.Lock()
         self._snapshot_mutex = threading.Lock()
         self._renewer: threading.Thread | None = None
+        self._closing = threading.Event()  # set by close(): the background thread waits no longer
         # A remote store runs queries on its own server (mag_graph.sparql.remote): no
         # worker processes, no snapshots.
         self.remote = not isinstance(store, Store)
@@ -266,12 +276,17 @@ class SparqlService:
     def _renew(self) -> None:
         """The background thread: makes snapshots until none is pending."""
         tries = 0
+        waited = False
         while True:
             with self._renew_state:
                 pool = self.pool
                 if pool is None or not pool.pending or self.store.closed:
                     self._renewer = None
                     return
+            if not waited:  # until the writes pause (checked again at the top: a query may make it meanwhile)
+                waited = True
+                self._quiet()
+                continue
             # The memtables are flushed first, without the lock: flushing is most of the
             # time a snapshot takes (disk I/O, ~80 ms at 1M triples however little was
             # written), and the checkpoint flushes again whatever is not flushed yet. So
@@ -284,12 +299,24 @@ class SparqlService:
                 self.store.oxigraph.flush()
             try:
                 if self._renew_now(flushed_at):
-                    tries = 0
+                    tries, waited = 0, False
             except Exception:  # a thread must not die silently: queries would wait
                 log.exception("snapshot voor de query-processen mislukt / query snapshot failed")
                 pool = self.pool
                 if pool is not None:
                     pool.refresh(self.cache.generation, None)
+
+    def _quiet(self) -> None:
+        """Wait until no write came for :data:`SNAPSHOT_QUIET_SECONDS`, at most
+        :data:`SNAPSHOT_DELAY_MAX_SECONDS`; sooner when the snapshot is no longer pending
+        (a query made it) or the store is closed."""
+        until = time.monotonic() + SNAPSHOT_DELAY_MAX_SECONDS
+        seen = self.cache.generation
+        while time.monotonic() < until and not self._closing.wait(SNAPSHOT_QUIET_SECONDS):
+            pool = self.pool
+            if pool is None or not pool.pending or self.store.closed or self.cache.generation == seen:
+                return
+            seen = self.cache.generation
 
     def _renew_now(self, flushed_at: int | None = None) -> bool:
         """Make the pending snapshot, unless it is there already: by the background
@@ -355,6 +382,7 @@ class SparqlService:
         return str(target)
 
     def close(self) -> None:
+        self._closing.set()
         with self._renew_state:
             renewer = self._renewer
         if renewer is not None:

@@ -48,13 +48,22 @@ class Focus:
                              and not isinstance(n, ox.BlankNode)})
         self._closure: dict[ox.NamedNode, set[str]] = {}
         self.classes: dict[str, frozenset[str]] = {}
-        self.subject_of: dict[str, frozenset[str]] = {}
-        self.object_of: dict[str, frozenset[str]] = {}
         for iri in self.nodes:
-            node = ox.NamedNode(iri)
-            self.classes[iri] = frozenset(_classes_of(store, node, self._closure))
-            self.subject_of[iri] = frozenset(q.predicate.value for q in store.quads_for_pattern(node, None, None, None))
-            self.object_of[iri] = frozenset(q.predicate.value for q in store.quads_for_pattern(None, None, node, None))
+            self.classes[iri] = frozenset(_classes_of(store, ox.NamedNode(iri), self._closure))
+        # Whether a node is the subject (True) or object (False) of a predicate, looked up
+        # per target predicate when a shape asks, not by reading every statement about the
+        # node: a resource edited often is the object of each of its history records.
+        self._linked: dict[tuple[str, str, bool], bool] = {}
+
+    def linked(self, iri: str, predicate: str, as_subject: bool) -> bool:
+        """Whether ``iri`` is the subject (else the object) of a ``predicate`` statement."""
+        key = (iri, predicate, as_subject)
+        found = self._linked.get(key)
+        if found is None:
+            node, pred = ox.NamedNode(iri), ox.NamedNode(predicate)
+            pattern = (node, pred, None) if as_subject else (None, pred, node)
+            found = self._linked[key] = next(iter(self.store.quads_for_pattern(*pattern, None)), None) is not None
+        return found
 
     def targeted(self, shape: Any) -> list[str] | None:
         """The focus nodes (IRIs) that ``shape`` (a top-level pySHACL shape) targets; None
@@ -67,8 +76,8 @@ class Focus:
             iri for iri in self.nodes
             if iri in nodes
             or classes & self.classes[iri]
-            or subjects_of & self.subject_of[iri]
-            or objects_of & self.object_of[iri]
+            or any(self.linked(iri, p, True) for p in subjects_of)
+            or any(self.linked(iri, p, False) for p in objects_of)
         ]
 
     @staticmethod

@@ -125,6 +125,11 @@ class _Walk:
         self.targets = targets
         self.closure: dict[ox.NamedNode, set[str]] = {}
         self.class_cache: dict[Any, set[str]] = {}
+        # What the walk read, kept for the rest of it (the store does not change during a
+        # walk): shapes read the same statements (R19-R22 walk the same consultations,
+        # R02-R04 the same decisions), so each lookup is made once per walk, not per shape.
+        self._neighbours: dict[tuple[Any, str, bool], tuple[_Term, ...]] = {}
+        self._exists: dict[tuple[Any, Any, Any], bool] = {}
 
     # -- reading the store
     def classes(self, node: _Term) -> set[str]:
@@ -143,12 +148,31 @@ class _Walk:
         """Nodes one step away along ``steps`` (read backwards when not ``forward``)."""
         found: set[_Term] = set()
         for predicate, direction in steps:
+            found.update(self.neighbours(node, predicate, direction == forward))
+        return found
+
+    def neighbours(self, node: _Term, predicate: str, as_subject: bool) -> tuple[_Term, ...]:
+        """The objects of ``node``'s ``predicate`` statements (``as_subject``), else the
+        subjects of those it is the object of; read once per walk."""
+        key = (node, predicate, as_subject)
+        found = self._neighbours.get(key)
+        if found is None:
             pred = None if predicate == _ANY else ox.NamedNode(predicate)
-            if direction == forward:
-                if isinstance(node, (ox.NamedNode, ox.BlankNode)):
-                    found.update(q.object for q in self.store.quads_for_pattern(node, pred, None, None))
+            if as_subject:
+                found = (tuple(q.object for q in self.store.quads_for_pattern(node, pred, None, None))
+                         if isinstance(node, (ox.NamedNode, ox.BlankNode)) else ())
             else:
-                found.update(q.subject for q in self.store.quads_for_pattern(None, pred, node, None))  # type: ignore[misc]
+                found = tuple(q.subject for q in self.store.quads_for_pattern(None, pred, node, None))
+            self._neighbours[key] = found
+        return found
+
+    def exists(self, s: Any, p: Any, o: Any) -> bool:
+        """Whether the store holds a statement matching the pattern (``None``: any); read
+        once per walk, and never more than the first match."""
+        key = (s, p, o)
+        found = self._exists.get(key)
+        if found is None:
+            found = self._exists[key] = next(iter(self.store.quads_for_pattern(s, p, o, None)), None) is not None
         return found
 
     def reach(self, node: _Term, steps: frozenset[tuple[str, bool]], forward: bool) -> set[_Term]:
@@ -167,13 +191,13 @@ class _Walk:
             pred = None if predicate == _ANY else ox.NamedNode(predicate)
             for constant in constants:
                 s, o = (node, constant) if direction == forward else (constant, node)
-                if isinstance(s, (ox.NamedNode, ox.BlankNode)) and next(iter(self.store.quads_for_pattern(s, pred, o, None)), None):
+                if isinstance(s, (ox.NamedNode, ox.BlankNode)) and self.exists(s, pred, o):
                     return True
         return False
 
     def present(self, triple: _Triple) -> bool:
         s, p, o = triple
-        return isinstance(s, (ox.NamedNode, ox.BlankNode)) and next(iter(self.store.quads_for_pattern(s, p, o, None)), None) is not None
+        return isinstance(s, (ox.NamedNode, ox.BlankNode)) and self.exists(s, p, o)
 
     # -- the walk
     def viable(self, reads: _ShapeReads, node: _Term, at: str, chain: tuple[int, ...]) -> bool:
@@ -205,8 +229,8 @@ class _Walk:
 
     def _linked(self, node: ox.NamedNode, predicate: str, as_subject: bool) -> bool:
         """Whether ``node`` is the subject (else the object) of a ``predicate`` statement."""
-        pattern = (node, ox.NamedNode(predicate), None) if as_subject else (None, ox.NamedNode(predicate), node)
-        return next(iter(self.store.quads_for_pattern(*pattern, None)), None) is not None
+        pred = ox.NamedNode(predicate)
+        return self.exists(node, pred, None) if as_subject else self.exists(None, pred, node)
 
     def all_targets(self, shape: URIRef) -> set[ox.NamedNode]:
         t = self.targets[shape]

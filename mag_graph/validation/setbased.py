@@ -296,16 +296,17 @@ class _Run:
     # ------------------------------------------------------------------ shapes
 
     def _top_level(self, shape: Any) -> list[Any]:
+        # Incremental: which given focus nodes the shape targets, from its declarations as
+        # read once per shapes graph (.focused), before pySHACL reads them from rdflib again.
+        targeted = self.focus.targeted(shape) if self.focus is not None else None
+        if targeted == []:
+            return []
         nodes, classes, implicit, objects_of, subjects_of = (list(t) for t in shape.target())
         if not (nodes or classes or implicit or objects_of or subjects_of):
             return []
         table = self.focus_table
-        if self.focus is not None:
-            targeted = self.focus.targeted(shape)
-            if targeted is not None:
-                if not targeted:
-                    return []
-                table = "VALUES ?this { " + " ".join(f"<{i}>" for i in targeted) + " }"
+        if targeted is not None:
+            table = "VALUES ?this { " + " ".join(f"<{i}>" for i in targeted) + " }"
         targets = targets_query(nodes, [*classes, *implicit], subjects_of, objects_of, table)
         if targets is None:
             raise _Fallback
