@@ -30,6 +30,7 @@ DATA_GRAPHS = (
 )
 MAG = "https://data.mag-graph.nl/def/mag#"
 MAGB = "https://data.mag-graph.nl/def/mag/begrip/"
+ORG = "http://www.w3.org/ns/org#"
 # Predicates the shapes look at, so random additions often matter.
 PREDICATES = [
     MAG + p for p in (
@@ -215,3 +216,25 @@ def test_a_new_responsibility_of_the_college_does_not_revalidate_the_college() -
     added[2] = ox.Quad(new, ox.NamedNode(MAG + "taskKind"), ox.NamedNode(MAGB + "TaakFinancieelVerantwoorden"), graph)
     added[3] = ox.Quad(new, ox.NamedNode(MAG + "assignedTo"), ox.NamedNode(MAGB + "Penvoerder"), graph)
     assert municipalities[0].value in _check([], added)
+
+
+def test_a_literal_holder_is_a_focus_node_of_the_shape_that_targets_the_objects_of_holder() -> None:
+    """R23 targets the objects of mag:holder (sh:targetObjectsOf), so a literal put where a
+    MAG partner's holder belongs is a focus node of its own: the impact analysis finds it
+    (only IRIs were found before) and incremental validation, on both engines, reports what
+    full validation reports for it."""
+    _, data, _ = _example()
+    partners = {q.subject for q in data if q.predicate.value == ORG + "role" and q.object.value == MAGB + "MagPartner"}
+    holder = next(q for q in data if q.predicate.value == MAG + "holder" and q.subject in partners)
+    literal = ox.Literal("2019-06-30", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))
+    added = ox.Quad(holder.subject, holder.predicate, literal, holder.graph_name)
+    assert "2019-06-30" in _check([], [added])
+    assert "2019-06-30" in _check([added], [])  # removed again: its result goes with it
+    store = ox.Store()
+    store.extend(_example()[0])
+    store.add(added)
+    focus = impact.affected_by(store, [(added.subject, added.predicate, added.object)], date=DATE)
+    full = {_key(r) for r in validation.validate(store, date=DATE).results if r.focusNode == "2019-06-30"}
+    assert full and {r[0] for r in full} == {"R23"}
+    by_pyshacl = {_key(r) for r in validation.validate(store, date=DATE, focus_nodes=focus, engine="pyshacl").results}
+    assert {k for k in by_pyshacl if k[2] == "2019-06-30"} == full

@@ -35,6 +35,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from mag_graph.namespaces import RDF, RDFS, SH
+from mag_graph.store import from_rdflib_term
 from mag_graph.validation import pyshacl_patches  # noqa: F401  (patches pySHACL on import)
 from mag_graph.validation.data import (
     INFERENCE_MODES,
@@ -155,7 +156,7 @@ def _validate(
         shapes_graph, use_shapes = prepared_shapes(reference_date, rules)
         catalogue = _rules_cached()
     if focus_nodes is not None:
-        nodes = {URIRef(str(n)) for n in focus_nodes if not isinstance(n, (BNode, Literal))}
+        nodes = {n if isinstance(n, Literal) else URIRef(str(n)) for n in focus_nodes if not isinstance(n, BNode)}
         if engine == "setbased":
             report_graph = run_setbased(store, shapes_graph, use_shapes, deadline, focus_nodes=nodes)
         else:
@@ -251,15 +252,22 @@ def _validate_focus(
     key = tuple(sorted({r.upper() for r in rules})) if rules is not None else None
     index = _target_index(reference_date, key)
     closure: dict[ox.NamedNode, set[str]] = {}
-    targeted: dict[URIRef, list[str]] = defaultdict(list)
-    for node in sorted(nodes):
+    targeted: dict[URIRef, list[URIRef | Literal]] = defaultdict(list)
+    for node in sorted(nodes, key=lambda n: (isinstance(n, Literal), str(n))):
+        if isinstance(node, Literal):  # a focus node only as the object of a sh:targetObjectsOf predicate
+            ox_literal = from_rdflib_term(node)
+            as_object = {q.predicate.value for q in store.quads_for_pattern(None, None, ox_literal, None)}
+            for shape, t in index.items():
+                if t.objects_of & as_object:
+                    targeted[shape].append(node)
+            continue
         ox_node = ox.NamedNode(str(node))
         classes = _classes_of(store, ox_node, closure)
         as_subject = {q.predicate.value for q in store.quads_for_pattern(ox_node, None, None, None)}
         as_object = {q.predicate.value for q in store.quads_for_pattern(None, None, ox_node, None)}
         for shape, t in index.items():
             if t.classes & classes or str(node) in t.nodes or t.subjects_of & as_subject or t.objects_of & as_object:
-                targeted[shape].append(str(node))
+                targeted[shape].append(node)
     if not targeted:
         return _empty_report()
     options = {"shacl_graph": _shapes_for_nodes(reference_date, key, targeted), "inplace": True, "allow_warnings": False}
@@ -292,7 +300,7 @@ def _shape_closure(reference_date: dt.date, rule_ids: tuple[str, ...] | None, sh
 
 
 def _shapes_for_nodes(
-    reference_date: dt.date, rule_ids: tuple[str, ...] | None, targeted: dict[URIRef, list[str]]
+    reference_date: dt.date, rule_ids: tuple[str, ...] | None, targeted: dict[URIRef, list[URIRef | Literal]]
 ) -> Graph:
     """A shapes graph holding only the given shapes, each targeting exactly its nodes:
     the same constraints, so the same results for those nodes, with no target to compute."""
@@ -301,7 +309,7 @@ def _shapes_for_nodes(
         for triple in _shape_closure(reference_date, rule_ids, shape):
             graph.add(triple)
         for node in nodes:
-            graph.add((shape, SH.targetNode, URIRef(node)))
+            graph.add((shape, SH.targetNode, node))
     return graph
 
 

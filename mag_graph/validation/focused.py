@@ -28,9 +28,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 
 from mag_graph.namespaces import RDF, RDFS
+from mag_graph.store import from_rdflib_term
 
 __all__ = ["Focus", "reused_shapes_graph"]
 
@@ -46,6 +47,12 @@ class Focus:
         self.store = store
         self.nodes = sorted({str(n) for n in nodes if isinstance(n, (URIRef, ox.NamedNode))
                              and not isinstance(n, ox.BlankNode)})
+        # Literal focus nodes (the object of a sh:targetObjectsOf predicate), with the
+        # predicates they are the object of; shapes targeting them go to pySHACL whole.
+        self.literal_objects_of = {
+            literal: frozenset(q.predicate.value for q in store.quads_for_pattern(None, None, from_rdflib_term(literal), None))
+            for literal in {n for n in nodes if isinstance(n, Literal)}
+        }
         self._closure: dict[ox.NamedNode, set[str]] = {}
         self.classes: dict[str, frozenset[str]] = {}
         for iri in self.nodes:
@@ -79,6 +86,17 @@ class Focus:
             or any(self.linked(iri, p, True) for p in subjects_of)
             or any(self.linked(iri, p, False) for p in objects_of)
         ]
+
+    def targets_a_literal(self, shape: Any) -> bool:
+        """Whether ``shape`` may target one of the literal focus nodes (always, when its
+        declarations cannot be read as IRIs)."""
+        if not self.literal_objects_of:
+            return False
+        declared = _declared(shape)
+        if declared is None:
+            return True
+        objects_of = declared[3]
+        return any(objects_of & predicates for predicates in self.literal_objects_of.values())
 
     @staticmethod
     def component(kind: type, shape: Any) -> Any:

@@ -34,7 +34,7 @@ from rdflib import BNode, URIRef
 from rdflib.term import Node
 
 from mag_graph.namespaces import DCTERMS, MAG, RDF, RDFS
-from mag_graph.store import from_rdflib_term
+from mag_graph.store import from_rdflib_term, to_rdflib_term
 from mag_graph.validation.data import _coerce
 from mag_graph.validation.dependency_graph import _ANY, _THIS, _Edge, _ShapeReads
 from mag_graph.validation.engine import (
@@ -216,9 +216,12 @@ class _Walk:
         return True
 
     def targeted(self, shape: URIRef, node: _Term) -> bool:
+        t = self.targets[shape]
+        if isinstance(node, ox.Literal):
+            # A literal is a focus node only as the object of a sh:targetObjectsOf predicate.
+            return any(self._linked(node, predicate, False) for predicate in t.objects_of)
         if not isinstance(node, ox.NamedNode):
             return False
-        t = self.targets[shape]
         if node.value in t.nodes or t.classes & self.classes(node):
             return True
         # One lookup per target predicate, not a scan of every statement about the node:
@@ -227,12 +230,12 @@ class _Walk:
             return True
         return any(self._linked(node, predicate, False) for predicate in t.objects_of)
 
-    def _linked(self, node: ox.NamedNode, predicate: str, as_subject: bool) -> bool:
+    def _linked(self, node: ox.NamedNode | ox.Literal, predicate: str, as_subject: bool) -> bool:
         """Whether ``node`` is the subject (else the object) of a ``predicate`` statement."""
         pred = ox.NamedNode(predicate)
         return self.exists(node, pred, None) if as_subject else self.exists(None, pred, node)
 
-    def all_targets(self, shape: URIRef) -> set[ox.NamedNode]:
+    def all_targets(self, shape: URIRef) -> set[ox.NamedNode | ox.Literal]:
         t = self.targets[shape]
         found = {ox.NamedNode(n) for n in t.nodes}
         for cls in t.classes:
@@ -244,7 +247,7 @@ class _Walk:
                          if isinstance(q.subject, ox.NamedNode))
         for predicate in t.objects_of:
             found.update(q.object for q in self.store.quads_for_pattern(None, ox.NamedNode(predicate), None, None)  # type: ignore[misc]
-                         if isinstance(q.object, ox.NamedNode))
+                         if isinstance(q.object, (ox.NamedNode, ox.Literal)))
         return found
 
     def starts(self, reads: _ShapeReads, edge: _Edge, triple: _Triple) -> list[tuple[_Term, str]]:
@@ -282,13 +285,13 @@ class _Walk:
                 found.extend(kept)
         return found
 
-    def walk(self, reads: _ShapeReads, start_edge: _Edge, starts: list[tuple[_Term, str]]) -> set[ox.NamedNode]:
+    def walk(self, reads: _ShapeReads, start_edge: _Edge, starts: list[tuple[_Term, str]]) -> set[ox.NamedNode | ox.Literal]:
         """The focus nodes reached from ``starts`` along simple paths of the shape's
         graph (no shape node twice: in one solution a variable has one value, so going
         back through ``?responsibility`` to every other responsibility is never needed),
         not back over the edge the change matched; only the focus nodes the shape
         targets count."""
-        found: set[ox.NamedNode] = set()
+        found: set[ox.NamedNode | ox.Literal] = set()
         by_node: dict[str, set[_Term]] = defaultdict(set)
         for node, at in starts:
             by_node[at].add(node)
@@ -299,7 +302,7 @@ class _Walk:
         return found
 
     def _follow(self, reads: _ShapeReads, at: str, nodes: set[_Term], visited: frozenset[str],
-                chain: tuple[int, ...], found: set[ox.NamedNode]) -> None:
+                chain: tuple[int, ...], found: set[ox.NamedNode | ox.Literal]) -> None:
         nodes = {n for n in nodes if self.viable(reads, n, at, chain)}
         if not nodes:
             return
@@ -323,8 +326,8 @@ class _Walk:
                 if following:
                     self._follow(reads, other, following, visited | {other}, chain, found)
 
-    def affected(self, triples: list[_Triple]) -> set[ox.NamedNode]:
-        found: set[ox.NamedNode] = set()
+    def affected(self, triples: list[_Triple]) -> set[ox.NamedNode | ox.Literal]:
+        found: set[ox.NamedNode | ox.Literal] = set()
         subjects_of = {p for t in self.targets.values() for p in t.subjects_of}
         objects_of = {p for t in self.targets.values() for p in t.objects_of}
         changed: list[_Triple] = []
@@ -333,7 +336,7 @@ class _Walk:
             # What is targeted changes with types and with the predicates targets use.
             if isinstance(s, ox.NamedNode) and (p == _TYPE or p.value in subjects_of):
                 found.add(s)
-            if isinstance(o, ox.NamedNode) and p.value in objects_of:
+            if isinstance(o, (ox.NamedNode, ox.Literal)) and p.value in objects_of:
                 found.add(o)
             if p == _SUBCLASS:
                 # A change to the class hierarchy changes the classes of every instance
@@ -389,10 +392,12 @@ def affected_by(
     date: dt.date | None = None,
     rules: Iterable[str] | None = None,
     also: Iterable[Any] = (),
-) -> set[URIRef]:
+) -> set[Node]:
     """The resources whose validation results can differ because ``triples`` were added
     or removed, as far as the store in its current state shows: call it on the store
-    before the change and after it, and validate the union.
+    before the change and after it, and validate the union. IRIs, and literals where a
+    shape targets the objects of a predicate (``sh:targetObjectsOf mag:holder`` makes
+    a literal holder a focus node).
 
     Or once, after the change, with ``also`` the statements it removed: the walk then
     reads the store as holding those too, the union of both states. Every step of the
@@ -430,7 +435,7 @@ def affected_by(
     extra = [_ox_triple(t) for t in also]
     reading: Any = _WithStatements(ox_store, extra) if extra else ox_store
     walk = _Walk(reading, index, _target_index(reference_date, key))
-    return {URIRef(n.value) for n in walk.affected(changed)}
+    return {URIRef(n.value) if isinstance(n, ox.NamedNode) else to_rdflib_term(n) for n in walk.affected(changed)}
 
 
 def validate_change(

@@ -48,7 +48,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from mag_graph.validation import pyshacl_patches  # noqa: F401  (patches pySHACL on import)
@@ -193,13 +193,16 @@ class _Run:
         finally:
             rdflib_bool_unpatch()
         self.validator = Validator(self.data, shacl_graph=loaded, options={"inplace": True, "allow_warnings": False})
-        # The given focus nodes (IRIs only), as a set and as a VALUES ?this table.
-        self.focus_set: set[URIRef] | None = None
+        # The given focus nodes (IRIs, and literals: the objects of a sh:targetObjectsOf
+        # predicate), as a set and the IRIs as a VALUES ?this table.
+        self.focus_set: set[URIRef | Literal] | None = None
         self.focus_table: str | None = None
         self.focus: Focus | None = None
         if focus_nodes is not None:
-            self.focus_set = {URIRef(str(n)) for n in focus_nodes if isinstance(n, URIRef)}
-            self.focus_table = "VALUES ?this { " + " ".join(f"<{i}>" for i in sorted(self.focus_set)) + " }"
+            self.focus_set = {n if isinstance(n, Literal) else URIRef(str(n)) for n in focus_nodes
+                              if isinstance(n, (URIRef, Literal))}
+            iris = sorted(str(n) for n in self.focus_set if isinstance(n, URIRef))
+            self.focus_table = "VALUES ?this { " + " ".join(f"<{i}>" for i in iris) + " }"
             # which shapes target which of them, read per node (a shape targeting none is skipped),
             # and pySHACL's components kept across incremental runs (.focused)
             self.focus = Focus(store, self.focus_set)
@@ -299,6 +302,8 @@ class _Run:
         # Incremental: which given focus nodes the shape targets, from its declarations as
         # read once per shapes graph (.focused), before pySHACL reads them from rdflib again.
         targeted = self.focus.targeted(shape) if self.focus is not None else None
+        if self.focus is not None and self.focus.targets_a_literal(shape):
+            raise _Fallback  # a literal cannot be written in VALUES as pySHACL compares it (term_text)
         if targeted == []:
             return []
         nodes, classes, implicit, objects_of, subjects_of = (list(t) for t in shape.target())
