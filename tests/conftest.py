@@ -70,9 +70,9 @@ def _missing(message: str) -> None:
 
 # Modules with long tests that cannot be split (one JVM run, a browser audit of many
 # pages, a server killed and restarted...), run first. ``--dist worksteal`` gives each
-# process a contiguous half of the collection and an idle process takes half of what the
-# other has not started, from its end: a long test at the end of a half would run alone
-# while the other process waits. At the front, the tail left for balancing is short tests.
+# process a contiguous share of the collection (a quarter with ``make test``'s ``-n 4``)
+# and an idle process takes half of what another has not started, from its end: a long
+# test at the end of a share would run alone while the other processes wait. At the front, the tail left for balancing is short tests.
 # Only the order of modules changes; every test still runs.
 LONG_MODULES_FIRST = (
     "test_jena_agreement.py",

@@ -61,3 +61,28 @@ def initialised_memory_store() -> Store:
         store.add_graph(graph)
     store.extend(quads)
     return Store(store, MEMORY, in_memory=True)
+
+
+def indexed(path: Path) -> Path:
+    """Build the search index of the closed store at ``path`` (beside it, where
+    ``benchmarks.served.copy_store`` copies it from), so that a server started on a copy
+    finds it current instead of rebuilding it; ``path`` again."""
+    from mag_graph.cms import Content
+
+    with Store.open(path, create=False) as store:
+        Content.for_store(store).search.close()
+    return path
+
+
+def served_store(path: Path) -> Path:
+    """What :func:`benchmarks.served.make_store` makes (the initialised store and the
+    users of ``benchmarks.served.USERS``), from this process's template, with its search
+    index built: closed, ready for ``benchmarks.served.start`` or ``copy_store``."""
+    from benchmarks.served import PASSWORD, USERS
+    from mag_graph.access.auth import AuthRegistry
+
+    initialised_store(path).close()
+    with AuthRegistry.for_store(path) as auth:
+        for name, role in USERS.items():
+            auth.add_user(name, PASSWORD, role)
+    return indexed(path)

@@ -19,9 +19,9 @@ import random
 from pathlib import Path
 
 import pytest
+from store_template import served_store
 
 from benchmarks.crash_trials import create_step_trial, random_trial, step_trial
-from benchmarks.served import make_store
 from mag_graph.store.crashpoints import STEPS
 
 pytest.importorskip("waitress")
@@ -33,7 +33,9 @@ RANDOM_TRIALS = 3
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_store(tmp_path_factory.mktemp("crash-template") / "store")
+    """The store every trial copies: as ``benchmarks.served.make_store`` makes it, from the
+    test process's template, with its search index built once (not at each trial's start)."""
+    return served_store(tmp_path_factory.mktemp("crash-template") / "store")
 
 
 def test_every_step_has_a_crash_point() -> None:

@@ -13,9 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from store_template import served_store
 
 from benchmarks.mixed_load import run, warm_up
-from benchmarks.served import make_store, start
+from benchmarks.served import start
 
 pytest.importorskip("waitress")
 
@@ -23,7 +24,7 @@ TIMEOUT = 10.0
 
 
 def test_cheap_queries_answer_200_well_within_the_timeout_while_writes_renew_snapshots(tmp_path: Path) -> None:
-    store = make_store(tmp_path / "store")
+    store = served_store(tmp_path / "store")  # as benchmarks.served.make_store, search index built
     # serve's own number of request threads: more writers than the old default of 4
     # left readers waiting for a free thread behind writers queued on the write lock.
     served = start(store, "--workers", "2", "--query-timeout", str(TIMEOUT))

@@ -185,10 +185,12 @@ def remote(triplestores: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     ``triplestores``), with this test's own marker folder ($XDG_STATE_HOME), shared by
     the test and the ``mag-graph`` processes it starts."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    store = triplestores.open("oxigraph", "unfinished")  # emptied
-    store.close()
-    # A generous request timeout: on a loaded machine one chunk can take over a minute.
-    yield triplestores.url("oxigraph", "unfinished") + "&timeout=600"
+    # A generous request timeout: on a loaded machine one chunk can take over a minute, and
+    # so can emptying the store while the server still writes the chunk a killed load sent.
+    url = triplestores.url("oxigraph", "unfinished") + "&timeout=600"
+    with RemoteStore.open(url) as store, store.transaction() as tx:  # emptied
+        tx.clear()
+    yield url
 
 
 def _remote_count(url: str, graph: str) -> int:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import os
@@ -68,8 +69,16 @@ TOKEN_PREFIX = "mgt_"
 MIN_PASSWORD_LENGTH = 8
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
 _TOKEN = re.compile(r"^mgt_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{40,64})$")
-# Checked for unknown users, so a wrong name costs as much time as a wrong password.
-_DUMMY_HASH = generate_password_hash("mag-graph dummy password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """The hash checked for unknown users, so a wrong name costs as much time as a wrong
+    password. Made at its first use, not at import: a scrypt hash costs about 0.2 s of
+    CPU, which every process importing this module (each CLI command, each server's fork
+    server) paid at import when it was a module constant."""
+    return generate_password_hash("mag-graph dummy password")
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -362,7 +371,7 @@ class AuthRegistry:
         """The user, if the password is theirs; ``None`` otherwise (same cost either way)."""
         with self._cursor() as cur:
             row = cur.execute("SELECT role, password_hash FROM users WHERE name = ?", (name,)).fetchone()
-        stored = row[1] if row else _DUMMY_HASH
+        stored = row[1] if row else _dummy_hash()
         ok = check_password_hash(stored, password)
         if row is None or not ok:
             return None
