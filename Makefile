@@ -32,12 +32,13 @@ run: $(STAMP)
 ## The suite starts many Python processes (CLI commands, servers, their query
 ## processes): the project's modules are compiled once first, so none of them compiles
 ## them again when PYTHONDONTWRITEBYTECODE is set (a no-op when the .pyc files are current).
-## Four test processes on two cores: the suite waits much of its time (servers starting,
-## processes killed and restarted, the browser, the JVM), and two processes left a quarter
-## of the machine idle (1,767 s CPU in 17 min 40 s).
+## Three test processes on two cores: the suite waits much of its time (servers starting,
+## processes killed and restarted, the browser, the JVM), and two processes left a fifth
+## of the machine idle (1,767 s CPU in 17 min 40 s); four made setups that wait on a
+## server with a timeout fragile on a loaded machine.
 test: system-deps $(STAMP)
 	$(BIN)/python -m compileall -q mag_graph api benchmarks tests
-	$(BIN)/python -m pytest -n 4
+	$(BIN)/python -m pytest -n 3
 
 ## Benchmarks (not part of the test suite).
 bench: $(STAMP)

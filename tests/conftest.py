@@ -70,10 +70,12 @@ def _missing(message: str) -> None:
 
 # Modules with long tests that cannot be split (one JVM run, a browser audit of many
 # pages, a server killed and restarted...), run first. ``--dist worksteal`` gives each
-# process a contiguous share of the collection (a quarter with ``make test``'s ``-n 4``)
+# process a contiguous share of the collection (a third with ``make test``'s ``-n 3``)
 # and an idle process takes half of what another has not started, from its end: a long
-# test at the end of a share would run alone while the other processes wait. At the front, the tail left for balancing is short tests.
-# Only the order of modules changes; every test still runs.
+# test at the end of a share would run alone while the other processes wait. So the long
+# modules are dealt round-robin to the fronts of the shares, each share filled up after
+# them with the other modules in collection order; the tail left for balancing is short
+# tests. Only the order of modules changes; every test still runs.
 LONG_MODULES_FIRST = (
     "test_jena_agreement.py",
     "test_axe.py",
@@ -89,10 +91,35 @@ LONG_MODULES_FIRST = (
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The modules of :data:`LONG_MODULES_FIRST` first, in that order; the others after
-    them as collected (the same order in every xdist process, as it must be)."""
+    """The modules of :data:`LONG_MODULES_FIRST` at the front of each xdist process's
+    share, dealt in that order; the others after them as collected (the same order in
+    every xdist process, as it must be: it depends only on the collection and the number
+    of processes)."""
     rank = {name: n for n, name in enumerate(LONG_MODULES_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        items[:] = _dealt(items, workers, rank)
+
+
+def _dealt(items: list[pytest.Item], workers: int, rank: dict[str, int]) -> list[pytest.Item]:
+    """``items`` as ``workers`` contiguous shares of the sizes worksteal's first
+    distribution gives (the rest divided by the processes left), each starting with every
+    ``workers``-th long module; unchanged when a share's long modules would not fit."""
+    sizes, left = [], len(items)
+    for remaining in range(workers, 0, -1):
+        sizes.append(left // remaining)
+        left -= sizes[-1]
+    shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    for item in items:
+        if item.path.name in rank:
+            shares[rank[item.path.name] % workers].append(item)
+    if any(len(share) > size for share, size in zip(shares, sizes)):
+        return items
+    others = iter(item for item in items if item.path.name not in rank)
+    for share, size in zip(shares, sizes):
+        share.extend(next(others) for _ in range(size - len(share)))
+    return [item for share in shares for item in share]
 
 
 @pytest.fixture(scope="session")
