@@ -202,6 +202,10 @@ def report(data: Path, quads: int) -> dict[str, dict[str, float]]:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) < 3 or (sys.argv[1] not in ("validation", "validation-of") and len(sys.argv) < 4):
+        sys.exit("usage: python -m benchmarks.store validation FILE  (q01 and full validation in memory and "
+                 "on disk, optimised and as loaded)\n       python -m benchmarks.store ENGINE FILE WORKDIR  "
+                 "(one engine's load and q01, as python -m benchmarks store runs it)")
     if sys.argv[1] == "validation":
         report_validation(Path(sys.argv[2]))
     elif sys.argv[1] == "validation-of":
