@@ -254,19 +254,15 @@ def _validate_focus(
     closure: dict[ox.NamedNode, set[str]] = {}
     targeted: dict[URIRef, list[URIRef | Literal]] = defaultdict(list)
     for node in sorted(nodes, key=lambda n: (isinstance(n, Literal), str(n))):
-        if isinstance(node, Literal):  # a focus node only as the object of a sh:targetObjectsOf predicate
-            ox_literal = from_rdflib_term(node)
-            as_object = {q.predicate.value for q in store.quads_for_pattern(None, None, ox_literal, None)}
-            for shape, t in index.items():
-                if t.objects_of & as_object:
-                    targeted[shape].append(node)
-            continue
-        ox_node = ox.NamedNode(str(node))
-        classes = _classes_of(store, ox_node, closure)
-        as_subject = {q.predicate.value for q in store.quads_for_pattern(ox_node, None, None, None)}
-        as_object = {q.predicate.value for q in store.quads_for_pattern(None, None, ox_node, None)}
+        # A literal is a focus node only as the object of a sh:targetObjectsOf predicate:
+        # it has no class, is the subject of nothing, and sh:targetNode names IRIs here.
+        term = from_rdflib_term(node)
+        iri = isinstance(term, ox.NamedNode)
+        classes = _classes_of(store, term, closure) if iri else set()
+        as_subject = {q.predicate.value for q in store.quads_for_pattern(term, None, None, None)} if iri else set()
+        as_object = {q.predicate.value for q in store.quads_for_pattern(None, None, term, None)}
         for shape, t in index.items():
-            if t.classes & classes or str(node) in t.nodes or t.subjects_of & as_subject or t.objects_of & as_object:
+            if t.classes & classes or (iri and str(node) in t.nodes) or t.subjects_of & as_subject or t.objects_of & as_object:
                 targeted[shape].append(node)
     if not targeted:
         return _empty_report()
