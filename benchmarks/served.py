@@ -143,6 +143,11 @@ def make_store(path: Path) -> Path:
         initialise(store)
     finally:
         store.close()
+    return add_users(path)
+
+
+def add_users(path: Path) -> Path:
+    """The users of :data:`USERS` added to the closed store at ``path``; ``path`` again."""
     with AuthRegistry.for_store(path) as auth:
         for name, role in USERS.items():
             auth.add_user(name, PASSWORD, role)

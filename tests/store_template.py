@@ -78,11 +78,7 @@ def served_store(path: Path) -> Path:
     """What :func:`benchmarks.served.make_store` makes (the initialised store and the
     users of ``benchmarks.served.USERS``), from this process's template, with its search
     index built: closed, ready for ``benchmarks.served.start`` or ``copy_store``."""
-    from benchmarks.served import PASSWORD, USERS
-    from mag_graph.access.auth import AuthRegistry
+    from benchmarks.served import add_users
 
     initialised_store(path).close()
-    with AuthRegistry.for_store(path) as auth:
-        for name, role in USERS.items():
-            auth.add_user(name, PASSWORD, role)
-    return indexed(path)
+    return indexed(add_users(path))
